@@ -1,0 +1,65 @@
+# VSM Assess: `make run` to use it, `make test` to check it. See README.md.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint format worker clean help
+
+help:
+	@echo "make run      serve the demo site on http://$(HOST):$(PORT) with a Celery worker"
+	@echo "make test     ruff + the whole test suite"
+	@echo "make install  create .venv and install the project"
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+	@$(PY) -m vsm_site.syscheck
+
+run: install
+	DEBUG=true $(PY) manage.py migrate --noinput
+	DEBUG=true $(PY) manage.py load_demo
+	@echo ""
+	@echo "  VSM Assess is starting on http://$(HOST):$(PORT)/"
+	@echo "  Demo logins (password demo-pass-2026):"
+	@echo "    admin            organisation admin"
+	@echo "    coe              CoE analyst"
+	@echo "    checkout.lead    lead of team Checkout (every team has <team>.lead)"
+	@echo "    checkout.m1      member of team Checkout (<team>.m1 ... .m4)"
+	@echo "    superadmin       Django superuser (/admin/)"
+	@echo "  Ctrl-C stops the web server and the worker."
+	@echo ""
+	@trap 'kill 0' INT TERM; \
+	DEBUG=true $(VENV)/bin/celery -A vsm_site worker --beat --concurrency 1 --loglevel info \
+		--schedule var/celerybeat-schedule & \
+	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT); \
+	kill 0
+
+worker: install
+	$(VENV)/bin/celery -A vsm_site worker --loglevel info
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf var/db.sqlite3 var/celery var/media var/staticfiles

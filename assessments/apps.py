@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AssessmentsConfig(AppConfig):
+    name = "assessments"
+    verbose_name = "Assessments"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers system checks)

@@ -1,0 +1,119 @@
+"""Who is assessed and who may look: organisations, groups of teams, teams, memberships and
+organisation-wide roles. What each user may see and do is decided in assessments/permissions.py."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    low_confidence_threshold = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="Results with fewer submitted respondents are marked low-confidence and "
+        "hide per-question spread.",
+    )
+    default_benchmark = models.CharField(
+        max_length=20,
+        default="2024",
+        help_text="DORA benchmark set used unless a page chooses another.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TeamGroup(models.Model):
+    """A group of teams inside an organisation: a value stream, a department, a tribe."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="uniq_group_name_per_org")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Team(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
+    group = models.ForeignKey(
+        TeamGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="teams"
+    )
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="uniq_team_slug_per_org")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    MEMBER = "member"
+    LEAD = "lead"
+    ROLE_CHOICES = [(MEMBER, "Member"), (LEAD, "Team lead")]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=ROLE_CHOICES, default=MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["team__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="uniq_membership"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["member", "lead"]), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.team} ({self.role})"
+
+
+class OrgRole(models.Model):
+    """An organisation-wide role. CoE analysts compare and steer; organisation admins also
+    manage teams and memberships and may read individual answers."""
+
+    COE_ANALYST = "coe_analyst"
+    ORG_ADMIN = "org_admin"
+    ROLE_CHOICES = [(COE_ANALYST, "CoE analyst"), (ORG_ADMIN, "Organisation admin")]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="org_roles"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="org_roles"
+    )
+    role = models.CharField(max_length=20, choices=ROLE_CHOICES)
+
+    class Meta:
+        ordering = ["organization__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization", "role"], name="uniq_org_role"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["coe_analyst", "org_admin"]),
+                name="org_role_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.get_role_display()} of {self.organization}"

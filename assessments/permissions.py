@@ -1,0 +1,142 @@
+"""What may this user see and do? The one place that answers it; every view, API endpoint,
+task and command asks here.
+
+Roles:
+- member of a team: sees the team, answers its assessments, sees its aggregates;
+- lead of a team: also opens and closes assessments, sets targets, edits the roadmap;
+- CoE analyst of an organisation: sees and compares every team of that organisation
+  (aggregates only), runs campaigns;
+- organisation admin: everything a CoE analyst may, plus managing teams and memberships and
+  reading individual answers;
+- Django superuser: everything, everywhere.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.http import Http404
+
+from .models import Membership, Organization, OrgRole, Team
+
+
+@dataclass(frozen=True)
+class Access:
+    is_authenticated: bool
+    is_superuser: bool
+    member_team_ids: frozenset  # every team the user belongs to, as member or lead
+    led_team_ids: frozenset
+    analyst_org_ids: frozenset  # organisations where the user may compare teams
+    admin_org_ids: frozenset
+
+    @property
+    def org_ids(self):
+        return self.analyst_org_ids | self.admin_org_ids
+
+
+ANONYMOUS = Access(False, False, frozenset(), frozenset(), frozenset(), frozenset())
+
+
+def access_for(user) -> Access:
+    """The user's roles, read once per user object (two queries) and cached on it."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ANONYMOUS
+    cached = getattr(user, "_vsm_access", None)
+    if cached is not None:
+        return cached
+    member, led = set(), set()
+    for team_id, role in Membership.objects.filter(user=user).values_list("team_id", "role"):
+        member.add(team_id)
+        if role == Membership.LEAD:
+            led.add(team_id)
+    analyst, admin = set(), set()
+    for org_id, role in OrgRole.objects.filter(user=user).values_list("organization_id", "role"):
+        analyst.add(org_id)  # an organisation admin may do everything an analyst may
+        if role == OrgRole.ORG_ADMIN:
+            admin.add(org_id)
+    access = Access(
+        True, user.is_superuser, frozenset(member), frozenset(led), frozenset(analyst),
+        frozenset(admin),
+    )  # fmt: skip
+    user._vsm_access = access
+    return access
+
+
+def forget_access(user):
+    """Drop the cached roles (after memberships change within one request)."""
+    if hasattr(user, "_vsm_access"):
+        del user._vsm_access
+
+
+def visible_teams(user):
+    """Teams the user may open: their own, and every team of organisations they analyse."""
+    access = access_for(user)
+    teams = Team.objects.select_related("organization", "group")
+    if access.is_superuser:
+        return teams
+    if not access.is_authenticated:
+        return teams.none()
+    return teams.filter(Q(id__in=access.member_team_ids) | Q(organization_id__in=access.org_ids))
+
+
+def can_view_team(user, team) -> bool:
+    access = access_for(user)
+    return (
+        access.is_superuser
+        or team.id in access.member_team_ids
+        or team.organization_id in access.org_ids
+    )
+
+
+def is_team_member(user, team) -> bool:
+    """Belongs to the team (and so may answer its assessments)."""
+    return team.id in access_for(user).member_team_ids
+
+
+def can_lead_team(user, team) -> bool:
+    """Open and close assessments, set targets, enter metrics, edit the roadmap."""
+    access = access_for(user)
+    return (
+        access.is_superuser
+        or team.id in access.led_team_ids
+        or team.organization_id in access.admin_org_ids
+    )
+
+
+def can_analyse(user, organization) -> bool:
+    """Compare teams of the organisation: dashboard, comparison, campaigns, exports."""
+    access = access_for(user)
+    org_id = organization if isinstance(organization, int) else organization.id
+    return access.is_superuser or org_id in access.org_ids
+
+
+def can_administer(user, organization) -> bool:
+    """Manage teams and memberships; read individual answers."""
+    access = access_for(user)
+    org_id = organization if isinstance(organization, int) else organization.id
+    return access.is_superuser or org_id in access.admin_org_ids
+
+
+def analysable_organizations(user):
+    access = access_for(user)
+    if access.is_superuser:
+        return Organization.objects.all()
+    return Organization.objects.filter(id__in=access.org_ids)
+
+
+def administered_organizations(user):
+    access = access_for(user)
+    if access.is_superuser:
+        return Organization.objects.all()
+    return Organization.objects.filter(id__in=access.admin_org_ids)
+
+
+def get_visible_team_or_404(user, team_id):
+    """The team, or 404 when it does not exist *or* the user may not see it: an outsider cannot
+    tell the two apart, so ids of other organisations' teams leak nothing."""
+    try:
+        team = Team.objects.select_related("organization", "group").get(pk=team_id)
+    except (Team.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such team.") from None
+    if not can_view_team(user, team):
+        raise Http404("No such team.")
+    return team

@@ -1,0 +1,90 @@
+from types import SimpleNamespace
+
+import pytest
+from rest_framework.test import APIClient
+
+from assessments.models import Membership, OrgRole
+
+from .factories import (
+    MembershipFactory,
+    OrganizationFactory,
+    OrgRoleFactory,
+    TeamFactory,
+    TeamGroupFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def world(db):
+    """Two organisations and every role the permission rules distinguish.
+
+    org:   team_a (group g1) with member_a and lead_a; team_b (group g2) with member_b;
+           analyst (CoE analyst), org_admin (organisation admin)
+    other: other_team with other_member; other_admin (admin of the other organisation)
+    """
+    org = OrganizationFactory(name="Acme", slug="acme")
+    g1 = TeamGroupFactory(organization=org, name="Payments")
+    g2 = TeamGroupFactory(organization=org, name="Platform")
+    team_a = TeamFactory(organization=org, group=g1, name="Team A", slug="team-a")
+    team_b = TeamFactory(organization=org, group=g2, name="Team B", slug="team-b")
+    member_a = MembershipFactory(team=team_a, user__username="member_a").user
+    lead_a = MembershipFactory(team=team_a, user__username="lead_a", role=Membership.LEAD).user
+    member_b = MembershipFactory(team=team_b, user__username="member_b").user
+    analyst = OrgRoleFactory(organization=org, user__username="analyst").user
+    org_admin = OrgRoleFactory(
+        organization=org, user__username="org_admin", role=OrgRole.ORG_ADMIN
+    ).user
+    other = OrganizationFactory(name="Other Corp", slug="other")
+    other_team = TeamFactory(organization=other, name="Other Team", slug="other-team")
+    other_member = MembershipFactory(team=other_team, user__username="other_member").user
+    other_admin = OrgRoleFactory(
+        organization=other, user__username="other_admin", role=OrgRole.ORG_ADMIN
+    ).user
+    superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
+    outsider = UserFactory(username="outsider")
+    return SimpleNamespace(**locals())
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+def client_for(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process():
+    """A real `celery worker` process on the configured broker (filesystem transport by
+    default, Redis or RabbitMQ in CI), consuming a queue private to this test session so that
+    no other worker on the same broker steals the tasks."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    from django.conf import settings
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="vsm_site.settings")
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "celery", "-A", "vsm_site", "worker",
+            "--queues", queue, "--pool", "solo", "--loglevel", "warning",
+            "--without-heartbeat", "--without-mingle", "--without-gossip",
+            "--hostname", f"{queue}@%h",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+    )  # fmt: skip
+    try:
+        yield SimpleNamespace(queue=queue, process=proc)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -1,0 +1,61 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x7Qm3Vt9sLk2Rp8Zw4Yn6Hb1Jc5Dg0Fa7Ue3Io9Pq2Ws8Ex4Rt6Yu1Ii5Oo7Pp3",
+    "ALLOWED_HOSTS": "vsm.example.com",
+    "DATABASE_URL": "sqlite:////tmp/vsm-check-deploy.sqlite3",
+}
+
+
+def run_manage(*args, env_extra):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "TESTING"}}
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_clean_with_production_variables():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_extra=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_fails_with_default_secret_key():
+    env = dict(PRODUCTION_ENV)
+    del env["SECRET_KEY"]
+    result = run_manage("check", "--deploy", env_extra=env)
+    assert result.returncode != 0
+    assert "vsm.E001" in result.stderr
+
+
+def test_wsgi_refuses_to_start_without_secret_key():
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    env.update({"DEBUG": "false", "ALLOWED_HOSTS": "vsm.example.com"})
+    result = subprocess.run(
+        [sys.executable, "-c", "import vsm_site.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_bad_boolean_setting_fails_loudly():
+    result = run_manage("check", env_extra={"DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in result.stderr

@@ -1,0 +1,11 @@
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vsm_site.settings")
+
+application = get_asgi_application()
+
+from vsm_site.startup import refuse_insecure_production  # noqa: E402
+
+refuse_insecure_production()

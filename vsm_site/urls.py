@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from .health import healthz
+
+urlpatterns = [
+    path("", include("assessments.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("assessments.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("healthz", healthz, name="healthz"),
+]
+
+handler400 = "vsm_site.errors.bad_request"
+handler403 = "vsm_site.errors.permission_denied"
+handler404 = "vsm_site.errors.page_not_found"
+handler500 = "vsm_site.errors.server_error"
