@@ -38,7 +38,7 @@ def home(request):
 def team_detail(request, team_id):
     team = permissions.get_visible_team_or_404(request.user, team_id)
     can_administer = permissions.can_administer(request.user, team.organization)
-    memberships = list(team.memberships.select_related("user").order_by("-role", "user__username"))
+    memberships = list(team.memberships.select_related("user").order_by("role", "user__username"))
     return render(
         request,
         "assessments/team_detail.html",

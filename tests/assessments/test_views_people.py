@@ -48,7 +48,7 @@ def test_team_page_shows_members(world, client):
     client.force_login(world.member_a)
     response = client.get(f"/teams/{world.team_a.id}/")
     assert response.status_code == 200
-    assert [m.user.username for m in response.context["memberships"]] == ["member_a", "lead_a"]
+    assert [m.user.username for m in response.context["memberships"]] == ["lead_a", "member_a"]
 
 
 def test_admin_adds_member_in_ui(world, client):
