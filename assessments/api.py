@@ -1,11 +1,8 @@
 """REST API for teams and memberships (token or session auth; same permissions as the UI)."""
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -60,12 +57,9 @@ class TeamMembersView(APIView):
         team = _team_for_admin(request, team_id)
         payload = MemberSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            membership, created = services.add_member(
-                team, payload.validated_data["username"], payload.validated_data["role"]
-            )
-        except ValidationError as exc:
-            raise ApiValidationError({"detail": " ".join(exc.messages)}) from None
+        membership, created = services.add_member(
+            team, payload.validated_data["username"], payload.validated_data["role"]
+        )
         return Response(
             {"username": membership.user.username, "role": membership.role},
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -76,10 +70,5 @@ class TeamMemberDetailView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request, team_id, username):
         team = _team_for_admin(request, team_id)
-        if not get_user_model().objects.filter(username=username).exists():
-            raise ApiValidationError({"detail": f"No user named {username!r}."})
-        try:
-            services.remove_member(team, username)
-        except ValidationError as exc:
-            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_404_NOT_FOUND)
+        services.remove_member(team, username)
         return Response(status=status.HTTP_204_NO_CONTENT)

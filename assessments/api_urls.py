@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, api_answering
 
 urlpatterns = [
     path("teams/", api.TeamListView.as_view(), name="api_teams"),
@@ -9,5 +9,44 @@ urlpatterns = [
         "teams/<int:team_id>/members/<str:username>/",
         api.TeamMemberDetailView.as_view(),
         name="api_team_member",
+    ),
+    path(
+        "questionnaires/", api_answering.QuestionnaireListView.as_view(), name="api_questionnaires"
+    ),
+    path(
+        "questionnaires/<slug:key>/<int:version>/",
+        api_answering.QuestionnaireDetailView.as_view(),
+        name="api_questionnaire",
+    ),
+    path("assessments/", api_answering.AssessmentListView.as_view(), name="api_assessments"),
+    path(
+        "assessments/<int:assessment_id>/",
+        api_answering.AssessmentDetailView.as_view(),
+        name="api_assessment",
+    ),
+    path(
+        "assessments/<int:assessment_id>/responses/me/",
+        api_answering.MyResponseView.as_view(),
+        name="api_my_response",
+    ),
+    path(
+        "assessments/<int:assessment_id>/responses/me/submit/",
+        api_answering.MyResponseSubmitView.as_view(),
+        name="api_my_response_submit",
+    ),
+    path(
+        "assessments/<int:assessment_id>/close/",
+        api_answering.AssessmentCloseView.as_view(),
+        name="api_assessment_close",
+    ),
+    path(
+        "assessments/<int:assessment_id>/targets/",
+        api_answering.AssessmentTargetsView.as_view(),
+        name="api_assessment_targets",
+    ),
+    path(
+        "assessments/<int:assessment_id>/result/",
+        api_answering.AssessmentResultView.as_view(),
+        name="api_assessment_result",
     ),
 ]

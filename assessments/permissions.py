@@ -140,3 +140,27 @@ def get_visible_team_or_404(user, team_id):
     if not can_view_team(user, team):
         raise Http404("No such team.")
     return team
+
+
+def get_visible_assessment_or_404(user, assessment_id, for_update=False):
+    """The assessment, or 404 when it does not exist or its team is not visible to the user."""
+    from .models import Assessment
+
+    try:
+        assessment = Assessment.objects.select_related(
+            "team__organization", "team__group", "questionnaire"
+        ).get(pk=assessment_id)
+    except (Assessment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such assessment.") from None
+    if not can_view_team(user, assessment.team):
+        raise Http404("No such assessment.")
+    return assessment
+
+
+def can_read_individual_answers(user, response):
+    """Candour needs safety: a respondent's own answers are visible to them and to
+    organisation admins only; leads and the CoE see aggregates."""
+    access = access_for(user)
+    if response.respondent_id == getattr(user, "id", None):
+        return True
+    return access.is_superuser or response.assessment.team.organization_id in access.admin_org_ids

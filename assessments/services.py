@@ -1,28 +1,49 @@
 """Writes: every change to assessment data goes through a function here, called alike by the
-views, the API, tasks and management commands. Each function is atomic and raises
-``ValidationError`` with a message meant for the person who asked."""
+views, the API, tasks and management commands. Each function is atomic, asks
+``permissions`` itself, and raises an ``errors.DomainError`` with a message meant for the
+person who asked; nothing is half-saved when it raises."""
+
+import hashlib
+from dataclasses import replace
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from .models import Membership
+from . import permissions, scoring, selectors
+from .errors import Conflict, Invalid, NotAllowed, NotFound
+from .models import (
+    Answer,
+    Assessment,
+    Dimension,
+    DimensionTarget,
+    Membership,
+    Question,
+    Questionnaire,
+    Response,
+    Result,
+)
+from .periods import PeriodError, parse_period
+from .questionnaire_format import QuestionnaireFormatError, parse_questionnaire
+
+# --- memberships -------------------------------------------------------------------------
 
 
 def add_member(team, username, role=Membership.MEMBER):
     """Add a user to a team, or change their role if they already belong to it."""
     if role not in (Membership.MEMBER, Membership.LEAD):
-        raise ValidationError(f"Role must be 'member' or 'lead', not {role!r}.", code="role")
+        raise Invalid(f"Role must be 'member' or 'lead', not {role!r}.", field="role")
     User = get_user_model()
     try:
         user = User.objects.get(username=username, is_active=True)
     except User.DoesNotExist:
-        raise ValidationError(f"No active user named {username!r}.", code="user") from None
+        raise Invalid(f"No active user named {username!r}.", field="username") from None
     with transaction.atomic():
         try:
-            membership, created = Membership.objects.get_or_create(
-                user=user, team=team, defaults={"role": role}
-            )
+            with transaction.atomic():
+                membership, created = Membership.objects.get_or_create(
+                    user=user, team=team, defaults={"role": role}
+                )
         except IntegrityError:  # a concurrent request added the same person a moment ago
             membership, created = Membership.objects.get(user=user, team=team), False
         if not created and membership.role != role:
@@ -35,4 +56,441 @@ def remove_member(team, username):
     """Remove a user from a team. Their submitted answers stay part of closed results."""
     deleted, _ = Membership.objects.filter(team=team, user__username=username).delete()
     if not deleted:
-        raise ValidationError(f"{username!r} is not a member of {team.name}.", code="not_member")
+        raise NotFound(f"{username!r} is not a member of {team.name}.")
+
+
+# --- questionnaires ----------------------------------------------------------------------
+
+
+def _lineage(previous, replaces, key, version):
+    """The identity an item keeps across versions: its predecessor's, when it replaces one."""
+    if replaces and previous is not None and replaces in previous:
+        return previous[replaces]
+    return key if version == 1 else f"{key}@v{version}"
+
+
+@transaction.atomic
+def load_questionnaire(source):
+    """Load one questionnaire version from YAML text or bytes.
+
+    Idempotent: the same content again changes nothing ("unchanged"). A draft may be replaced
+    by new content ("updated") as long as no assessment uses it; a published or retired
+    version never changes ("a change is a new version"). Returns ``(questionnaire, outcome)``
+    with outcome "created", "updated", "published" (status changed from draft), "retired" or
+    "unchanged". Raises ``Invalid`` with line-precise errors; nothing is saved then.
+    """
+    raw = source.encode("utf-8") if isinstance(source, str) else bytes(source)
+    try:
+        doc = parse_questionnaire(raw)
+    except QuestionnaireFormatError as exc:
+        errors = [f"line {line}: {msg}" if line else msg for line, msg in exc.errors]
+        raise Invalid(
+            f"The questionnaire file has {len(errors)} error(s): " + "; ".join(errors[:5]),
+            errors=errors,
+        ) from None
+    text = raw.decode("utf-8")
+    content_hash = hashlib.sha256(raw).hexdigest()
+
+    previous_version = (
+        Questionnaire.objects.filter(key=doc.key, version__lt=doc.version)
+        .order_by("-version")
+        .first()
+    )
+    _check_replaces(doc, previous_version)
+
+    existing = Questionnaire.objects.select_for_update().filter(key=doc.key, version=doc.version)
+    existing = existing.first()
+    if existing is not None:
+        if existing.content_hash == content_hash:
+            return existing, "unchanged"
+        same_content = selectors.questionnaire_doc(existing) == _without_status(doc, existing)
+        if same_content and existing.status != doc.status:
+            return _change_status(existing, doc.status)
+        if existing.status != Questionnaire.DRAFT:
+            raise Conflict(
+                f"{doc.key} v{doc.version} is {existing.status} and can never change; "
+                f"publish the change as version {_next_version(doc.key)}."
+            )
+        if existing.assessments.exists():
+            raise Conflict(
+                f"Draft {doc.key} v{doc.version} is already used by an assessment; "
+                f"load the change as version {_next_version(doc.key)}."
+            )
+        existing.delete()
+        outcome = "updated"
+    else:
+        outcome = "created"
+
+    questionnaire = Questionnaire.objects.create(
+        key=doc.key,
+        version=doc.version,
+        title=doc.title,
+        description=doc.description,
+        status=doc.status,
+        source_yaml=text,
+        content_hash=content_hash,
+        published_at=timezone.now() if doc.status == Questionnaire.PUBLISHED else None,
+    )
+    _create_items(questionnaire, doc, previous_version)
+    selectors.forget_questionnaire(questionnaire.id)
+    return questionnaire, outcome
+
+
+def _next_version(key):
+    latest = Questionnaire.objects.filter(key=key).order_by("-version").first()
+    return (latest.version + 1) if latest else 1
+
+
+def _without_status(doc, existing):
+    return replace(doc, status=existing.status)
+
+
+def _change_status(questionnaire, status):
+    allowed = {
+        Questionnaire.DRAFT: {Questionnaire.PUBLISHED, Questionnaire.RETIRED},
+        Questionnaire.PUBLISHED: {Questionnaire.RETIRED},
+        Questionnaire.RETIRED: set(),
+    }
+    if status not in allowed[questionnaire.status]:
+        raise Conflict(
+            f"{questionnaire.label} is {questionnaire.status}; it cannot become {status}."
+        )
+    questionnaire.status = status
+    fields = ["status"]
+    if status == Questionnaire.PUBLISHED:
+        questionnaire.published_at = timezone.now()
+        fields.append("published_at")
+    questionnaire.save(update_fields=fields)
+    selectors.forget_questionnaire(questionnaire.id)
+    return questionnaire, status
+
+
+def _check_replaces(doc, previous_version):
+    errors = []
+    if previous_version is None:
+        for dim in doc.dimensions:
+            if dim.replaces:
+                errors.append(f"dimension {dim.key!r} replaces {dim.replaces!r}, but there is "
+                              f"no earlier version of {doc.key}")  # fmt: skip
+        if errors:
+            raise Invalid("; ".join(errors), errors=errors)
+        return
+    dim_keys = set(previous_version.dimensions.values_list("key", flat=True))
+    question_keys = set(previous_version.questions.values_list("key", flat=True))
+    for dim in doc.dimensions:
+        if dim.replaces and dim.replaces not in dim_keys:
+            errors.append(
+                f"dimension {dim.key!r} replaces {dim.replaces!r}, which is not a dimension of "
+                f"{previous_version.label}"
+            )
+        for question in dim.questions:
+            if question.replaces and question.replaces not in question_keys:
+                errors.append(
+                    f"question {question.key!r} replaces {question.replaces!r}, which is not a "
+                    f"question of {previous_version.label}"
+                )
+    if errors:
+        raise Invalid("; ".join(errors), errors=errors)
+
+
+def _create_items(questionnaire, doc, previous_version):
+    prev_dims = prev_questions = None
+    if previous_version is not None:
+        prev_dims = dict(previous_version.dimensions.values_list("key", "lineage"))
+        prev_questions = dict(previous_version.questions.values_list("key", "lineage"))
+    question_position = 0
+    for position, dim in enumerate(doc.dimensions):
+        dimension = Dimension.objects.create(
+            questionnaire=questionnaire,
+            key=dim.key,
+            name=dim.name,
+            help=dim.help,
+            weight=dim.weight,
+            position=position,
+            focus_areas={str(level): list(items) for level, items in dim.focus_areas.items()},
+            replaces=dim.replaces or "",
+            lineage=_lineage(prev_dims, dim.replaces, dim.key, doc.version),
+        )
+        questions = []
+        for q in dim.questions:
+            questions.append(
+                Question(
+                    questionnaire=questionnaire,
+                    dimension=dimension,
+                    key=q.key,
+                    text=q.text,
+                    help=q.help,
+                    weight=q.weight,
+                    position=question_position,
+                    levels={str(level): text for level, text in q.levels.items()},
+                    replaces=q.replaces or "",
+                    lineage=_lineage(prev_questions, q.replaces, q.key, doc.version),
+                )
+            )
+            question_position += 1
+        Question.objects.bulk_create(questions)
+
+
+# --- assessments -------------------------------------------------------------------------
+
+
+def open_assessment(user, team, period, questionnaire_key="vsm-maturity", version=None,
+                    due_date=None):  # fmt: skip
+    """Open an assessment of ``team`` for ``period`` on a published questionnaire version
+    (the latest unless ``version`` is given). Team leads and organisation admins only."""
+    if not permissions.can_lead_team(user, team):
+        raise NotAllowed("Only the team's lead opens assessments.")
+    try:
+        parse_period(period)
+    except PeriodError as exc:
+        raise Invalid(str(exc), field="period") from None
+    published = Questionnaire.objects.filter(key=questionnaire_key, status=Questionnaire.PUBLISHED)
+    if version is not None:
+        questionnaire = published.filter(version=version).first()
+        if questionnaire is None:
+            raise Invalid(
+                f"There is no published version {version} of {questionnaire_key!r}.",
+                field="version",
+            )
+    else:
+        questionnaire = published.order_by("-version").first()
+        if questionnaire is None:
+            raise Invalid(
+                f"There is no published questionnaire {questionnaire_key!r}.",
+                field="questionnaire",
+            )
+    try:
+        with transaction.atomic():
+            return Assessment.objects.create(
+                team=team,
+                questionnaire=questionnaire,
+                questionnaire_key=questionnaire.key,
+                period=period,
+                opened_by=user,
+                due_date=due_date,
+            )
+    except IntegrityError:
+        raise Conflict(
+            f"{team.name} already has a {questionnaire_key} assessment for {period}."
+        ) from None
+
+
+def _answerable(user, assessment):
+    if not permissions.is_team_member(user, assessment.team):
+        if permissions.can_view_team(user, assessment.team):
+            raise NotAllowed("Only members of the team answer its assessment.")
+        raise NotFound("No such assessment.")
+    if not assessment.is_open:
+        raise Conflict("This assessment is closed; answers can no longer change.")
+
+
+def _response_for(user, assessment, lock=False):
+    try:
+        with transaction.atomic():
+            response, _ = Response.objects.get_or_create(assessment=assessment, respondent=user)
+    except IntegrityError:  # the same person's other tab created it a moment ago
+        response = Response.objects.get(assessment=assessment, respondent=user)
+    if lock:
+        response = Response.objects.select_for_update().get(pk=response.pk)
+    return response
+
+
+MAX_COMMENT = 4000
+MAX_URL = 500
+
+
+def save_answers(user, assessment, answers=None, comments=None, evidence=None):
+    """Save part or all of the caller's draft. ``answers`` maps question keys to a level 1-5
+    or None ("don't know"); ``comments`` and ``evidence`` map question keys to text. Keys not
+    given keep their saved value. Everything is validated before anything is written."""
+    answers, comments, evidence = answers or {}, comments or {}, evidence or {}
+    _answerable(user, assessment)
+    questions = selectors.questions_by_key(assessment.questionnaire)
+    for mapping, field in ((answers, "answers"), (comments, "comments"), (evidence, "evidence")):
+        if not isinstance(mapping, dict):
+            raise Invalid(f"{field} must be an object of question keys.", field=field)
+        for key in mapping:
+            if key not in questions:
+                raise Invalid(
+                    f"{key!r} is not a question of {assessment.questionnaire.label}.",
+                    field=f"{field}.{key}",
+                )
+    for key, level in answers.items():
+        if level is not None and (isinstance(level, bool) or not isinstance(level, int)
+                                  or not 1 <= level <= 5):  # fmt: skip
+            raise Invalid(
+                f"The answer to {key!r} must be a level from 1 to 5 or null for "
+                f'"don\'t know", not {level!r}.',
+                field=f"answers.{key}",
+            )
+    for key, text in comments.items():
+        if not isinstance(text, str) or len(text) > MAX_COMMENT:
+            raise Invalid(
+                f"The comment on {key!r} must be text of at most {MAX_COMMENT} characters.",
+                field=f"comments.{key}",
+            )
+    for key, url in evidence.items():
+        if (
+            not isinstance(url, str)
+            or len(url) > MAX_URL
+            or (url and not url.startswith(("https://", "http://")))
+        ):
+            raise Invalid(
+                f"The evidence link for {key!r} must be an http(s) address of at most "
+                f"{MAX_URL} characters.",
+                field=f"evidence.{key}",
+            )
+
+    with transaction.atomic():
+        response = _response_for(user, assessment, lock=True)
+        if response.status == Response.SUBMITTED:
+            raise Conflict("You have already submitted your answers to this assessment.")
+        existing = {a.question_id: a for a in response.answers.all()}
+        to_create, to_update = [], []
+        for key in set(answers) | set(comments) | set(evidence):
+            question = questions[key]
+            answer = existing.get(question.id)
+            if answer is None:
+                answer = Answer(response=response, question=question)
+                to_create.append(answer)
+            else:
+                to_update.append(answer)
+            if key in answers:
+                answer.level = answers[key]
+            if key in comments:
+                answer.comment = comments[key].strip()
+            if key in evidence:
+                answer.evidence_url = evidence[key].strip()
+        Answer.objects.bulk_create(to_create)
+        now = timezone.now()
+        for answer in to_update:
+            answer.updated_at = now
+        Answer.objects.bulk_update(to_update, ["level", "comment", "evidence_url", "updated_at"])
+        Response.objects.filter(pk=response.pk).update(updated_at=now)
+    return response
+
+
+def copy_previous_answers(user, assessment):
+    """Start from the caller's answers to the team's previous assessment: fills questions not
+    yet answered, mapped across questionnaire versions; returns how many were copied."""
+    _answerable(user, assessment)
+    previous = selectors.previous_answers(user, assessment)
+    response = Response.objects.filter(assessment=assessment, respondent=user).first()
+    answered = set()
+    if response is not None:
+        answered = set(response.answers.values_list("question__key", flat=True))
+    to_copy = {k: v for k, v in previous.items() if k not in answered}
+    if to_copy:
+        save_answers(
+            user,
+            assessment,
+            answers={k: a["level"] for k, a in to_copy.items()},
+            comments={k: a["comment"] for k, a in to_copy.items() if a["comment"]},
+        )
+    return len(to_copy)
+
+
+def submit_response(user, assessment):
+    """Submit the caller's answers: draft -> submitted, once. Every question needs an answer
+    (a level or "don't know")."""
+    _answerable(user, assessment)
+    with transaction.atomic():
+        response = (
+            Response.objects.select_for_update()
+            .filter(assessment=assessment, respondent=user)
+            .first()
+        )
+        if response is None:
+            raise Invalid("You have not answered any question yet.")
+        if response.status == Response.SUBMITTED:
+            raise Conflict("You have already submitted your answers to this assessment.")
+        total = len(selectors.questions_by_key(assessment.questionnaire))
+        answered = response.answers.count()
+        if answered < total:
+            raise Invalid(
+                f"{total - answered} of {total} questions are still unanswered; answer them "
+                'or choose "don\'t know" before submitting.'
+            )
+        # The conditional update is the guard against a double click or a second tab.
+        updated = Response.objects.filter(pk=response.pk, status=Response.DRAFT).update(
+            status=Response.SUBMITTED, submitted_at=timezone.now()
+        )
+        if not updated:
+            raise Conflict("You have already submitted your answers to this assessment.")
+    response.refresh_from_db()
+    return response
+
+
+def set_targets(user, assessment, targets):
+    """Set the team's target level per dimension key (1-5)."""
+    if not permissions.can_lead_team(user, assessment.team):
+        raise NotAllowed("Only the team's lead sets targets.")
+    dimensions = {d.key: d for d in assessment.questionnaire.dimensions.all()}
+    for key, level in targets.items():
+        if key not in dimensions:
+            raise Invalid(f"{key!r} is not a dimension of {assessment.questionnaire.label}.")
+        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5:
+            raise Invalid(f"The target for {key!r} must be a level from 1 to 5.")
+    with transaction.atomic():
+        for key, level in targets.items():
+            DimensionTarget.objects.update_or_create(
+                assessment=assessment, dimension=dimensions[key], defaults={"level": level}
+            )
+        if hasattr(assessment, "result"):
+            # Targets are part of what the roadmap reads from the frozen result.
+            result = Result.objects.select_for_update().get(pk=assessment.result.pk)
+            for row in result.data["dimensions"]:
+                if row["key"] in targets:
+                    row["target"] = targets[row["key"]]
+            result.save(update_fields=["data"])
+
+
+def close_assessment(user, assessment):
+    """Close the assessment and freeze its result: open -> closed, once. Needs at least one
+    submitted response. Drafts that were never submitted do not count."""
+    if not permissions.can_lead_team(user, assessment.team):
+        raise NotAllowed("Only the team's lead closes the assessment.")
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        if locked.status != Assessment.OPEN:
+            raise Conflict("This assessment is already closed.")
+        submitted = selectors.submitted_answer_sets(locked)
+        if not submitted:
+            raise Conflict("Nobody has submitted answers yet; there is nothing to score.")
+        result = _freeze_result(locked, submitted)
+        Assessment.objects.filter(pk=locked.pk, status=Assessment.OPEN).update(
+            status=Assessment.CLOSED, closed_at=timezone.now(), closed_by=user
+        )
+    assessment.refresh_from_db()
+    return result
+
+
+def _freeze_result(assessment, answer_sets):
+    questionnaire = assessment.questionnaire
+    dims, questions = selectors.scoring_specs(questionnaire)
+    team_score = scoring.score_team(dims, questions, answer_sets)
+    targets = dict(
+        assessment.targets.select_related("dimension").values_list("dimension__key", "level")
+    )
+    lineages = dict(questionnaire.dimensions.values_list("key", "lineage"))
+    threshold = assessment.team.organization.low_confidence_threshold
+    data = selectors.team_score_to_data(team_score, lineages, targets)
+    # The explanation is frozen with the numbers: it describes the rules they were made with.
+    data["explanation"] = scoring.explain_overall(team_score, dims)
+    for row in data["dimensions"]:
+        row["explanation"] = scoring.explain_dimension(
+            team_score.dimensions[row["key"]], questions, team_score
+        )
+    return Result.objects.create(
+        assessment=assessment,
+        team=assessment.team,
+        questionnaire=questionnaire,
+        questionnaire_key=questionnaire.key,
+        period=assessment.period,
+        overall_score=team_score.overall_score,
+        overall_level=team_score.overall_level,
+        respondents=team_score.respondents,
+        low_confidence=team_score.respondents < threshold,
+        scoring_rules_version=scoring.SCORING_RULES_VERSION,
+        data=data,
+    )

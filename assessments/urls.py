@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_answering
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,5 +10,59 @@ urlpatterns = [
         "teams/<int:team_id>/members/<str:username>/remove/",
         views.team_member_remove,
         name="team_member_remove",
+    ),
+]
+
+urlpatterns += [
+    path(
+        "teams/<int:team_id>/assessments/open/",
+        views_answering.assessment_open,
+        name="assessment_open",
+    ),
+    path(
+        "assessments/<int:assessment_id>/",
+        views_answering.assessment_detail,
+        name="assessment_detail",
+    ),
+    path(
+        "assessments/<int:assessment_id>/answer/",
+        views_answering.answer_page,
+        name="answer_page",
+    ),
+    path(
+        "assessments/<int:assessment_id>/answer/copy-previous/",
+        views_answering.answer_copy_previous,
+        name="answer_copy_previous",
+    ),
+    path(
+        "assessments/<int:assessment_id>/answer/submit/",
+        views_answering.answer_submit,
+        name="answer_submit",
+    ),
+    path(
+        "assessments/<int:assessment_id>/answer/<slug:question_key>/",
+        views_answering.answer_save,
+        name="answer_save",
+    ),
+    path(
+        "assessments/<int:assessment_id>/close/",
+        views_answering.assessment_close,
+        name="assessment_close",
+    ),
+    path(
+        "assessments/<int:assessment_id>/targets/",
+        views_answering.assessment_targets,
+        name="assessment_targets",
+    ),
+    path(
+        "assessments/<int:assessment_id>/result/",
+        views_answering.result_page,
+        name="result_page",
+    ),
+    path("questionnaires/", views_answering.questionnaire_list, name="questionnaire_list"),
+    path(
+        "questionnaires/<slug:key>/<int:version>/",
+        views_answering.questionnaire_detail,
+        name="questionnaire_detail",
     ),
 ]

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from . import permissions, services
-from .forms import AddMemberForm
+from . import permissions, scoring, selectors, services
+from .errors import DomainError
+from .forms import AddMemberForm, OpenAssessmentForm
 
 
 @login_required
@@ -38,7 +39,20 @@ def home(request):
 def team_detail(request, team_id):
     team = permissions.get_visible_team_or_404(request.user, team_id)
     can_administer = permissions.can_administer(request.user, team.organization)
+    can_lead = permissions.can_lead_team(request.user, team)
     memberships = list(team.memberships.select_related("user").order_by("role", "user__username"))
+    assessments = list(
+        team.assessments.select_related("questionnaire", "result").order_by("-period")
+    )
+    counts = selectors.assessment_counts([a.id for a in assessments])
+    rows = [
+        {
+            "assessment": a,
+            "result": getattr(a, "result", None),
+            "submitted": counts.get(a.id, {}).get("submitted", 0),
+        }
+        for a in assessments
+    ]
     return render(
         request,
         "assessments/team_detail.html",
@@ -46,8 +60,13 @@ def team_detail(request, team_id):
             "team": team,
             "memberships": memberships,
             "can_administer": can_administer,
-            "can_lead": permissions.can_lead_team(request.user, team),
+            "can_lead": can_lead,
+            "is_member": permissions.is_team_member(request.user, team),
+            "assessment_rows": rows,
+            "member_count": len(memberships),
+            "open_form": OpenAssessmentForm() if can_lead else None,
             "add_member_form": AddMemberForm() if can_administer else None,
+            "level_names": scoring.LEVEL_NAMES,
         },
     )
 
@@ -64,8 +83,8 @@ def team_member_add(request, team_id):
             membership, created = services.add_member(
                 team, form.cleaned_data["username"], form.cleaned_data["role"]
             )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+        except DomainError as exc:
+            messages.error(request, exc.message)
         else:
             verb = "added to" if created else "updated in"
             messages.success(
@@ -84,8 +103,8 @@ def team_member_remove(request, team_id, username):
         raise PermissionDenied("Only organisation admins manage team membership.")
     try:
         services.remove_member(team, username)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except DomainError as exc:
+        messages.error(request, exc.message)
     else:
         messages.success(request, f"{username} removed from {team.name}.")
     return redirect("team_detail", team_id=team.id)

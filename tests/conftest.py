@@ -88,3 +88,22 @@ def celery_worker_process():
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def mini(db):
+    """The published 'mini' questionnaire: flow (weight 2: flow-wip, flow-wait) and quality
+    (quality-tests, quality-review)."""
+    from .factories import load_mini_questionnaire
+
+    return load_mini_questionnaire()
+
+
+@pytest.fixture
+def open_assessment(world, mini):
+    from assessments import services
+
+    return services.open_assessment(world.lead_a, world.team_a, "2026-Q4", "mini")
+
+
+ALL_LEVELS = {"flow-wip": 3, "flow-wait": 4, "quality-tests": 2, "quality-review": None}

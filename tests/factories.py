@@ -59,3 +59,54 @@ class OrgRoleFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organization = factory.SubFactory(OrganizationFactory)
     role = OrgRole.COE_ANALYST
+
+
+MINI_QUESTIONNAIRE = """\
+key: mini
+version: {version}
+title: Mini maturity
+status: {status}
+description: A small questionnaire for tests.
+dimensions:
+  - key: flow
+    name: Flow
+    weight: 2.0
+    help: How work flows.
+    {flow_replaces}
+    focus_areas: {{1: [a], 2: [b], 3: [c], 4: [d], 5: [e]}}
+    questions:
+      - key: flow-wip
+        text: How is work in progress limited?
+        {wip_replaces}
+        levels: {{1: one, 2: two, 3: three, 4: four, 5: five}}
+      - key: flow-wait
+        text: How are waits measured?
+        levels: {{1: one, 2: two, 3: three, 4: four, 5: five}}
+  - key: quality
+    name: Quality
+    help: How quality is built in.
+    focus_areas: {{1: [a], 2: [b], 3: [c], 4: [d], 5: [e]}}
+    questions:
+      - key: quality-tests
+        text: How are tests automated?
+        levels: {{1: one, 2: two, 3: three, 4: four, 5: five}}
+      - key: quality-review
+        text: How are changes reviewed?
+        levels: {{1: one, 2: two, 3: three, 4: four, 5: five}}
+"""
+
+
+def mini_questionnaire_yaml(version=1, status="published", flow_replaces="", wip_replaces=""):
+    return MINI_QUESTIONNAIRE.format(
+        version=version,
+        status=status,
+        flow_replaces=flow_replaces,
+        wip_replaces=wip_replaces,
+    )
+
+
+def load_mini_questionnaire(**kwargs):
+    from assessments import services
+
+    questionnaire, _ = services.load_questionnaire(mini_questionnaire_yaml(**kwargs))
+    return questionnaire

@@ -1,9 +1,19 @@
 """API plumbing shared by every endpoint: errors are JSON with a clear message."""
 
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from assessments.errors import DomainError, Invalid
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        data = {"detail": exc.message}
+        if exc.field:
+            data["field"] = exc.field
+        if isinstance(exc, Invalid) and exc.errors:
+            data["errors"] = exc.errors
+        return Response(data, status=exc.status)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

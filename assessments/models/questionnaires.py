@@ -1,0 +1,98 @@
+"""Questionnaires are versioned data loaded from YAML (docs/questionnaire-format.md).
+
+A published version never changes: loading changed content for it is refused, and a change is a
+new version. ``lineage`` links a dimension or question to its predecessors across versions (set
+from ``replaces:`` when a version is loaded), so trends follow renamed or reworded items and break
+visibly where nothing maps."""
+
+from django.core.validators import MinValueValidator
+from django.db import models
+
+
+class Questionnaire(models.Model):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+    STATUS_CHOICES = [(DRAFT, "Draft"), (PUBLISHED, "Published"), (RETIRED, "Retired")]
+
+    key = models.SlugField(max_length=80)
+    version = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=DRAFT)
+    source_yaml = models.TextField(help_text="The file this version was loaded from.")
+    content_hash = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["key", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "version"], name="uniq_questionnaire_version"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "published", "retired"]),
+                name="questionnaire_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} (v{self.version})"
+
+    @property
+    def label(self):
+        return f"{self.key} v{self.version}"
+
+
+class Dimension(models.Model):
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="dimensions"
+    )
+    key = models.SlugField(max_length=80)
+    name = models.CharField(max_length=200)
+    help = models.TextField(blank=True)
+    weight = models.FloatField(default=1.0)
+    position = models.PositiveSmallIntegerField()
+    focus_areas = models.JSONField(default=dict, help_text='{"1": ["..."], ..., "5": [...]}')
+    replaces = models.SlugField(max_length=80, blank=True)
+    lineage = models.CharField(max_length=100, db_index=True)
+
+    class Meta:
+        ordering = ["questionnaire", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "key"], name="uniq_dimension_key"),
+            models.CheckConstraint(condition=models.Q(weight__gt=0), name="dimension_weight_gt0"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def focus_areas_for(self, level):
+        return self.focus_areas.get(str(level), [])
+
+
+class Question(models.Model):
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="questions"
+    )
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(max_length=80)
+    text = models.TextField()
+    help = models.TextField(blank=True)
+    weight = models.FloatField(default=1.0)
+    position = models.PositiveSmallIntegerField()
+    levels = models.JSONField(help_text='{"1": "statement", ..., "5": "statement"}')
+    replaces = models.SlugField(max_length=80, blank=True)
+    lineage = models.CharField(max_length=100, db_index=True)
+
+    class Meta:
+        ordering = ["questionnaire", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "key"], name="uniq_question_key"),
+            models.CheckConstraint(condition=models.Q(weight__gt=0), name="question_weight_gt0"),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    def level_statements(self):
+        return [(level, self.levels[str(level)]) for level in range(1, 6)]

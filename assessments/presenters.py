@@ -1,0 +1,108 @@
+"""Plain-data shapes of questionnaires, assessments and results, shared by the API and the
+pages so that both say the same thing."""
+
+from . import scoring, selectors
+
+
+def questionnaire_json(questionnaire):
+    return {
+        "key": questionnaire.key,
+        "version": questionnaire.version,
+        "title": questionnaire.title,
+        "status": questionnaire.status,
+        "description": questionnaire.description,
+        "dimensions": [
+            {
+                "key": d.key,
+                "name": d.name,
+                "help": d.help,
+                "weight": d.weight,
+                "focus_areas": d.focus_areas,
+                "questions": [
+                    {
+                        "key": q.key,
+                        "text": q.text,
+                        "help": q.help,
+                        "weight": q.weight,
+                        "levels": [q.levels[str(level)] for level in range(1, 6)],
+                    }
+                    for q in qs
+                ],
+            }
+            for d, qs in selectors.questionnaire_structure(questionnaire)
+        ],
+    }
+
+
+def assessment_json(assessment):
+    counts = selectors.assessment_counts([assessment.id]).get(assessment.id, {})
+    return {
+        "id": assessment.id,
+        "team": assessment.team_id,
+        "questionnaire": assessment.questionnaire.key,
+        "version": assessment.questionnaire.version,
+        "period": assessment.period,
+        "status": assessment.status,
+        "due_date": assessment.due_date,
+        "opened_at": assessment.opened_at,
+        "closed_at": assessment.closed_at,
+        "responses_submitted": counts.get("submitted", 0),
+        "responses_started": counts.get("started", 0),
+        "targets": dict(assessment.targets.values_list("dimension__key", "level")),
+    }
+
+
+def my_response_json(assessment, response):
+    total = len(selectors.questions_by_key(assessment.questionnaire))
+    if response is None:
+        return {
+            "status": "not started",
+            "answered": 0,
+            "total": total,
+            "answers": {},
+            "comments": {},
+            "evidence": {},
+            "submitted_at": None,
+        }
+    rows = list(response.answers.select_related("question").order_by("question__position"))
+    return {
+        "status": response.status,
+        "answered": len(rows),
+        "total": total,
+        "answers": {a.question.key: a.level for a in rows},
+        "comments": {a.question.key: a.comment for a in rows if a.comment},
+        "evidence": {a.question.key: a.evidence_url for a in rows if a.evidence_url},
+        "submitted_at": response.submitted_at,
+    }
+
+
+def result_json(result):
+    return {
+        "assessment": result.assessment_id,
+        "team": result.team_id,
+        "period": result.period,
+        "questionnaire": result.questionnaire_key,
+        "version": result.questionnaire.version,
+        "overall_score": result.overall_score,
+        "overall_level": result.overall_level,
+        "overall_level_name": scoring.LEVEL_NAMES.get(result.overall_level),
+        "respondents": result.respondents,
+        "low_confidence": result.low_confidence,
+        "scoring_rules_version": result.scoring_rules_version,
+        "weakest_dimension": result.data.get("weakest_dimension"),
+        "dimensions": [
+            {
+                "key": d["key"],
+                "name": d["name"],
+                "score": d["score"],
+                "level": d["level"],
+                "level_name": scoring.LEVEL_NAMES.get(d["level"]),
+                "min": d["min"],
+                "max": d["max"],
+                "disagreement": d["disagreement"],
+                "insufficient": d["insufficient"],
+                "target": d.get("target"),
+            }
+            for d in result.data["dimensions"]
+        ],
+    }

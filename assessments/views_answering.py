@@ -1,0 +1,323 @@
+"""Pages for opening, answering, closing assessments and reading results. Thin: each view asks
+permissions, calls one service or selector and renders."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import permissions, presenters, scoring, selectors, services
+from .errors import DomainError
+from .forms import OpenAssessmentForm, QuestionnaireUploadForm
+from .models import Answer, Questionnaire, Response, Result
+
+
+@login_required
+@require_POST
+def assessment_open(request, team_id):
+    team = permissions.get_visible_team_or_404(request.user, team_id)
+    form = OpenAssessmentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("team_detail", team_id=team.id)
+    questionnaire = form.cleaned_data["questionnaire"]
+    try:
+        assessment = services.open_assessment(
+            request.user,
+            team,
+            form.cleaned_data["period"],
+            questionnaire_key=questionnaire.key,
+            version=questionnaire.version,
+            due_date=form.cleaned_data.get("due_date"),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("team_detail", team_id=team.id)
+    messages.success(request, f"Assessment {assessment.period} opened. Invite your team to answer.")
+    return redirect("assessment_detail", assessment_id=assessment.id)
+
+
+@login_required
+def assessment_detail(request, assessment_id):
+    assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
+    can_lead = permissions.can_lead_team(request.user, assessment.team)
+    is_member = permissions.is_team_member(request.user, assessment.team)
+    my_response = Response.objects.filter(assessment=assessment, respondent=request.user).first()
+    progress = selectors.response_progress(assessment) if can_lead else None
+    structure = selectors.questionnaire_structure(assessment.questionnaire)
+    targets = dict(assessment.targets.values_list("dimension__key", "level"))
+    return render(
+        request,
+        "assessments/assessment_detail.html",
+        {
+            "assessment": assessment,
+            "team": assessment.team,
+            "can_lead": can_lead,
+            "is_member": is_member,
+            "my_response": my_response,
+            "my_answered": my_response.answers.count() if my_response else 0,
+            "total_questions": sum(len(qs) for _, qs in structure),
+            "progress": progress,
+            "submitted_count": sum(1 for p in progress or [] if p["status"] == "submitted"),
+            "target_rows": [(d, targets.get(d.key)) for d, _ in structure],
+            "levels": scoring.LEVEL_NAMES.items(),
+        },
+    )
+
+
+def _answer_context(request, assessment):
+    response = Response.objects.filter(assessment=assessment, respondent=request.user).first()
+    answers = {}
+    if response is not None:
+        answers = {a.question_id: a for a in response.answers.all()}
+    previous = selectors.previous_answers(request.user, assessment)
+    sections = []
+    for dimension, questions in selectors.questionnaire_structure(assessment.questionnaire):
+        rows = []
+        for q in questions:
+            rows.append(
+                {
+                    "question": q,
+                    "answer": answers.get(q.id),
+                    "previous": previous.get(q.key),
+                    "statements": q.level_statements(),
+                }
+            )
+        sections.append(
+            {
+                "dimension": dimension,
+                "rows": rows,
+                "answered": sum(1 for r in rows if r["answer"]),
+            }
+        )
+    total = sum(len(s["rows"]) for s in sections)
+    return {
+        "assessment": assessment,
+        "team": assessment.team,
+        "response": response,
+        "sections": sections,
+        "answered": len(answers),
+        "total": total,
+        "has_previous": bool(previous),
+        "read_only": (response is not None and response.status == Response.SUBMITTED)
+        or not assessment.is_open,
+    }
+
+
+@login_required
+def answer_page(request, assessment_id):
+    assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
+    if not permissions.is_team_member(request.user, assessment.team):
+        raise PermissionDenied("Only members of the team answer its assessment.")
+    return render(request, "assessments/answer.html", _answer_context(request, assessment))
+
+
+def _parse_level(raw):
+    if raw in (None, ""):
+        return "missing"
+    if raw == "dk":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return raw  # services reject it with a message naming the question
+
+
+@login_required
+@require_POST
+def answer_save(request, assessment_id, question_key):
+    """Autosave of one question (htmx), or a plain form post without JavaScript."""
+    assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
+    level = _parse_level(request.POST.get("level"))
+    answers = {} if level == "missing" else {question_key: level}
+    comments, evidence = {}, {}
+    if "comment" in request.POST:
+        comments[question_key] = request.POST["comment"]
+    if "evidence_url" in request.POST:
+        evidence[question_key] = request.POST["evidence_url"]
+    if not answers and "comment" in request.POST:
+        # A comment typed before choosing a level: keep it, the level stays unanswered.
+        existing = Answer.objects.filter(
+            response__assessment=assessment,
+            response__respondent=request.user,
+            question__key=question_key,
+        ).first()
+        if existing is None:
+            status, message = 400, 'Choose a level (or "don\'t know") to save your comment.'
+            return _save_feedback(request, assessment, question_key, status, message)
+    try:
+        services.save_answers(request.user, assessment, answers, comments, evidence)
+    except DomainError as exc:
+        return _save_feedback(request, assessment, question_key, exc.status, exc.message)
+    saved_at = timezone.localtime().strftime("%H:%M:%S")
+    return _save_feedback(request, assessment, question_key, 200, f"Saved at {saved_at}")
+
+
+def _save_feedback(request, assessment, question_key, status, message):
+    if not request.htmx:
+        (messages.success if status == 200 else messages.error)(request, message)
+        return redirect(f"/assessments/{assessment.id}/answer/#q-{question_key}")
+    answered = Answer.objects.filter(
+        response__assessment=assessment, response__respondent=request.user
+    ).count()
+    total = len(selectors.questions_by_key(assessment.questionnaire))
+    html = render(
+        request,
+        "assessments/_save_feedback.html",
+        {
+            "ok": status == 200,
+            "message": message,
+            "answered": answered,
+            "total": total,
+            "question_key": question_key,
+        },
+    ).content
+    # Errors are shown in place too: htmx swaps only 2xx by default, so answer 200 with the
+    # error text and an HX-Trigger the page script uses to keep the warning visible.
+    response = HttpResponse(html)
+    if status != 200:
+        response["HX-Trigger"] = "vsm-save-failed"
+    return response
+
+
+@login_required
+@require_POST
+def answer_copy_previous(request, assessment_id):
+    assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
+    try:
+        copied = services.copy_previous_answers(request.user, assessment)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if copied:
+            messages.success(
+                request,
+                f"Copied {copied} answers from your previous assessment. Check each one: "
+                "they describe how things were then.",
+            )
+        else:
+            messages.info(request, "There were no previous answers to copy.")
+    return redirect("answer_page", assessment_id=assessment.id)
+
+
+@login_required
+@require_POST
+def answer_submit(request, assessment_id):
+    assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
+    try:
+        services.submit_response(request.user, assessment)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("answer_page", assessment_id=assessment.id)
+    messages.success(request, "Thank you: your answers are submitted.")
+    return redirect("assessment_detail", assessment_id=assessment.id)
+
+
+@login_required
+@require_POST
+def assessment_close(request, assessment_id):
+    assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
+    try:
+        services.close_assessment(request.user, assessment)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("assessment_detail", assessment_id=assessment.id)
+    messages.success(request, "Assessment closed; the result below is frozen.")
+    return redirect("result_page", assessment_id=assessment.id)
+
+
+@login_required
+@require_POST
+def assessment_targets(request, assessment_id):
+    assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
+    targets = {}
+    for key, value in request.POST.items():
+        if key.startswith("target-") and value:
+            try:
+                targets[key.removeprefix("target-")] = int(value)
+            except ValueError:
+                messages.error(request, f"{value!r} is not a level.")
+                return redirect("assessment_detail", assessment_id=assessment.id)
+    try:
+        services.set_targets(request.user, assessment, targets)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Targets saved.")
+    next_url = request.POST.get("next")
+    if next_url == "result":
+        return redirect("result_page", assessment_id=assessment.id)
+    return redirect("assessment_detail", assessment_id=assessment.id)
+
+
+@login_required
+def result_page(request, assessment_id):
+    assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
+    result = Result.objects.filter(assessment=assessment).select_related("questionnaire").first()
+    if result is None:
+        raise Http404("This assessment has no result yet.")
+    from reports.results import result_page_context
+
+    context = result_page_context(request.user, result)
+    context["can_lead"] = permissions.can_lead_team(request.user, assessment.team)
+    return render(request, "assessments/result.html", context)
+
+
+@login_required
+def questionnaire_list(request):
+    orgs = permissions.analysable_organizations(request.user)
+    if not orgs.exists():
+        raise PermissionDenied("Only CoE analysts and organisation admins manage questionnaires.")
+    form = QuestionnaireUploadForm()
+    errors = []
+    if request.method == "POST":
+        form = QuestionnaireUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                questionnaire, outcome = services.load_questionnaire(
+                    form.cleaned_data["file"].read()
+                )
+            except DomainError as exc:
+                errors = getattr(exc, "errors", None) or [exc.message]
+                messages.error(request, "The file was not loaded; nothing was saved.")
+            else:
+                messages.success(request, f"{questionnaire.label}: {outcome}.")
+                return redirect("questionnaire_list")
+    rows = list(Questionnaire.objects.order_by("key", "-version"))
+    return render(
+        request,
+        "assessments/questionnaire_list.html",
+        {"questionnaires": rows, "form": form, "errors": errors},
+    )
+
+
+@login_required
+def questionnaire_detail(request, key, version):
+    questionnaire = Questionnaire.objects.filter(key=key, version=version).first()
+    if questionnaire is None:
+        raise Http404("No such questionnaire.")
+    if questionnaire.status == Questionnaire.DRAFT and not (
+        permissions.analysable_organizations(request.user).exists()
+    ):
+        raise Http404("No such questionnaire.")
+    if request.GET.get("format") == "yaml":
+        from .questionnaire_format import export_questionnaire
+
+        response = HttpResponse(
+            export_questionnaire(selectors.questionnaire_doc(questionnaire)),
+            content_type="application/yaml; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{key}-v{version}.yaml"'
+        return response
+    return render(
+        request,
+        "assessments/questionnaire_detail.html",
+        {
+            "questionnaire": questionnaire,
+            "data": presenters.questionnaire_json(questionnaire),
+            "level_names": scoring.LEVEL_NAMES,
+        },
+    )

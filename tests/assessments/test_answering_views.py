@@ -1,0 +1,224 @@
+"""The answering flow through the pages, as members, leads and outsiders use it."""
+
+import pytest
+
+from assessments import services
+from assessments.models import Answer, Response, Result
+from tests.conftest import ALL_LEVELS
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def save_url(assessment, key):
+    return f"/assessments/{assessment.id}/answer/{key}/"
+
+
+def test_autosave_one_answer_htmx_updates_progress(world, open_assessment, client):
+    client.force_login(world.member_a)
+    response = client.post(save_url(open_assessment, "flow-wip"), {"level": "3"}, **HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Saved at" in html
+    assert '<span id="progress-count" hx-swap-oob="true">1</span>' in html
+    assert Answer.objects.get().level == 3
+
+
+def test_autosave_dont_know_and_comment(world, open_assessment, client):
+    client.force_login(world.member_a)
+    client.post(
+        save_url(open_assessment, "flow-wait"),
+        {"level": "dk", "comment": "  no data yet ", "evidence_url": "https://wiki/x"},
+        **HTMX,
+    )
+    answer = Answer.objects.get()
+    assert (answer.level, answer.comment, answer.evidence_url) == (
+        None,
+        "no data yet",
+        "https://wiki/x",
+    )
+
+
+def test_autosave_comment_before_level_asks_for_level(world, open_assessment, client):
+    client.force_login(world.member_a)
+    response = client.post(save_url(open_assessment, "flow-wip"), {"comment": "hm"}, **HTMX)
+    assert response.status_code == 200
+    assert response["HX-Trigger"] == "vsm-save-failed"
+    assert "Choose a level (or &quot;don&#x27;t know&quot;) to save your comment." in (
+        response.content.decode()
+    )
+    assert Answer.objects.count() == 0
+
+
+def test_autosave_invalid_level_shows_error_in_place(world, open_assessment, client):
+    client.force_login(world.member_a)
+    response = client.post(save_url(open_assessment, "flow-wip"), {"level": "9"}, **HTMX)
+    assert response["HX-Trigger"] == "vsm-save-failed"
+    assert "must be a level from 1 to 5" in response.content.decode()
+    assert Answer.objects.count() == 0
+
+
+def test_save_without_javascript_redirects_back_to_question(world, open_assessment, client):
+    client.force_login(world.member_a)
+    response = client.post(save_url(open_assessment, "flow-wip"), {"level": "2"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/assessments/{open_assessment.id}/answer/#q-flow-wip"
+    assert Answer.objects.get().level == 2
+
+
+def test_answer_page_shows_saved_answers_after_coming_back(world, open_assessment, client):
+    client.force_login(world.member_a)
+    client.post(save_url(open_assessment, "flow-wip"), {"level": "4"}, **HTMX)
+    page = client.get(f"/assessments/{open_assessment.id}/answer/")
+    assert page.status_code == 200
+    assert page.context["answered"] == 1
+    html = page.content.decode()
+    assert 'id="q-flow-wip-4" value="4" checked' in html
+
+
+def test_answer_page_of_other_team_404(world, open_assessment, client):
+    client.force_login(world.member_b)
+    assert client.get(f"/assessments/{open_assessment.id}/answer/").status_code == 404
+    response = client.post(save_url(open_assessment, "flow-wip"), {"level": "3"}, **HTMX)
+    assert response.status_code == 404
+    assert Answer.objects.count() == 0
+
+
+def answer_everything(client, assessment, levels=ALL_LEVELS):
+    for key, level in levels.items():
+        client.post(save_url(assessment, key), {"level": "dk" if level is None else level}, **HTMX)
+
+
+def test_submit_page_flow(world, open_assessment, client):
+    client.force_login(world.member_a)
+    answer_everything(client, open_assessment)
+    response = client.post(f"/assessments/{open_assessment.id}/answer/submit/", follow=True)
+    assert "Thank you: your answers are submitted." in response.content.decode()
+    assert Response.objects.get().status == "submitted"
+    page = client.get(f"/assessments/{open_assessment.id}/answer/")
+    assert page.context["read_only"] is True
+
+
+def test_lead_sees_who_submitted_not_answers(world, open_assessment, client):
+    client.force_login(world.member_a)
+    answer_everything(client, open_assessment)
+    client.post(f"/assessments/{open_assessment.id}/answer/submit/")
+    client.force_login(world.lead_a)
+    page = client.get(f"/assessments/{open_assessment.id}/")
+    statuses = {p["user"].username: p["status"] for p in page.context["progress"]}
+    assert statuses == {"lead_a": "not started", "member_a": "submitted"}
+    assert page.context["submitted_count"] == 1
+
+
+def test_member_does_not_see_progress_of_others(world, open_assessment, client):
+    client.force_login(world.member_a)
+    page = client.get(f"/assessments/{open_assessment.id}/")
+    assert page.context["progress"] is None
+
+
+def test_close_then_result_page(world, open_assessment, client):
+    client.force_login(world.member_a)
+    answer_everything(client, open_assessment)
+    client.post(
+        save_url(open_assessment, "flow-wip"), {"level": "3", "comment": "<b>bold</b>"}, **HTMX
+    )
+    client.post(f"/assessments/{open_assessment.id}/answer/submit/")
+    client.force_login(world.lead_a)
+    response = client.post(f"/assessments/{open_assessment.id}/close/", follow=True)
+    assert response.request["PATH_INFO"] == f"/assessments/{open_assessment.id}/result/"
+    html = response.content.decode()
+    assert "Low confidence." in html  # one respondent, threshold 3
+    assert "<svg" in html and 'role="img"' in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
+    assert response.context["individual"] is None  # leads see aggregates only
+
+
+def test_individual_answers_only_for_org_admin(world, open_assessment, client):
+    client.force_login(world.member_a)
+    answer_everything(client, open_assessment)
+    client.post(f"/assessments/{open_assessment.id}/answer/submit/")
+    services.close_assessment(world.lead_a, open_assessment)
+    for who, visible in [("lead_a", False), ("analyst", False), ("org_admin", True)]:
+        client.force_login(getattr(world, who))
+        page = client.get(f"/assessments/{open_assessment.id}/result/")
+        assert page.status_code == 200
+        assert (page.context["individual"] is not None) is visible, who
+    client.force_login(world.org_admin)
+    page = client.get(f"/assessments/{open_assessment.id}/result/")
+    assert page.context["individual"]["rows"] == [("member_a", [3, 4, 2, None])]
+
+
+def test_result_page_other_team_is_friendly_404(world, open_assessment, client):
+    client.force_login(world.member_a)
+    answer_everything(client, open_assessment)
+    client.post(f"/assessments/{open_assessment.id}/answer/submit/")
+    services.close_assessment(world.lead_a, open_assessment)
+    client.force_login(world.member_b)
+    page = client.get(f"/assessments/{open_assessment.id}/result/")
+    assert page.status_code == 404
+    assert b"Go to my teams" in page.content
+
+
+def test_open_assessment_form_for_lead(world, mini, client):
+    client.force_login(world.lead_a)
+    response = client.post(
+        f"/teams/{world.team_a.id}/assessments/open/",
+        {"questionnaire": mini.id, "period": "2026-Q4"},
+        follow=True,
+    )
+    assert "Assessment 2026-Q4 opened." in response.content.decode()
+    again = client.post(
+        f"/teams/{world.team_a.id}/assessments/open/",
+        {"questionnaire": mini.id, "period": "2026-Q4"},
+        follow=True,
+    )
+    assert "Team A already has a mini assessment for 2026-Q4." in again.content.decode()
+
+
+def test_previous_answers_shown_and_copied(world, mini, client):
+    first = services.open_assessment(world.lead_a, world.team_a, "2026-Q3", "mini")
+    client.force_login(world.member_a)
+    answer_everything(client, first)
+    client.post(f"/assessments/{first.id}/answer/submit/")
+    services.close_assessment(world.lead_a, first)
+    second = services.open_assessment(world.lead_a, world.team_a, "2026-Q4", "mini")
+    page = client.get(f"/assessments/{second.id}/answer/")
+    assert page.context["has_previous"] is True
+    assert "Last time you answered: <strong>3</strong>" in page.content.decode()
+    client.post(save_url(second, "flow-wip"), {"level": "5"}, **HTMX)
+    client.post(f"/assessments/{second.id}/answer/copy-previous/")
+    copied = dict(
+        Answer.objects.filter(response__assessment=second).values_list("question__key", "level")
+    )
+    assert copied == {"flow-wip": 5, "flow-wait": 4, "quality-tests": 2, "quality-review": None}
+
+
+@pytest.mark.parametrize("who", ["analyst", "org_admin"])
+def test_questionnaire_upload_with_line_errors(world, client, who):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(getattr(world, who))
+    bad = SimpleUploadedFile("q.yaml", b"key: Bad Key\nversion: 0\n")
+    page = client.post("/questionnaires/", {"file": bad})
+    assert page.status_code == 200
+    assert page.context["errors"]
+    assert all(e.startswith("line ") or "line" not in e for e in page.context["errors"])
+    assert any(e.startswith("line 1: ") for e in page.context["errors"])
+
+
+def test_questionnaire_upload_forbidden_for_member(world, client):
+    client.force_login(world.member_a)
+    assert client.get("/questionnaires/").status_code == 403
+
+
+def test_result_frozen_values_stored(world, open_assessment, client):
+    client.force_login(world.member_a)
+    answer_everything(client, open_assessment)
+    client.post(f"/assessments/{open_assessment.id}/answer/submit/")
+    services.close_assessment(world.lead_a, open_assessment)
+    result = Result.objects.get()
+    assert (result.questionnaire.version, result.respondents, result.scoring_rules_version) == (
+        1,
+        1,
+        1,
+    )
+    assert result.data["dimensions"][0]["explanation"].startswith("Flow: 3.5")
