@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import Membership, Organization, OrgRole, Team, TeamGroup
+from .models import (
+    Assessment,
+    Membership,
+    Organization,
+    OrgRole,
+    Questionnaire,
+    Response,
+    Result,
+    Team,
+    TeamGroup,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -46,3 +56,40 @@ class OrgRoleAdmin(admin.ModelAdmin):
     list_filter = ["role", "organization"]
     search_fields = ["user__username"]
     autocomplete_fields = ["user"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Frozen or versioned data: change it through the services (load_questionnaire, closing an
+    assessment), never by editing rows, so history cannot be rewritten by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(ReadOnlyAdmin):
+    list_display = ["key", "version", "title", "status", "loaded_at"]
+    list_filter = ["key", "status"]
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    list_display = ["team", "period", "questionnaire", "status", "opened_at", "closed_at"]
+    list_filter = ["status", "period", "team__organization"]
+    search_fields = ["team__name"]
+    readonly_fields = ["questionnaire", "questionnaire_key", "team", "period", "status"]
+
+
+@admin.register(Response)
+class ResponseAdmin(ReadOnlyAdmin):
+    list_display = ["assessment", "respondent", "status", "submitted_at"]
+    list_filter = ["status"]
+
+
+@admin.register(Result)
+class ResultAdmin(ReadOnlyAdmin):
+    list_display = ["team", "period", "questionnaire", "overall_score", "respondents"]
+    list_filter = ["questionnaire_key", "period"]

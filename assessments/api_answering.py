@@ -204,4 +204,7 @@ class AssessmentResultView(APIView):
         result = getattr(assessment, "result", None)
         if result is None:
             raise NotFound("This assessment is still open; its result exists once it is closed.")
-        return Response(presenters.result_json(result))
+        show_spread = not result.low_confidence or permissions.can_administer(
+            request.user, assessment.team.organization
+        )
+        return Response(presenters.result_json(result, show_spread=show_spread))

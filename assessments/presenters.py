@@ -76,7 +76,9 @@ def my_response_json(assessment, response):
     }
 
 
-def result_json(result):
+def result_json(result, show_spread=True):
+    """``show_spread=False`` (low-confidence results, for anyone but organisation admins) hides
+    the lowest and highest respondent score, which would reveal individuals."""
     return {
         "assessment": result.assessment_id,
         "team": result.team_id,
@@ -97,8 +99,8 @@ def result_json(result):
                 "score": d["score"],
                 "level": d["level"],
                 "level_name": scoring.LEVEL_NAMES.get(d["level"]),
-                "min": d["min"],
-                "max": d["max"],
+                "min": d["min"] if show_spread else None,
+                "max": d["max"] if show_spread else None,
                 "disagreement": d["disagreement"],
                 "insufficient": d["insufficient"],
                 "target": d.get("target"),

@@ -91,7 +91,8 @@ def result_page_context(user, result):
         .values_list("question__dimension__name", "question__text", "comment", "evidence_url")
     )
     individual = None
-    if permissions.can_administer(user, result.team.organization):
+    may_see_individuals = permissions.can_administer(user, result.team.organization)
+    if may_see_individuals:
         individual = _individual_answers(result, questions)
     overall_change = None
     if previous is not None and previous.overall_score is not None and result.overall_score:
@@ -112,6 +113,8 @@ def result_page_context(user, result):
             (r for r in dimension_rows if r["key"] == result.data.get("weakest_dimension")), None
         ),
         "level_names": scoring.LEVEL_NAMES,
+        # With few respondents the range and its explanation would reveal individuals.
+        "show_spread": may_see_individuals or not result.low_confidence,
     }
 
 

@@ -220,6 +220,8 @@ def test_submit_with_unanswered_questions_400(world, open_assessment, api_client
 
 
 def test_close_and_result_api(world, open_assessment, api_client):
+    world.org.low_confidence_threshold = 2
+    world.org.save()
     submit_all(api_client, world.member_a, open_assessment)
     submit_all(
         api_client,
@@ -241,7 +243,7 @@ def test_close_and_result_api(world, open_assessment, api_client):
     assert result["overall_level"] == 3
     assert result["overall_level_name"] == "Defined"
     assert result["respondents"] == 2
-    assert result["low_confidence"] is True  # threshold 3
+    assert result["low_confidence"] is False  # threshold 2
     flow, quality = result["dimensions"]
     assert (flow["key"], flow["score"], flow["level"], flow["min"], flow["max"]) == (
         "flow", 4.0, 4, 3.5, 4.5
@@ -321,3 +323,16 @@ def test_targets_set_by_lead_validated(world, open_assessment, api_client):
     api_client.force_authenticate(world.member_a)
     denied = api_client.put(url, {"targets": {"flow": 2}}, format="json")
     assert denied.status_code == 403
+
+
+def test_low_confidence_result_hides_range_except_for_admin(world, open_assessment, api_client):
+    submit_all(api_client, world.member_a, open_assessment)
+    services.close_assessment(world.lead_a, open_assessment)
+    url = f"/api/v1/assessments/{open_assessment.id}/result/"
+    api_client.force_authenticate(world.lead_a)
+    lead_view = api_client.get(url).json()
+    assert lead_view["low_confidence"] is True
+    assert [(d["min"], d["max"]) for d in lead_view["dimensions"]] == [(None, None)] * 2
+    api_client.force_authenticate(world.org_admin)
+    admin_view = api_client.get(url).json()
+    assert [(d["min"], d["max"]) for d in admin_view["dimensions"]] == [(3.5, 3.5), (2.0, 2.0)]

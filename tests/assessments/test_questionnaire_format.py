@@ -511,7 +511,7 @@ def test_parse_questionnaire_too_many_values_rejected_quickly():
     assert errors_of("key: [" + "a," * 500_000 + "]") == [
         (1, "the file has more than 100000 values; no questionnaire needs that many")
     ]
-    assert time.perf_counter() - started < 5.0
+    assert time.perf_counter() - started < 10.0  # about 2.5 s; without the cap, over 10
 
 
 def _minimal_dimension(i, questions=1):
