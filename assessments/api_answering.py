@@ -1,12 +1,13 @@
 """REST API for questionnaires, assessments, answers and results. Thin: parse, ask
 permissions, call one service or selector, serialise."""
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import permissions, presenters, services
+from . import dora_services, permissions, presenters, services
 from .errors import Invalid, NotAllowed, NotFound
 from .models import Questionnaire
 from .models import Response as ResponseModel
@@ -35,6 +36,7 @@ class MyResponseOut(serializers.Serializer):
     comments = serializers.DictField(child=serializers.CharField())
     evidence = serializers.DictField(child=serializers.CharField())
     submitted_at = serializers.DateTimeField(allow_null=True)
+    dora = serializers.DictField()
 
 
 class ResultDimensionOut(serializers.Serializer):
@@ -133,6 +135,9 @@ class ResponseSaveSerializer(serializers.Serializer):
     answers = serializers.DictField(child=serializers.JSONField(), required=False)
     comments = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
     evidence = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+    dora = serializers.DictField(required=False, help_text=(
+        "deployment_frequency / lead_time / time_to_restore: a survey option key; "
+        "change_failure_rate / rework_rate: percent"))  # fmt: skip
 
 
 def _my_response_json(request, assessment):
@@ -155,16 +160,22 @@ class MyResponseView(APIView):
         assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
         if not isinstance(request.data, dict):
             raise Invalid("The body must be a JSON object with 'answers' and/or 'comments'.")
-        unknown = set(request.data) - {"answers", "comments", "evidence"}
+        unknown = set(request.data) - {"answers", "comments", "evidence", "dora"}
         if unknown:
             raise Invalid(f"Unknown field(s): {', '.join(sorted(unknown))}.")
-        services.save_answers(
-            request.user,
-            assessment,
-            answers=request.data.get("answers"),
-            comments=request.data.get("comments"),
-            evidence=request.data.get("evidence"),
-        )
+        dora_answers = request.data.get("dora")
+        if dora_answers is not None and not isinstance(dora_answers, dict):
+            raise Invalid("dora must be an object of metric answers.", field="dora")
+        with transaction.atomic():
+            services.save_answers(
+                request.user,
+                assessment,
+                answers=request.data.get("answers"),
+                comments=request.data.get("comments"),
+                evidence=request.data.get("evidence"),
+            )
+            if dora_answers:
+                dora_services.save_survey_answers(request.user, assessment, dora_answers)
         return Response(_my_response_json(request, assessment))
 
 

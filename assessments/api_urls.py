@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import api, api_answering
+from . import api, api_answering, api_dora
 
 urlpatterns = [
     path("teams/", api.TeamListView.as_view(), name="api_teams"),
@@ -44,9 +44,18 @@ urlpatterns = [
         api_answering.AssessmentTargetsView.as_view(),
         name="api_assessment_targets",
     ),
+    path("dora/benchmarks/", api_dora.BenchmarkListView.as_view(), name="api_dora_benchmarks"),
+    path("dora/classify/", api_dora.ClassifyView.as_view(), name="api_dora_classify"),
+    path("teams/<int:team_id>/dora/", api_dora.TeamDoraView.as_view(), name="api_team_dora"),
+    path(
+        "teams/<int:team_id>/dora/entries/<str:period>/",
+        api_dora.TeamDoraEntryView.as_view(),
+        name="api_team_dora_entry",
+    ),
     path(
         "assessments/<int:assessment_id>/result/",
         api_answering.AssessmentResultView.as_view(),
         name="api_assessment_result",
     ),
 ]
+urlpatterns += [path("", include("assessments.api_events_urls"))]

@@ -15,10 +15,14 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from . import selectors, services
+from . import dora, dora_services, selectors, services
 from .models import (
     Answer,
     Assessment,
+    Deployment,
+    DoraEntry,
+    DoraSurveyAnswer,
+    Incident,
     Membership,
     Organization,
     OrgRole,
@@ -42,6 +46,22 @@ TRAJECTORIES = {
     "data": (2.0, 0.0),
     "sre": (3.0, 0.20),
 }
+# Delivery performance per team: deployments per day, median lead time (h), change failure
+# rate (%), median restore time (h), and how many answer options respondents rate themselves
+# better than the data shows (0 = candid; 1-2 = optimistic, so the pages show a gap).
+DELIVERY = {
+    "checkout": (1.5, 30, 12, 3, 0),
+    "billing": (0.3, 120, 18, 20, 1),
+    "fraud": (0.2, 200, 25, 30, 2),
+    "mobile": (0.15, 300, 20, 40, 0),
+    "storefront": (3.0, 8, 8, 1.5, 0),
+    "search": (0.5, 60, 30, 10, 1),
+    "devplatform": (4.0, 4, 5, 0.8, 0),
+    "data": (0.08, 500, 15, 60, 1),
+    "sre": (2.0, 12, 6, 0.7, 0),
+}
+# Billing enters its figures by hand instead of sending events.
+ENTERS_BY_HAND = {"billing"}
 COMMENTS = [
     "Depends a lot on which service; the legacy monolith is much worse.",
     "We started this last quarter, too early to tell.",
@@ -128,6 +148,7 @@ def load_demo_organization():
     load_shipped_questionnaires()
     for team in teams:
         _demo_history(team)
+        _demo_delivery(team)
     return DemoSummary(org, teams, len(created))
 
 
@@ -162,6 +183,7 @@ def _demo_history(team):
         # One quarter of one team had few respondents: shows the low-confidence marking.
         respondents = people[:2] if (team.slug == "search" and i == 3) else people
         _demo_answers(assessment, respondents, structure, offsets, level, rng, submit=True)
+        _demo_dora_survey(assessment, rng)
         services.close_assessment(lead, assessment)
         closed_at = timezone.make_aware(dt.datetime.combine(period_end(period), dt.time(17, 0)))
         Assessment.objects.filter(pk=assessment.pk).update(closed_at=closed_at)
@@ -196,3 +218,105 @@ def _demo_answers(assessment, people, structure, offsets, level, rng, submit, pa
                     Answer(response=response, question=question, level=value, comment=comment)
                 )
     Answer.objects.bulk_create(answers)
+
+
+def _survey_key(metric, value, optimism):
+    """The answer option whose bucket holds ``value``, moved ``optimism`` options better."""
+    options = dora.SURVEY_OPTIONS[metric]  # best first
+    bucket = dora.quick_check_bucket(metric, value)
+    index = next(i for i, o in enumerate(options) if o.bucket == bucket)
+    return options[max(0, index - optimism)].key
+
+
+def _demo_dora_survey(assessment, rng):
+    profile = DELIVERY.get(assessment.team.slug)
+    if profile is None:
+        return
+    df, lead, cfr, restore, optimism = profile
+    rows = []
+    for response in assessment.responses.filter(status=Response.SUBMITTED):
+        bias = optimism + (1 if rng.random() < 0.2 else 0)
+        rows.append(
+            DoraSurveyAnswer(
+                response=response,
+                deployment_frequency=_survey_key("deployment_frequency", df, bias),
+                lead_time=_survey_key("lead_time", lead, bias),
+                time_to_restore=_survey_key("time_to_restore", restore, bias),
+                change_failure_rate=max(0.0, round(cfr - 5 * bias + rng.uniform(-3, 3))),
+                rework_rate=round(rng.uniform(2, 12)),
+            )
+        )
+    DoraSurveyAnswer.objects.bulk_create(rows)
+
+
+def _demo_delivery(team):
+    """180 days of deployment and incident events (or hand-entered figures) per team."""
+    profile = DELIVERY.get(team.slug)
+    if profile is None:
+        return
+    df, lead, cfr, restore, _ = profile
+    now = timezone.now()
+    periods = [shift_period(current_period(), -1), current_period()]
+    if team.slug in ENTERS_BY_HAND:
+        lead_user = team.memberships.filter(role=Membership.LEAD).first().user
+        for n, period in enumerate(periods):
+            if not DoraEntry.objects.filter(team=team, period=period).exists():
+                dora_services.save_entry(lead_user, team, period, {
+                    "deployment_frequency": df * (1 + 0.2 * n), "lead_time": lead * (1 - 0.1 * n),
+                    "time_to_restore": restore, "change_failure_rate": cfr,
+                    "rework_rate": 9.0,
+                })  # fmt: skip
+        return
+    if Deployment.objects.filter(team=team).exists():
+        return
+    rng = random.Random(f"delivery-{team.slug}")
+    deployments, incidents = [], []
+    day = 0.0
+    while day < 180:
+        day += rng.expovariate(df)
+        if day >= 180:
+            break
+        finished = now - dt.timedelta(days=180 - day)
+        n_changes = rng.randint(1, 4)
+        changes = [
+            {
+                "id": f"{team.slug}-c{len(deployments)}-{i}",
+                "first_commit_at": (
+                    finished - dt.timedelta(hours=lead * rng.lognormvariate(0, 0.5))
+                ).isoformat(),
+            }
+            for i in range(n_changes)
+        ]
+        failed = rng.random() * 100 < cfr
+        ext_id = f"{team.slug}-d{len(deployments):05d}"
+        deployments.append(
+            Deployment(
+                team=team, external_id=ext_id, service=f"{team.slug}-api",
+                environment="production", finished_at=finished, succeeded=True,
+                rolled_back=failed and rng.random() < 0.3, changes=changes,
+                unplanned_fix=rng.random() < 0.07,
+            )
+        )  # fmt: skip
+        if failed:
+            started = finished + dt.timedelta(minutes=rng.randint(5, 90))
+            resolved = started + dt.timedelta(hours=restore * rng.lognormvariate(0, 0.6))
+            if resolved < now:
+                incidents.append(
+                    Incident(
+                        team=team, external_id=f"{team.slug}-i{len(incidents):05d}",
+                        started_at=started, resolved_at=resolved, deployment_external_id=ext_id,
+                    )
+                )  # fmt: skip
+    # One incident with no deployment behind it (an infrastructure outage).
+    started = now - dt.timedelta(days=20)
+    incidents.append(
+        Incident(
+            team=team,
+            external_id=f"{team.slug}-outage",
+            started_at=started,
+            resolved_at=started + dt.timedelta(hours=restore),
+        )  # fmt: skip
+    )
+    Deployment.objects.bulk_create(deployments, batch_size=1000)
+    Incident.objects.bulk_create(incidents, batch_size=1000)
+    dora_services.refresh_event_snapshots(team, periods=periods, now=now)

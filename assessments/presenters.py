@@ -63,6 +63,7 @@ def my_response_json(assessment, response):
             "comments": {},
             "evidence": {},
             "submitted_at": None,
+            "dora": {},
         }
     rows = list(response.answers.select_related("question").order_by("question__position"))
     return {
@@ -73,7 +74,22 @@ def my_response_json(assessment, response):
         "comments": {a.question.key: a.comment for a in rows if a.comment},
         "evidence": {a.question.key: a.evidence_url for a in rows if a.evidence_url},
         "submitted_at": response.submitted_at,
+        "dora": dora_answers_json(response),
     }
+
+
+def dora_answers_json(response):
+    dora = getattr(response, "dora", None) if response is not None else None
+    if dora is None:
+        return {}
+    values = {
+        "deployment_frequency": dora.deployment_frequency or None,
+        "lead_time": dora.lead_time or None,
+        "time_to_restore": dora.time_to_restore or None,
+        "change_failure_rate": dora.change_failure_rate,
+        "rework_rate": dora.rework_rate,
+    }
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def result_json(result, show_spread=True):

@@ -458,6 +458,9 @@ def close_assessment(user, assessment):
         if not submitted:
             raise Conflict("Nobody has submitted answers yet; there is nothing to score.")
         result = _freeze_result(locked, submitted)
+        from . import dora_services  # dora_services imports this module
+
+        dora_services.store_survey_snapshot(locked)
         Assessment.objects.filter(pk=locked.pk, status=Assessment.OPEN).update(
             status=Assessment.CLOSED, closed_at=timezone.now(), closed_by=user
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_answering
+from . import views, views_answering, views_dora
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -40,6 +40,11 @@ urlpatterns += [
         name="answer_submit",
     ),
     path(
+        "assessments/<int:assessment_id>/answer/dora/",
+        views_dora.survey_dora_save,
+        name="survey_dora_save",
+    ),
+    path(
         "assessments/<int:assessment_id>/answer/<slug:question_key>/",
         views_answering.answer_save,
         name="answer_save",
@@ -65,4 +70,7 @@ urlpatterns += [
         views_answering.questionnaire_detail,
         name="questionnaire_detail",
     ),
+    path("teams/<int:team_id>/dora/", views_dora.team_dora, name="team_dora"),
+    path("teams/<int:team_id>/dora/entry/", views_dora.team_dora_entry, name="team_dora_entry"),
+    path("teams/<int:team_id>/dora/upload/", views_dora.team_dora_upload, name="team_dora_upload"),
 ]

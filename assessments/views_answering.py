@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import permissions, presenters, scoring, selectors, services
+from . import dora, permissions, presenters, scoring, selectors, services
 from .errors import DomainError
 from .forms import OpenAssessmentForm, QuestionnaireUploadForm
 from .models import Answer, Questionnaire, Response, Result
@@ -94,7 +94,23 @@ def _answer_context(request, assessment):
             }
         )
     total = sum(len(s["rows"]) for s in sections)
+    dora_answers = presenters.dora_answers_json(response)
+    dora_questions = [
+        {
+            "metric": metric,
+            "label": label,
+            "options": dora.SURVEY_OPTIONS[metric],
+            "value": dora_answers.get(metric),
+        }
+        for metric, label in (
+            ("deployment_frequency", "How often does your team deploy to production?"),
+            ("lead_time", "How long does it take a change to go from commit to production?"),
+            ("time_to_restore", "How long does it take to restore service after a failure?"),
+        )
+    ]
     return {
+        "dora_questions": dora_questions,
+        "dora_answers": dora_answers,
         "assessment": assessment,
         "team": assessment.team,
         "response": response,

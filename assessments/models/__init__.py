@@ -1,12 +1,18 @@
 from .answering import Answer, Assessment, DimensionTarget, Response, Result
+from .dora import Deployment, DoraEntry, DoraSnapshot, DoraSurveyAnswer, Incident, TeamApiToken
 from .people import Membership, Organization, OrgRole, Team, TeamGroup
 from .questionnaires import Dimension, Question, Questionnaire
 
 __all__ = [
     "Answer",
     "Assessment",
+    "Deployment",
     "Dimension",
     "DimensionTarget",
+    "DoraEntry",
+    "DoraSnapshot",
+    "DoraSurveyAnswer",
+    "Incident",
     "Membership",
     "OrgRole",
     "Organization",
@@ -15,5 +21,6 @@ __all__ = [
     "Response",
     "Result",
     "Team",
+    "TeamApiToken",
     "TeamGroup",
 ]

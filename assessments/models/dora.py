@@ -1,0 +1,212 @@
+"""DORA data: deployment and incident events teams send in, metrics entered by hand, DORA
+survey answers, and stored classifications. Calculations are in assessments/dora.py (pure)."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from .answering import Response
+from .people import Team
+
+
+class Deployment(models.Model):
+    """A deployment event. Idempotent on (team, external_id): sending it again updates it."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="deployments")
+    external_id = models.CharField(max_length=200)
+    service = models.CharField(max_length=200, blank=True)
+    environment = models.CharField(max_length=100, default="production")
+    finished_at = models.DateTimeField()
+    succeeded = models.BooleanField(default=True)
+    rolled_back = models.BooleanField(default=False)
+    hotfix = models.BooleanField(default=False, help_text="This deployment had to be hot-fixed.")
+    caused_failure = models.BooleanField(default=False)
+    unplanned_fix = models.BooleanField(
+        default=False, help_text="An unplanned fix of a user-facing bug (rework)."
+    )
+    # The changes (commits, pull requests) it carried: [{"id": "...", "first_commit_at": iso}]
+    changes = models.JSONField(default=list, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["team", "-finished_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "external_id"], name="uniq_deployment_ext_id")
+        ]
+        indexes = [models.Index(fields=["team", "finished_at"])]
+
+    def __str__(self):
+        return f"{self.team} deployment {self.external_id}"
+
+
+class Incident(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="incidents")
+    external_id = models.CharField(max_length=200)
+    started_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # By external id, so an incident may arrive before the deployment that caused it.
+    deployment_external_id = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["team", "-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "external_id"], name="uniq_incident_ext_id"),
+            models.CheckConstraint(
+                condition=models.Q(resolved_at__isnull=True)
+                | models.Q(resolved_at__gte=models.F("started_at")),
+                name="incident_resolved_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "resolved_at"])]
+
+    def __str__(self):
+        return f"{self.team} incident {self.external_id}"
+
+
+class DoraEntry(models.Model):
+    """Metrics a lead entered by hand for a period, stored in canonical units."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="dora_entries")
+    period = models.CharField(max_length=7)
+    deployment_frequency = models.FloatField(null=True, blank=True, help_text="per day")
+    lead_time = models.FloatField(null=True, blank=True, help_text="hours")
+    time_to_restore = models.FloatField(null=True, blank=True, help_text="hours")
+    change_failure_rate = models.FloatField(null=True, blank=True, help_text="percent")
+    rework_rate = models.FloatField(null=True, blank=True, help_text="percent")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["team", "-period"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "period"], name="uniq_dora_entry"),
+            models.CheckConstraint(
+                condition=models.Q(change_failure_rate__isnull=True)
+                | models.Q(change_failure_rate__gte=0, change_failure_rate__lte=100),
+                name="dora_entry_cfr_0_100",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rework_rate__isnull=True)
+                | models.Q(rework_rate__gte=0, rework_rate__lte=100),
+                name="dora_entry_rework_0_100",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.team} DORA entry {self.period}"
+
+
+class DoraSurveyAnswer(models.Model):
+    """One respondent's answers to the DORA questions of an assessment (DORA's own answer
+    options for the three time-based keys, percentages for CFR and rework rate)."""
+
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="dora")
+    deployment_frequency = models.CharField(max_length=40, blank=True)
+    lead_time = models.CharField(max_length=40, blank=True)
+    time_to_restore = models.CharField(max_length=40, blank=True)
+    change_failure_rate = models.FloatField(null=True, blank=True)
+    rework_rate = models.FloatField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(change_failure_rate__isnull=True)
+                | models.Q(change_failure_rate__gte=0, change_failure_rate__lte=100),
+                name="dora_survey_cfr_0_100",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rework_rate__isnull=True)
+                | models.Q(rework_rate__gte=0, rework_rate__lte=100),
+                name="dora_survey_rework_0_100",
+            ),
+        ]
+
+    def __str__(self):
+        return f"DORA answers of {self.response}"
+
+
+class DoraSnapshot(models.Model):
+    """A stored classification: the values of one source for one team and period, and the
+    tiers they got against the benchmark set named here. Switching sets re-classifies for
+    display only; this row keeps what was stored."""
+
+    SURVEY = "survey"
+    ENTRY = "entry"
+    EVENTS = "events"
+    SOURCE_CHOICES = [(SURVEY, "Survey"), (ENTRY, "Manual entry"), (EVENTS, "Events")]
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="dora_snapshots")
+    period = models.CharField(max_length=7)
+    source = models.CharField(max_length=10, choices=SOURCE_CHOICES)
+    benchmark = models.CharField(max_length=20)
+    values = models.JSONField(help_text="metric -> value in canonical units, or null")
+    tiers = models.JSONField(help_text="metric -> tier, or null")
+    overall_tier = models.CharField(max_length=10, blank=True)
+    score = models.JSONField(default=dict, help_text="DORA 0-10: overall, throughput, stability")
+    details = models.JSONField(default=dict, help_text="counts, window, respondents")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["team", "period", "source"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "period", "source"], name="uniq_dora_snapshot"),
+            models.CheckConstraint(
+                condition=models.Q(source__in=["survey", "entry", "events"]),
+                name="dora_snapshot_source_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["period", "source"])]
+
+    def __str__(self):
+        return f"{self.team} {self.period} {self.source}: {self.overall_tier or '-'}"
+
+
+def _hash_key(key):
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class TeamApiToken(models.Model):
+    """A token a team's CI/CD pipeline uses to send deployment and incident events. It can do
+    nothing else. Only a hash is stored; the key is shown once when created."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["team", "name"]
+
+    def __str__(self):
+        return f"{self.team} token {self.name} ({self.prefix}…)"
+
+    @classmethod
+    def issue(cls, team, name, created_by=None):
+        """Create a token; returns ``(token, key)``. The key is not stored."""
+        key = "vsmt_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            team=team, name=name, key_hash=_hash_key(key), prefix=key[5:13], created_by=created_by
+        )
+        return token, key
+
+    @classmethod
+    def find(cls, key):
+        return (
+            cls.objects.select_related("team__organization")
+            .filter(key_hash=_hash_key(key), revoked_at__isnull=True)
+            .first()
+        )

@@ -1,0 +1,184 @@
+"""The team's DORA page, manual entry, CSV upload, and the DORA questions of the survey."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import dora, dora_services, permissions
+from .errors import DomainError
+from .forms import DoraEntryForm, EventUploadForm
+from .periods import current_period
+
+
+def _benchmark_or_default(request, team):
+    try:
+        return dora_services.resolve_benchmark(request.GET.get("benchmark"), team.organization)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return dora_services.resolve_benchmark(None, team.organization)
+
+
+def benchmark_context(benchmark):
+    """What every page that shows a tier explains: the set, its source and the rule."""
+    return {
+        "benchmark": benchmark,
+        "benchmark_sets": list(dora.benchmark_sets().values()),
+        "benchmark_rule": dora.explain_rule(benchmark),
+        "benchmark_cells": [
+            {
+                "metric": metric,
+                "label": dora.metric_label(metric, benchmark.year),
+                "cells": [
+                    (
+                        tier,
+                        benchmark.cell(metric, tier).text if benchmark.cell(metric, tier) else None,
+                    )
+                    for tier in dora.TIERS
+                ],
+            }
+            for metric in dora.METRICS
+        ],  # fmt: skip
+    }
+
+
+def _metric_rows(classified, benchmark):
+    if not classified:
+        return []
+    rows = []
+    for metric in dora.SCORED_METRICS:
+        value = classified["values"].get(metric)
+        rows.append(
+            {
+                "metric": metric,
+                "label": dora.metric_label(metric, benchmark.year)
+                if metric in dora.METRICS
+                else "Deployment rework rate",
+                "value": value,
+                "display": dora_services.display_value(metric, value),
+                "tier": classified["tiers"].get(metric),
+                "group": "throughput"
+                if metric in ("deployment_frequency", "lead_time")
+                else "stability",
+            }
+        )
+    return rows
+
+
+@login_required
+def team_dora(request, team_id):
+    team = permissions.get_visible_team_or_404(request.user, team_id)
+    benchmark = _benchmark_or_default(request, team)
+    overview = dora_services.team_dora_overview(team, benchmark)
+    # The newest period with both a survey and measured figures, so the comparison shows;
+    # otherwise simply the newest period.
+    latest = next(
+        (row for row in overview if "survey" in row and ("events" in row or "entry" in row)),
+        overview[0] if overview else None,
+    )
+    measured_source = None
+    if latest:
+        measured_source = (
+            "events" if "events" in latest else ("entry" if "entry" in latest else None)
+        )
+    can_lead = permissions.can_lead_team(request.user, team)
+    context = {
+        "team": team,
+        "overview": overview,
+        "latest": latest,
+        "measured_source": measured_source,
+        "measured_rows": _metric_rows(latest.get(measured_source), benchmark)
+        if latest and measured_source
+        else [],
+        "survey_rows": _metric_rows(latest.get("survey"), benchmark) if latest else [],
+        "can_lead": can_lead,
+        "entry_form": DoraEntryForm(initial={"period": current_period()}) if can_lead else None,
+        "upload_form": EventUploadForm() if can_lead else None,
+        "tier_labels": dora.TIER_LABELS,
+        "metric_labels": {m: dora.metric_label(m, benchmark.year) for m in dora.METRICS},
+        **benchmark_context(benchmark),
+    }
+    return render(request, "assessments/team_dora.html", context)
+
+
+@login_required
+@require_POST
+def team_dora_entry(request, team_id):
+    team = permissions.get_visible_team_or_404(request.user, team_id)
+    if not permissions.can_lead_team(request.user, team):
+        raise PermissionDenied("Only the team's lead enters DORA metrics.")
+    form = DoraEntryForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        return redirect("team_dora", team_id=team.id)
+    try:
+        dora_services.save_entry(
+            request.user, team, form.cleaned_data["period"], form.canonical_values()
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Metrics for {form.cleaned_data['period']} saved.")
+    return redirect("team_dora", team_id=team.id)
+
+
+@login_required
+@require_POST
+def team_dora_upload(request, team_id):
+    from .ingest import ingest_csv
+
+    team = permissions.get_visible_team_or_404(request.user, team_id)
+    if not permissions.can_lead_team(request.user, team):
+        raise PermissionDenied("Only the team's lead uploads events.")
+    form = EventUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose the kind of events and a CSV file.")
+        return redirect("team_dora", team_id=team.id)
+    kind = form.cleaned_data["kind"]
+    try:
+        report = ingest_csv(team, kind, form.cleaned_data["file"])
+    except DomainError as exc:
+        errors = getattr(exc, "errors", None) or []
+        lines = [
+            f"line {e.get('line')}: {e.get('message')}" if isinstance(e, dict) else str(e)
+            for e in errors[:20]
+        ]
+        messages.error(request, " ".join([exc.message, *lines]))
+    else:
+        messages.success(
+            request,
+            f"{kind.capitalize()}: {report.created} created, {report.updated} updated, "
+            f"{report.rejected} rejected.",
+        )
+    return redirect("team_dora", team_id=team.id)
+
+
+@login_required
+@require_POST
+def survey_dora_save(request, assessment_id):
+    """Autosave of the DORA questions on the answering page."""
+    assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
+    answers = {key: request.POST.get(key, "") for key in dora.SCORED_METRICS if key in request.POST}
+    try:
+        dora_services.save_survey_answers(request.user, assessment, answers)
+    except DomainError as exc:
+        ok, message = False, exc.message
+    else:
+        ok, message = True, f"Saved at {timezone.localtime().strftime('%H:%M:%S')}"
+    if not request.htmx:
+        (messages.success if ok else messages.error)(request, message)
+        return redirect(f"/assessments/{assessment.id}/answer/#dora")
+    css = "text-success" if ok else "text-danger fw-semibold"
+    icon = "✔" if ok else "⚠"
+    from django.utils.html import format_html
+
+    response = HttpResponse(format_html('<span class="{}" role="status">{} {}</span>', css, icon,
+                                        message))  # fmt: skip
+    if not ok:
+        response["HX-Trigger"] = "vsm-save-failed"
+    return response
