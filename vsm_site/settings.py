@@ -244,6 +244,14 @@ CELERY_TASK_TIME_LIMIT = _int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = _int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Reports queued or rendering for longer than this are sent again by the sweeper.
+REPORT_STUCK_AFTER_SECONDS = _int("REPORT_STUCK_AFTER_SECONDS", 600)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-reports": {
+        "task": "reports.task_sweep_stuck_reports",
+        "schedule": _int("REPORT_SWEEP_INTERVAL_SECONDS", 120),
+    },
+}
 
 LOGGING = {
     "version": 1,

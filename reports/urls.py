@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("teams/<int:team_id>/roadmap/", views.team_roadmap, name="team_roadmap"),
+    path(
+        "teams/<int:team_id>/roadmap/pdf/",
+        views.roadmap_report_request,
+        name="roadmap_report_request",
+    ),
+    path("roadmap-items/<int:item_id>/", views.roadmap_item_update, name="roadmap_item_update"),
+    path("roadmaps/<int:roadmap_id>/items/", views.roadmap_item_add, name="roadmap_item_add"),
+    path("reports/<int:report_id>/status/", views.report_status, name="report_status"),
+    path("reports/<int:report_id>/download/", views.report_download, name="report_download"),
+]

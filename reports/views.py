@@ -1,0 +1,197 @@
+"""The team's roadmap page, report progress and downloads."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_POST
+
+from assessments import permissions
+from assessments.errors import DomainError
+from assessments.models import Result
+
+from . import services
+from .models import Roadmap, RoadmapItem, RoadmapReport
+
+
+def _latest_result(team):
+    return (
+        Result.objects.filter(team=team)
+        .select_related("questionnaire", "assessment")
+        .order_by("-period")
+        .first()
+    )
+
+
+@login_required
+def team_roadmap(request, team_id):
+    team = permissions.get_visible_team_or_404(request.user, team_id)
+    result = _latest_result(team)
+    roadmap = services.generate_roadmap(result) if result is not None else None
+    items = []
+    if roadmap is not None:
+        items = list(roadmap.items.select_related("owner").order_by("position"))
+    phases = [
+        {"key": key, "label": label, "items": [i for i in items if i.phase == key]}
+        for key, label in RoadmapItem.PHASE_CHOICES
+    ]
+    reports = list(
+        RoadmapReport.objects.filter(team=team, kind=RoadmapReport.ROADMAP)
+        .select_related("requested_by")
+        .order_by("-created_at")[:20]
+    )
+    can_lead = permissions.can_lead_team(request.user, team)
+    members = list(team.memberships.select_related("user").order_by("user__username"))
+    return render(
+        request,
+        "reports/team_roadmap.html",
+        {
+            "team": team,
+            "result": result,
+            "roadmap": roadmap,
+            "phases": phases,
+            "phase_choices": RoadmapItem.PHASE_CHOICES,
+            "reports": reports,
+            "can_lead": can_lead,
+            "members": [m.user for m in members],
+            "done_count": sum(1 for i in items if i.done),
+            "item_count": len(items),
+        },
+    )
+
+
+def _item_for_lead(request, item_id):
+    try:
+        item = RoadmapItem.objects.select_related("roadmap__team__organization").get(pk=item_id)
+    except RoadmapItem.DoesNotExist:
+        raise Http404("No such roadmap item.") from None
+    team = item.roadmap.team
+    if not permissions.can_view_team(request.user, team):
+        raise Http404("No such roadmap item.")
+    if not permissions.can_lead_team(request.user, team):
+        raise PermissionDenied("Only the team's lead edits the roadmap.")
+    return item
+
+
+def _member_or_none(team, username):
+    if not username:
+        return None
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise DomainError(f"No user named {username!r}.")
+    return user
+
+
+@login_required
+@require_POST
+def roadmap_item_update(request, item_id):
+    item = _item_for_lead(request, item_id)
+    team = item.roadmap.team
+    try:
+        due = request.POST.get("due_date", "")
+        due_date = parse_date(due) if due else None
+        if due and due_date is None:
+            raise DomainError(f"{due!r} is not a date (use YYYY-MM-DD).")
+        services.update_item(
+            request.user,
+            item,
+            owner=_member_or_none(team, request.POST.get("owner", "")),
+            phase=request.POST.get("phase", item.phase),
+            due_date=due_date,
+            done=request.POST.get("done") == "on",
+        )
+    except (DomainError, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", str(exc)))
+    else:
+        messages.success(request, f"Saved: {item.title}")
+    return redirect(f"/teams/{team.id}/roadmap/#item-{item.id}")
+
+
+@login_required
+@require_POST
+def roadmap_item_add(request, roadmap_id):
+    try:
+        roadmap = Roadmap.objects.select_related("team__organization").get(pk=roadmap_id)
+    except Roadmap.DoesNotExist:
+        raise Http404("No such roadmap.") from None
+    if not permissions.can_view_team(request.user, roadmap.team):
+        raise Http404("No such roadmap.")
+    try:
+        due = request.POST.get("due_date", "")
+        due_date = parse_date(due) if due else None
+        if due and due_date is None:
+            raise DomainError(f"{due!r} is not a date (use YYYY-MM-DD).")
+        services.add_custom_item(
+            request.user,
+            roadmap,
+            request.POST.get("title", ""),
+            phase=request.POST.get("phase", "next"),
+            due_date=due_date,
+            owner=_member_or_none(roadmap.team, request.POST.get("owner", "")),
+            success_metric=request.POST.get("success_metric", ""),
+        )
+    except (DomainError, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", str(exc)))
+    else:
+        messages.success(request, "Item added to the roadmap.")
+    return redirect("team_roadmap", team_id=roadmap.team.id)
+
+
+@login_required
+@require_POST
+def roadmap_report_request(request, team_id):
+    team = permissions.get_visible_team_or_404(request.user, team_id)
+    result = _latest_result(team)
+    if result is None:
+        messages.error(request, "There is no closed assessment to build a roadmap from yet.")
+        return redirect("team_roadmap", team_id=team.id)
+    services.generate_roadmap(result)
+    report, created = services.request_roadmap_report(request.user, result)
+    if created:
+        messages.info(request, "Your PDF is being prepared; it appears below when ready.")
+    else:
+        messages.info(request, "This PDF is already being prepared; it appears below when ready.")
+    return redirect(f"/teams/{team.id}/roadmap/#reports")
+
+
+def visible_report_or_404(user, report_id):
+    try:
+        report = RoadmapReport.objects.select_related(
+            "team__organization", "organization", "group", "requested_by"
+        ).get(pk=report_id)
+    except (RoadmapReport.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such report.") from None
+    if report.kind == RoadmapReport.ROADMAP:
+        allowed = report.team is not None and permissions.can_view_team(user, report.team)
+    else:
+        allowed = permissions.can_analyse(user, report.organization)
+    if not allowed:
+        raise Http404("No such report.")
+    return report
+
+
+@login_required
+def report_status(request, report_id):
+    """The report's row, for htmx polling: it keeps polling while the report is in flight."""
+    report = visible_report_or_404(request.user, report_id)
+    return render(request, "reports/_report_row.html", {"report": report})
+
+
+@login_required
+def report_download(request, report_id):
+    report = visible_report_or_404(request.user, report_id)
+    if report.status != RoadmapReport.READY or not report.file:
+        raise Http404("This report is not ready.")
+    try:
+        handle = report.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file of this report is missing; request it again.") from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=services.report_filename(report),
+        content_type="application/pdf",
+    )
