@@ -149,7 +149,23 @@ def load_demo_organization():
     for team in teams:
         _demo_history(team)
         _demo_delivery(team)
+        _demo_roadmap(team)
     return DemoSummary(org, teams, len(created))
+
+
+def _demo_roadmap(team):
+    """Each team's roadmap from its latest result, with the first item owned by the lead."""
+    from reports.services import generate_roadmap
+
+    latest = team.results.order_by("-period").first()
+    if latest is None or hasattr(latest, "roadmap"):
+        return
+    roadmap = generate_roadmap(latest)
+    lead = team.memberships.filter(role=Membership.LEAD).first()
+    first = roadmap.items.order_by("position").first()
+    if first is not None and lead is not None:
+        first.owner = lead.user
+        first.save(update_fields=["owner"])
 
 
 def load_shipped_questionnaires():

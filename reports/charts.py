@@ -906,8 +906,8 @@ def line_chart(
 
     A ``None`` value breaks the line: the gap shows where a questionnaire version changed or
     a period has no result, instead of drawing a slope nobody measured. Points without a
-    neighbour still get their marker. ``band_labels`` (e.g. ``LEVEL_NAMES``) shades a band
-    around each whole level, the range that rounds to it, and names it in the right margin.
+    neighbour still get their marker. ``band_labels`` (e.g. ``LEVEL_NAMES``) shades each
+    level's band (level n: scores from n up to n + 1) and names it in the right margin.
     """
     x_labels = [_clean(label) for label in x_labels]
     series = list(series)
@@ -945,8 +945,11 @@ def line_chart(
 
     parts = [title_markup]
     for level, lines in band_texts.items():
-        band_top = y_of(min(level + 0.5, y_max))
-        band_bottom = y_of(max(level - 0.5, y_min))
+        # Level n holds the scores from n up to (not including) n + 1, as scoring.py bands
+        # them; level 5 is the top edge alone, so its band is drawn just below it.
+        lower = level if level < y_max else y_max - 0.25
+        band_top = y_of(min(level + 1, y_max))
+        band_bottom = y_of(max(lower, y_min))
         colour = LEVEL_COLOURS.get(level, GRID)
         parts.append(
             f'<rect x="{_n(plot_left)}" y="{_n(band_top)}" width="{_n(plot_width)}" '

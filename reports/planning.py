@@ -75,8 +75,9 @@ def plan_input_for_result(result, flow=None):
                     benchmark=benchmark.key,
                 )
             )
-    closed = result.assessment.closed_at
-    result_date = timezone.localdate(closed) if closed else period_end(result.period)
+    # The day the result was frozen (when the lead closed the assessment).
+    frozen = result.created_at
+    result_date = timezone.localdate(frozen) if frozen else period_end(result.period)
     return roadmap.PlanInput(
         team_name=team.name,
         period=result.period,

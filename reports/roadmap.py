@@ -312,6 +312,25 @@ class DimensionPractices:
     levels: Mapping[int, Practice]  # 1-5; level n: from n to n+1, level 5: sustain
 
 
+def fallback_practices(dim) -> DimensionPractices:
+    """Content for a dimension the practice file does not know (a questionnaire an
+    organisation wrote itself): built from the questionnaire's own focus areas per level."""
+    levels = {}
+    for level in range(1, 6):
+        areas = tuple(dim.focus_areas.get(level) or dim.focus_areas.get(str(level)) or ())
+        if level < 5:
+            title = f"Move to level {level + 1} ({LEVEL_NAMES[level + 1]})"
+            metric = f"{dim.name} scores level {level + 1} or above at the next assessment."
+        else:
+            title = "Sustain level 5"
+            metric = f"{dim.name} stays at level 5 at the next assessment."
+        steps = tuple(f"Work on: {area}" for area in areas) or (
+            f"Agree with the team which practices of {dim.name} to change first.",
+        )
+        levels[level] = Practice(title=title, steps=steps, success_metric=metric)
+    return DimensionPractices(owner_role="Team lead", levels=levels)
+
+
 @dataclass(frozen=True)
 class MetricPractices:
     owner_role: str
@@ -478,7 +497,7 @@ def plan_roadmap(
     for dim in plan_input.dimensions:
         if not dim.planned:
             continue
-        content = practices.for_dimension(dim.key)  # fails loudly on missing content
+        content = practices.dimensions.get(dim.key) or fallback_practices(dim)
         if dim.level < dim.effective_target:
             item = _dimension_item(
                 dim, content, measured, flow, dim.key == bottleneck, deadline, team_mean
@@ -675,7 +694,7 @@ def _sustain_items(scored, practices: Practices, deadline) -> list[PlanItem]:
     )[:SUSTAIN_LIMIT]
     items = []
     for dim in chosen:
-        content = practices.for_dimension(dim.key)
+        content = practices.dimensions.get(dim.key) or fallback_practices(dim)
         practice = content.levels[MAX_LEVEL]
         why = _dimension_evidence(dim, dim.effective_target)
         factors = {

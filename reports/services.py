@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 REPORT_STUCK_AFTER = dt.timedelta(seconds=getattr(settings, "REPORT_STUCK_AFTER_SECONDS", 600))
 MAX_ATTEMPTS = 5
+BROKER_DOWN_MESSAGE = (
+    "Waiting: the task queue is unreachable. The report is recorded and will be rendered "
+    "automatically when the queue is back."
+)
 
 
 class TransientReportError(Exception):
@@ -99,6 +103,7 @@ def generate_roadmap(result):
                         phase=before.phase if edited else planned.phase,
                         due_date=before.due_date if before else None,
                         owner_id=before.owner_id if before else None,
+                        done=before.done if before else False,
                         edited=edited,
                         position=position,
                     )
@@ -240,7 +245,11 @@ def enqueue_report(report_id):
         task_render_report.apply_async(args=[report_id], retry=False)
     except Exception as exc:  # kombu raises several unrelated types for "broker down"
         log.warning("Report %s stays queued: the broker is unreachable (%s)", report_id, exc)
+        RoadmapReport.objects.filter(pk=report_id, status=RoadmapReport.QUEUED).update(
+            error=BROKER_DOWN_MESSAGE
+        )
         return False
+    RoadmapReport.objects.filter(pk=report_id, error=BROKER_DOWN_MESSAGE).update(error="")
     return True
 
 
@@ -268,6 +277,10 @@ def render_report(report_id):
     try:
         pdf = build_pdf(report)
         name, checksum = _store_pdf(report, pdf)
+    except FileNotFoundError as exc:  # a resource the template names is missing: final
+        log.exception("Report %s failed", report.pk)
+        fail_report(report.pk, _readable_error(exc))
+        return None
     except (OperationalError, OSError) as exc:
         # Back to queued so that the retry (or the sweeper) can claim it again.
         RoadmapReport.objects.filter(pk=report.pk, status=RoadmapReport.RENDERING).update(

@@ -57,19 +57,37 @@ def client_for(client, user):
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process():
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     """A real `celery worker` process on the configured broker (filesystem transport by
-    default, Redis or RabbitMQ in CI), consuming a queue private to this test session so that
-    no other worker on the same broker steals the tasks."""
+    default, Redis or RabbitMQ in CI) and the test database, consuming a queue private to this
+    test session so that no other worker on the same broker steals the tasks. Tests that let
+    it read data must commit it (``transaction=True``) and use ``worker_media`` for files."""
     import os
     import subprocess
     import sys
     import uuid
 
     from django.conf import settings
+    from django.db import connection
 
     queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="vsm_site.settings")
+    media = tmp_path_factory.mktemp("worker-media")
+    with django_db_blocker.unblock():
+        db = connection.settings_dict
+        if db["ENGINE"].endswith("sqlite3"):
+            database_url = f"sqlite:///{db['NAME']}"
+        else:
+            database_url = (
+                f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+                f"{db['PORT'] or 5432}/{db['NAME']}"
+            )
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="vsm_site.settings",
+        DATABASE_URL=database_url,
+        MEDIA_ROOT=str(media),
+        TESTING="true",
+    )
     proc = subprocess.Popen(
         [
             sys.executable, "-m", "celery", "-A", "vsm_site", "worker",
@@ -81,7 +99,7 @@ def celery_worker_process():
         cwd=settings.BASE_DIR,
     )  # fmt: skip
     try:
-        yield SimpleNamespace(queue=queue, process=proc)
+        yield SimpleNamespace(queue=queue, process=proc, media=media)
     finally:
         proc.terminate()
         try:

@@ -114,10 +114,11 @@ def test_parse_practices_empty_steps_is_an_error():
     assert str(exc.value) == "x.yaml: dimension 'flow' level 3: steps must be a non-empty list"
 
 
-def test_plan_roadmap_dimension_without_practices_raises():
-    with pytest.raises(PracticesError) as exc:
-        plan([dim("security", 2)])
-    assert "no practices for dimension 'security'" in str(exc.value)
+def test_plan_roadmap_dimension_without_practices_uses_its_focus_areas():
+    item = plan([dim("security", 2, focus_areas={2: ("Threat modelling", "SAST in CI")})]).items[0]
+    assert item.title == "Security: Move to level 3 (Defined)"
+    assert item.steps == ("Work on: Threat modelling", "Work on: SAST in CI")
+    assert item.owner_role == "Team lead"
 
 
 def _practice():

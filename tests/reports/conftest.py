@@ -1,0 +1,26 @@
+import pytest
+
+from assessments import services
+from tests.conftest import ALL_LEVELS
+
+
+@pytest.fixture
+def closed_result(world, open_assessment):
+    """Team A's mini assessment, answered by member_a and lead_a and closed."""
+    for user, levels in (
+        (world.member_a, ALL_LEVELS),
+        (world.lead_a, {**ALL_LEVELS, "flow-wip": 1}),
+    ):
+        services.save_answers(user, open_assessment, answers=levels)
+        services.submit_response(user, open_assessment)
+    return services.close_assessment(world.lead_a, open_assessment)
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Records report ids sent to the broker instead of sending them."""
+    from reports import services as report_services
+
+    ids = []
+    monkeypatch.setattr(report_services, "enqueue_report", lambda report_id: ids.append(report_id))
+    return ids
