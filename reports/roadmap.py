@@ -865,8 +865,9 @@ def _date_text(day: date) -> str:
 
 
 def _fmt(number: float) -> str:
-    # Up to 4 decimals, never rounded further ("2.9999" must not read as "3.00"), as scoring.
-    text = f"{number:.4f}".rstrip("0")
+    # Two decimals, cut rather than rounded, so that 2.9999 (level 2) never reads as "3.00".
+    cut = math.floor(round(number, 4) * 100) / 100
+    text = f"{cut:.2f}".rstrip("0")
     return text + "0" if text.endswith(".") else text
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     ),
     path("roadmap-items/<int:item_id>/", views.roadmap_item_update, name="roadmap_item_update"),
     path("roadmaps/<int:roadmap_id>/items/", views.roadmap_item_add, name="roadmap_item_add"),
+    path("portfolio/", views.portfolio, name="portfolio"),
     path("reports/<int:report_id>/status/", views.report_status, name="report_status"),
     path("reports/<int:report_id>/download/", views.report_download, name="report_download"),
 ]

@@ -195,3 +195,53 @@ def report_download(request, report_id):
         filename=services.report_filename(report),
         content_type="application/pdf",
     )
+
+
+@login_required
+def portfolio(request):
+    """CoE portfolio PDFs: request one for the organisation or a group, follow its progress."""
+    organizations = list(permissions.analysable_organizations(request.user))
+    if not organizations:
+        raise PermissionDenied("Only CoE analysts and organisation admins see portfolios.")
+    organization = organizations[0]
+    if request.GET.get("org") or request.POST.get("org"):
+        wanted = request.GET.get("org") or request.POST.get("org")
+        organization = next((o for o in organizations if str(o.id) == wanted), None)
+        if organization is None:
+            raise Http404("No such organisation.")
+    groups = list(organization.groups.order_by("name"))
+    if request.method == "POST":
+        group = None
+        if request.POST.get("group"):
+            group = next((g for g in groups if str(g.id) == request.POST["group"]), None)
+            if group is None:
+                messages.error(request, "Choose a group of this organisation.")
+                return redirect("portfolio")
+        try:
+            report, created = services.request_portfolio_report(
+                request.user, organization, group, period=""
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            scope = group.name if group else organization.name
+            if created:
+                messages.info(request, f"The portfolio of {scope} is being prepared.")
+            else:
+                messages.info(request, f"The portfolio of {scope} is already being prepared.")
+        return redirect("portfolio")
+    reports = list(
+        RoadmapReport.objects.filter(kind=RoadmapReport.PORTFOLIO, organization=organization)
+        .select_related("group", "requested_by")
+        .order_by("-created_at")[:20]
+    )
+    return render(
+        request,
+        "reports/portfolio.html",
+        {
+            "organization": organization,
+            "organizations": organizations,
+            "groups": groups,
+            "reports": reports,
+        },
+    )

@@ -273,3 +273,24 @@ def test_roadmap_report_of_open_assessment_409(world, open_assessment, api_clien
     api_client.force_authenticate(world.lead_a)
     response = api_client.post(f"/api/v1/assessments/{open_assessment.id}/roadmap-reports/")
     assert response.status_code == 409
+
+
+def test_portfolio_pdf_names_every_team_and_is_for_analysts_only(
+    world, closed_result, client, settings, tmp_path, sent, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(world.member_a)
+    assert client.get("/portfolio/").status_code == 403
+    client.force_login(world.analyst)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/portfolio/", {"org": world.org.id, "group": ""})
+    report = RoadmapReport.objects.get(kind="portfolio")
+    assert sent == [report.id]
+    services.render_report(report.id)
+    report.refresh_from_db()
+    assert report.status == "ready", report.error
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(report.file.read())).pages)
+    assert "Team A" in text and "Team B" in text
+    assert "Other Team" not in text
+    client.force_login(world.other_admin)
+    assert client.get(f"/reports/{report.id}/download/").status_code == 404
