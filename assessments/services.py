@@ -496,4 +496,5 @@ def _freeze_result(assessment, answer_sets):
         low_confidence=team_score.respondents < threshold,
         scoring_rules_version=scoring.SCORING_RULES_VERSION,
         data=data,
+        dimension_scores={row["lineage"]: row["score"] for row in data["dimensions"]},
     )

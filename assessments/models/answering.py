@@ -147,6 +147,9 @@ class Result(models.Model):
     # Per dimension: key, name, lineage, score, level, min, max, spread, respondents_scored,
     # insufficient, disagreement, disagreeing_questions, dont_know, target; per question: stats.
     data = models.JSONField()
+    # {dimension lineage: score or null}: the compact copy comparisons read, keyed by lineage so
+    # that teams on different questionnaire versions line up where the versions map.
+    dimension_scores = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
