@@ -10,6 +10,7 @@ from .models import (
     Result,
     Team,
     TeamGroup,
+    ValueStreamMap,
 )
 
 
@@ -93,3 +94,9 @@ class ResponseAdmin(ReadOnlyAdmin):
 class ResultAdmin(ReadOnlyAdmin):
     list_display = ["team", "period", "questionnaire", "overall_score", "respondents"]
     list_filter = ["questionnaire_key", "period"]
+
+
+@admin.register(ValueStreamMap)
+class ValueStreamMapAdmin(ReadOnlyAdmin):
+    list_display = ["team", "kind", "version", "created_at", "created_by"]
+    list_filter = ["kind", "team__organization"]

@@ -59,3 +59,4 @@ urlpatterns = [
     ),
 ]
 urlpatterns += [path("", include("assessments.api_events_urls"))]
+urlpatterns += [path("", include("assessments.api_valuestream_urls"))]

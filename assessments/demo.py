@@ -149,8 +149,132 @@ def load_demo_organization():
     for team in teams:
         _demo_history(team)
         _demo_delivery(team)
+        _demo_value_stream(team)
         _demo_roadmap(team)
     return DemoSummary(org, teams, len(created))
+
+
+# Per team: (stage, wait before it in hours, process hours, %C&A, handoff, pain points). The
+# longest wait sits in a different stage from team to team, so bottlenecks (and the roadmap
+# items ranked first) differ.
+DEMO_STREAMS = {
+    "checkout": [
+        ("Ideation", 48, 6, 85, False, [("delay", "Waits for the fortnightly refinement")]),
+        ("Development", 16, 24, 90, False, []),
+        ("Code review", 20, 2, 95, False, [("delay", "Reviews picked up once a day")]),
+        ("Testing", 96, 12, 70, True, [("manual_work", "Manual regression checklist"),
+                                       ("quality", "Flaky end-to-end suite")]),
+        ("Deployment", 24, 1, 98, False, []),
+        ("Operations", 2, 1, 100, False, []),
+    ],
+    "billing": [
+        ("Ideation", 72, 8, 80, True, [("rework", "Requirements arrive incomplete")]),
+        ("Development", 24, 40, 90, False, []),
+        ("Testing", 48, 16, 85, True, [("manual_work", "Invoice runs checked by hand")]),
+        ("Release approval", 168, 2, 95, True, [("delay", "Change advisory board meets weekly")]),
+        ("Deployment", 24, 4, 90, True, [("manual_work", "Runbook deployment by operations")]),
+        ("Operations", 8, 2, 100, False, []),
+    ],
+    "fraud": [
+        ("Ideation", 240, 16, 75, True, [("delay", "Model changes wait for the risk board")]),
+        ("Development", 24, 60, 85, False, [("rework", "Features rebuilt after model review")]),
+        ("Testing", 72, 24, 80, False, [("quality", "No production-like data to test on")]),
+        ("Deployment", 48, 4, 95, True, []),
+        ("Operations", 12, 4, 100, False, []),
+    ],
+    "mobile": [
+        ("Ideation", 96, 10, 80, False, []),
+        ("Development", 24, 48, 85, False, []),
+        ("Testing", 72, 24, 75, True, [("manual_work", "Device matrix tested by hand")]),
+        ("App store release", 192, 4, 95, True, [("delay", "Release train every two weeks"),
+                                                 ("delay", "Store review")]),
+        ("Operations", 24, 2, 100, False, [("quality", "Crash reports triaged late")]),
+    ],
+    "storefront": [
+        ("Ideation", 24, 4, 90, False, []),
+        ("Development", 8, 16, 95, False, []),
+        ("Code review", 30, 1, 90, False, [("delay", "Two approvals from another team"),
+                                           ("rework", "Style debates in review")]),
+        ("Testing", 4, 2, 95, False, []),
+        ("Deployment", 2, 0.5, 99, False, []),
+        ("Operations", 1, 0.5, 100, False, []),
+    ],
+    "search": [
+        ("Ideation", 48, 8, 85, False, []),
+        ("Development", 16, 32, 85, False, [("rework", "Relevance tuning redone after tests")]),
+        ("Testing", 120, 16, 70, True, [("delay", "Shared test cluster booked out"),
+                                        ("quality", "Relevance regressions found late")]),
+        ("Deployment", 24, 2, 95, False, []),
+        ("Operations", 8, 2, 100, False, []),
+    ],
+    "devplatform": [
+        ("Request intake", 60, 2, 80, True, [("delay", "Requests triaged weekly"),
+                                             ("rework", "Missing details in requests")]),
+        ("Development", 8, 16, 95, False, []),
+        ("Testing", 4, 4, 95, False, []),
+        ("Deployment", 1, 0.5, 99, False, []),
+        ("Operations", 2, 1, 100, False, []),
+    ],
+    "data": [
+        ("Ideation", 120, 12, 80, True, []),
+        ("Development", 48, 40, 80, False, [("manual_work", "Pipelines configured by hand")]),
+        ("Testing", 96, 16, 75, False, [("quality", "No data quality checks")]),
+        ("Deployment", 240, 8, 90, True, [("delay", "Monthly platform release window"),
+                                          ("manual_work", "Schema migrations run by hand")]),
+        ("Operations", 48, 8, 95, True, []),
+    ],
+    "sre": [
+        ("Ideation", 16, 4, 90, False, []),
+        ("Development", 8, 16, 95, False, []),
+        ("Testing", 4, 4, 95, False, []),
+        ("Deployment", 2, 1, 98, False, []),
+        ("Incident follow-up", 72, 8, 80, True, [("delay", "Postmortem actions wait for owners"),
+                                                 ("manual_work", "Toil in on-call handovers")]),
+    ],
+}  # fmt: skip
+
+
+def _demo_value_stream(team):
+    """A current-state map with an older version (waits a third longer: the stream has
+    improved since), and a future-state map drafted from the current one."""
+    from . import valuestream, valuestream_services
+    from .models import ValueStreamMap
+
+    if ValueStreamMap.objects.filter(team=team).exists():
+        return
+    lead = team.memberships.filter(role=Membership.LEAD).select_related("user").first().user
+    rows = DEMO_STREAMS.get(team.slug) or DEMO_STREAMS["checkout"]
+
+    def stages(wait_factor):
+        return [
+            {
+                "name": name,
+                "wait_time_hours": round(wait * wait_factor, 1),
+                "process_time_hours": process,
+                "percent_complete_accurate": pca,
+                "handoff": handoff,
+                "people": 2 + n % 3,
+                "pain_points": [{"kind": kind, "note": note} for kind, note in pains],
+            }
+            for n, (name, wait, process, pca, handoff, pains) in enumerate(rows)
+        ]
+
+    now = timezone.now()
+    first = valuestream_services.save_map(
+        lead, team, "current", stages(1.35), note="First mapping workshop"
+    )
+    latest = valuestream_services.save_map(
+        lead, team, "current", stages(1.0), note="Remapped after the quarter's changes"
+    )
+    draft = valuestream.draft_future_state(valuestream_services.stages_of(latest))
+    future = valuestream_services.save_map(
+        lead, team, "future", [s.to_json() for s in draft],
+        note=f"Drafted from current state v{latest.version}, reviewed by the lead",
+    )  # fmt: skip
+    ValueStreamMap.objects.filter(pk=first.pk).update(created_at=now - dt.timedelta(days=120))
+    ValueStreamMap.objects.filter(pk__in=[latest.pk, future.pk]).update(
+        created_at=now - dt.timedelta(days=14)
+    )
 
 
 def _demo_roadmap(team):

@@ -4,6 +4,7 @@ the comparison of self-assessed with measured tiers. Views, API, tasks and comma
 none of them classifies on its own."""
 
 import datetime as dt
+import functools
 import statistics
 
 from django.db import transaction
@@ -29,8 +30,19 @@ def resolve_benchmark(key, organization=None):
 
 
 def classify(values, benchmark):
-    """Tiers, overall tier and DORA's 0-10 score of metric values against one set."""
-    present = {m: v for m, v in values.items() if v is not None}
+    """Tiers, overall tier and DORA's 0-10 score of metric values against one set. (Cached:
+    dashboards classify hundreds of teams, often with equal values.)"""
+    key = tuple(sorted((m, v) for m, v in values.items() if v is not None))
+    cached = _classify_cached(key, benchmark.key)
+    return {**cached, "values": {m: values.get(m) for m in dora.SCORED_METRICS},
+            "tiers": dict(cached["tiers"]), "score": dict(cached["score"])}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify_cached(present_items, benchmark_key):
+    benchmark = dora.get_benchmark(benchmark_key)
+    present = dict(present_items)
+    values = present
     tiers = {m: dora.classify(m, present[m], benchmark) if m in present else None
              for m in dora.METRICS}  # fmt: skip
     score = dora.dora_score({m: v for m, v in present.items() if m in dora.SCORED_METRICS})

@@ -446,10 +446,21 @@ def set_targets(user, assessment, targets):
 
 
 def close_assessment(user, assessment):
-    """Close the assessment and freeze its result: open -> closed, once. Needs at least one
-    submitted response. Drafts that were never submitted do not count."""
+    """Close the assessment and freeze its result (team leads and organisation admins)."""
     if not permissions.can_lead_team(user, assessment.team):
         raise NotAllowed("Only the team's lead closes the assessment.")
+    result = close_assessment_for(assessment, closed_by=user)
+    assessment.refresh_from_db()
+    return result
+
+
+def close_assessment_for(assessment, closed_by):
+    """open -> closed, once, freezing the result from the submitted responses (drafts never
+    count) and the DORA survey snapshot. The caller has checked who may do it (a lead, or a
+    CoE analyst closing a campaign round). Raises Conflict when already closed or when nobody
+    submitted."""
+    from . import dora_services  # dora_services imports this module
+
     with transaction.atomic():
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if locked.status != Assessment.OPEN:
@@ -458,13 +469,10 @@ def close_assessment(user, assessment):
         if not submitted:
             raise Conflict("Nobody has submitted answers yet; there is nothing to score.")
         result = _freeze_result(locked, submitted)
-        from . import dora_services  # dora_services imports this module
-
         dora_services.store_survey_snapshot(locked)
         Assessment.objects.filter(pk=locked.pk, status=Assessment.OPEN).update(
-            status=Assessment.CLOSED, closed_at=timezone.now(), closed_by=user
+            status=Assessment.CLOSED, closed_at=timezone.now(), closed_by=closed_by
         )
-    assessment.refresh_from_db()
     return result
 
 

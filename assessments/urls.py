@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views, views_answering, views_dora
 
@@ -74,3 +74,4 @@ urlpatterns += [
     path("teams/<int:team_id>/dora/entry/", views_dora.team_dora_entry, name="team_dora_entry"),
     path("teams/<int:team_id>/dora/upload/", views_dora.team_dora_upload, name="team_dora_upload"),
 ]
+urlpatterns += [path("", include("assessments.urls_valuestream"))]

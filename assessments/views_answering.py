@@ -279,6 +279,7 @@ def result_page(request, assessment_id):
 
     context = result_page_context(request.user, result)
     context["can_lead"] = permissions.can_lead_team(request.user, assessment.team)
+    context["can_review"] = permissions.can_analyse(request.user, assessment.team.organization)
     return render(request, "assessments/result.html", context)
 
 

@@ -3,6 +3,7 @@ from django.urls import path
 from . import api
 
 urlpatterns = [
+    path("comparison/", api.ComparisonView.as_view(), name="api_comparison"),
     path(
         "assessments/<int:assessment_id>/roadmap-reports/",
         api.AssessmentRoadmapReportsView.as_view(),

@@ -137,3 +137,6 @@ class RoadmapReport(models.Model):
     @property
     def in_progress(self):
         return self.status in (self.QUEUED, self.RENDERING)
+
+
+from .models_campaigns import Campaign, CampaignTeam, ReminderLog  # noqa: E402,F401

@@ -3,7 +3,7 @@ from the database, with a fixed number of queries."""
 
 from django.utils import timezone
 
-from assessments import dora, dora_services, scoring, selectors
+from assessments import dora, dora_services, scoring, selectors, valuestream_services
 from assessments.models import Answer, Response, Result
 
 from . import charts, planning
@@ -252,7 +252,7 @@ def roadmap_context(result):
             ],
         },
         "appendix": _appendix(result),
-        "vsm": None,
+        "vsm": valuestream_services.pdf_vsm_context(team),
     }
 
 

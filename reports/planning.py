@@ -3,7 +3,7 @@ inputs of the pure planner (reports/roadmap.py)."""
 
 from django.utils import timezone
 
-from assessments import dora, dora_services, selectors
+from assessments import dora, dora_services, selectors, valuestream_services
 from assessments.models import DoraSnapshot
 from assessments.periods import period_end
 
@@ -89,4 +89,5 @@ def plan_input_for_result(result, flow=None):
 
 
 def plan_for_result(result):
-    return roadmap.plan_roadmap(plan_input_for_result(result))
+    flow = valuestream_services.flow_state_for_team(result.team)
+    return roadmap.plan_roadmap(plan_input_for_result(result, flow=flow))

@@ -25,3 +25,6 @@ def task_render_report(self, report_id):
 def task_sweep_stuck_reports():
     """Re-queue reports stuck in queued/rendering beyond the timeout."""
     return services.sweep_stuck_reports()
+
+
+from .tasks_campaigns import task_send_reminders  # noqa: E402,F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_coe
 
 urlpatterns = [
     path("teams/<int:team_id>/roadmap/", views.team_roadmap, name="team_roadmap"),
@@ -12,6 +12,10 @@ urlpatterns = [
     path("roadmap-items/<int:item_id>/", views.roadmap_item_update, name="roadmap_item_update"),
     path("roadmaps/<int:roadmap_id>/items/", views.roadmap_item_add, name="roadmap_item_add"),
     path("portfolio/", views.portfolio, name="portfolio"),
+    path("coe/", views_coe.dashboard, name="coe_dashboard"),
+    path("coe/export/<str:what>.<str:fmt>", views_coe.export, name="coe_export"),
+    path("results/<int:result_id>/review/", views_coe.review_result, name="review_result"),
+    path("teams/<int:team_id>/history/", views_coe.team_history, name="team_history"),
     path("reports/<int:report_id>/status/", views.report_status, name="report_status"),
     path("reports/<int:report_id>/download/", views.report_download, name="report_download"),
 ]

@@ -110,3 +110,33 @@ def load_mini_questionnaire(**kwargs):
 
     questionnaire, _ = services.load_questionnaire(mini_questionnaire_yaml(**kwargs))
     return questionnaire
+
+
+def make_result(team, period, overall, dimensions, questionnaire=None, key=None,
+                respondents=3):  # fmt: skip
+    """A closed assessment with a frozen result, written directly (fast, for comparisons):
+    ``dimensions`` maps dimension lineage -> score."""
+    from assessments.models import Assessment, Questionnaire, Result
+    from assessments.scoring import level_for_score
+
+    questionnaire = questionnaire or Questionnaire.objects.get(key=key or "mini", version=1)
+    assessment = Assessment.objects.create(
+        team=team, questionnaire=questionnaire, questionnaire_key=questionnaire.key,
+        period=period, status="closed",
+    )  # fmt: skip
+    rows = [
+        {"key": k, "name": k.title(), "lineage": k, "score": v,
+         "level": level_for_score(v) if v is not None else None, "min": v, "max": v,
+         "spread": 0.0, "respondents_scored": respondents, "insufficient": v is None,
+         "disagreement": False, "disagreeing_questions": [], "dont_know": 0, "target": None,
+         "target_set": False, "explanation": ""}
+        for k, v in dimensions.items()
+    ]  # fmt: skip
+    return Result.objects.create(
+        assessment=assessment, team=team, questionnaire=questionnaire,
+        questionnaire_key=questionnaire.key, period=period, overall_score=overall,
+        overall_level=level_for_score(overall) if overall is not None else None,
+        respondents=respondents, low_confidence=respondents < 3, scoring_rules_version=1,
+        data={"dimensions": rows, "questions": [], "weakest_dimension": None},
+        dimension_scores=dict(dimensions),
+    )  # fmt: skip

@@ -1,7 +1,7 @@
 """Liveness and readiness: is the database reachable, is the broker reachable?"""
 
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 
 from .celery import app as celery_app
 
@@ -23,6 +23,11 @@ def broker_ok(timeout=2.0):
     except Exception as exc:
         return False, f"{type(exc).__name__}: {exc}".strip()[:200]
     return True, "ok"
+
+
+def ping(request):
+    """The smallest view on the full middleware stack: the benchmarks' floor."""
+    return HttpResponse("pong", content_type="text/plain")
 
 
 def healthz(request):

@@ -250,10 +250,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Reports queued or rendering for longer than this are sent again by the sweeper.
 REPORT_STUCK_AFTER_SECONDS = _int("REPORT_STUCK_AFTER_SECONDS", 600)
+from celery.schedules import crontab  # noqa: E402
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-reports": {
         "task": "reports.task_sweep_stuck_reports",
         "schedule": _int("REPORT_SWEEP_INTERVAL_SECONDS", 120),
+    },
+    "send-campaign-reminders": {
+        "task": "reports.task_send_reminders",
+        "schedule": crontab(hour=8, minute=0),
     },
 }
 

@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .health import healthz
+from .health import healthz, ping
 
 urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("reports.urls")),
+    path("", include("reports.urls_campaigns")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("assessments.api_urls")),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("healthz", healthz, name="healthz"),
+    path("ping", ping, name="ping"),
 ]
 
 handler400 = "vsm_site.errors.bad_request"

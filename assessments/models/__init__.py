@@ -2,6 +2,7 @@ from .answering import Answer, Assessment, DimensionTarget, Response, Result
 from .dora import Deployment, DoraEntry, DoraSnapshot, DoraSurveyAnswer, Incident, TeamApiToken
 from .people import Membership, Organization, OrgRole, Team, TeamGroup
 from .questionnaires import Dimension, Question, Questionnaire
+from .valuestream import ValueStreamMap
 
 __all__ = [
     "Answer",
@@ -23,4 +24,5 @@ __all__ = [
     "Team",
     "TeamApiToken",
     "TeamGroup",
+    "ValueStreamMap",
 ]

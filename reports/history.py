@@ -1,0 +1,91 @@
+"""A team's history: its results over time, per dimension (followed across questionnaire
+versions by lineage, with a visible break where a version does not map), and its DORA tiers."""
+
+from assessments import dora_services, scoring
+from assessments.models import Dimension, Result
+
+from . import charts
+from .pdf_context import trend_chart, trend_rows
+
+
+def dimension_series(rows):
+    """``[(lineage, name, [score or None per row])]`` in the newest version's order; a
+    dimension missing from a result (new or dropped in a version) is None there: a break."""
+    questionnaire_ids = {row["result"].questionnaire_id for row in rows}
+    names = {}
+    order = []
+    for lineage, name in (
+        Dimension.objects.filter(questionnaire_id__in=questionnaire_ids)
+        .order_by("-questionnaire__version", "position")
+        .values_list("lineage", "name")
+    ):
+        if lineage not in names:
+            names[lineage] = name
+            order.append(lineage)
+    return [
+        (lineage, names[lineage],
+         [row["result"].dimension_scores.get(lineage) for row in rows])
+        for lineage in order
+    ]  # fmt: skip
+
+
+def history_context(team, questionnaire_key="vsm-maturity"):
+    rows = trend_rows(team, questionnaire_key)
+    previous = None
+    for row in rows:
+        score = row["overall_score"]
+        comparable = row["comparable"] and score is not None and previous is not None
+        row["change"] = round(score - previous, 2) if comparable else None
+        previous = score
+    series = dimension_series(rows)
+    periods = [row["period"] for row in rows]
+    dimension_rows = []
+    for lineage, name, values in series:
+        cells = []
+        before = None
+        for value in values:
+            delta = round(value - before, 2) if value is not None and before is not None else None
+            cells.append({"score": value, "delta": delta, "level": _level(value)})
+            before = value
+        dimension_rows.append(
+            {
+                "lineage": lineage,
+                "name": name,
+                "cells": cells,
+                "chart": charts.line_chart(
+                    periods,
+                    [charts.Series(name, values)],
+                    title=f"{name} over time",
+                    description="; ".join(
+                        f"{p}: " + ("no score" if v is None else f"{v:.2f}")
+                        for p, v in zip(periods, values, strict=True)
+                    ),
+                    band_labels=None,
+                    id_prefix=f"hist-{lineage}",
+                )
+                if rows
+                else "",
+            }
+        )
+    benchmark = dora_services.resolve_benchmark(None, team.organization)
+    dora_rows = list(reversed(dora_services.team_dora_overview(team, benchmark)))
+    roadmaps = dict(
+        Result.objects.filter(team=team, roadmap__isnull=False).values_list("id", "roadmap__id")
+    )
+    return {
+        "team": team,
+        "rows": rows,
+        "latest": rows[-1] if rows else None,
+        "has_break": any(not row["comparable"] for row in rows[1:]),
+        "overall_chart": trend_chart(team, rows, id_prefix="hist-overall") if rows else "",
+        "dimension_rows": dimension_rows,
+        "periods": periods,
+        "dora_rows": dora_rows,
+        "benchmark": benchmark,
+        "roadmap_results": roadmaps,
+        "level_names": scoring.LEVEL_NAMES,
+    }
+
+
+def _level(score):
+    return scoring.level_for_score(score) if score is not None else None

@@ -1,0 +1,212 @@
+"""The CoE dashboard, exports, result review and the team history page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from assessments import dora, permissions, scoring
+from assessments.errors import DomainError
+from assessments.models import Result, TeamGroup
+from assessments.periods import PeriodError, parse_period
+
+from . import charts, comparison, exports, heatmap, history
+
+
+def coe_scope(request):
+    """The organisation (and optional group and period) the CoE pages look at, from the query
+    string; only organisations the user may analyse. Raises PermissionDenied / DomainError."""
+    organizations = list(permissions.analysable_organizations(request.user))
+    if not organizations:
+        raise PermissionDenied("Only CoE analysts and organisation admins compare teams.")
+    organization = organizations[0]
+    wanted = request.GET.get("org")
+    if wanted:
+        organization = next((o for o in organizations if str(o.id) == wanted), None)
+        if organization is None:
+            raise Http404("No such organisation.")
+    group = None
+    if request.GET.get("group"):
+        group = TeamGroup.objects.filter(
+            organization=organization, pk=request.GET["group"]
+        ).first() if request.GET["group"].isdigit() else None  # fmt: skip
+        if group is None:
+            raise DomainError("Choose a group of this organisation.")
+    period = request.GET.get("period") or None
+    if period:
+        try:
+            parse_period(period)
+        except PeriodError as exc:
+            raise DomainError(str(exc)) from None
+    return organizations, organization, group, period
+
+
+@login_required
+def dashboard(request):
+    try:
+        organizations, organization, group, period = coe_scope(request)
+        benchmark_key = request.GET.get("benchmark") or None
+        data = comparison.build_comparison(organization, period, group,
+                                           benchmark_key=benchmark_key)  # fmt: skip
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("coe_dashboard")
+    sort = request.GET.get("sort", "team")
+    direction = "desc" if request.GET.get("dir") == "desc" else "asc"
+    reviewed = {"yes": True, "no": False}.get(request.GET.get("reviewed", ""))
+    rows = comparison.sort_and_filter(
+        data.rows, sort, direction, request.GET.get("q", "").strip(),
+        gaps_only=request.GET.get("gaps") == "1", reviewed=reviewed,
+    )  # fmt: skip
+    previous_rows = comparison.previous_period_rows(data)
+    levels_now = comparison.level_distribution(data.rows)
+    tiers_now = comparison.tier_distribution(data.rows)
+    level_segments = [("Selected period", [levels_now[n] for n in range(1, 6)], "#1f4e79")]
+    tier_segments = [("Selected period", [tiers_now[t] for t in dora.TIERS], "#1f4e79")]
+    if previous_rows is not None:
+        levels_before = comparison.level_distribution(previous_rows)
+        tiers_before = comparison.tier_distribution(previous_rows)
+        level_segments.insert(0, ("Previous period", [levels_before[n] for n in range(1, 6)],
+                                  "#9fb7cf"))  # fmt: skip
+        tier_segments.insert(0, ("Previous period", [tiers_before[t] for t in dora.TIERS],
+                                 "#9fb7cf"))  # fmt: skip
+    trend = comparison.organisation_trend(organization, group=group)
+    scope = group.name if group else organization.name
+    from assessments.models import Result as ResultModel
+
+    periods = sorted(
+        set(
+            ResultModel.objects.filter(team__organization=organization).values_list(
+                "period", flat=True
+            )
+        ),
+        reverse=True,
+    )
+    from assessments.views_dora import benchmark_context
+
+    context = {
+        "organizations": organizations,
+        "organization": organization,
+        "group": group,
+        "groups": list(organization.groups.order_by("name")),
+        "period": period,
+        "periods": periods,
+        "data": data,
+        "rows": rows,
+        "heatmap_rows": heatmap.render_rows(rows, data.columns, period),
+        "row_count": len(data.rows),
+        "sort": sort,
+        "direction": direction,
+        "query": request.GET.get("q", ""),
+        "gaps_only": request.GET.get("gaps") == "1",
+        "reviewed": request.GET.get("reviewed", ""),
+        "medians": comparison.median_row(data),
+        "rollups": comparison.rollups(data),
+        "movers": comparison.movers(data.rows),
+        "trend": trend,
+        "level_chart": charts.bar_chart(
+            [f"{n} {scoring.LEVEL_NAMES[n]}" for n in range(1, 6)],
+            [levels_now[n] for n in range(1, 6)],
+            title=f"{scope}: teams per overall maturity level",
+            colours=[charts.LEVEL_COLOURS[n] for n in range(1, 6)],
+            id_prefix="coe-levels",
+        )
+        if previous_rows is None
+        else charts.stacked_bar(
+            [f"{n} {scoring.LEVEL_NAMES[n]}" for n in range(1, 6)],
+            level_segments,
+            title=f"{scope}: teams per level, {period} against the previous period",
+            id_prefix="coe-levels",
+        ),  # fmt: skip
+        "tier_chart": charts.bar_chart(
+            [dora.TIER_LABELS[t] for t in dora.TIERS],
+            [tiers_now[t] for t in dora.TIERS],
+            title=f"{scope}: teams per DORA tier ({data.benchmark.name})",
+            colours=[charts.TIER_COLOURS[t] for t in dora.TIERS],
+            id_prefix="coe-tiers",
+        )
+        if previous_rows is None
+        else charts.stacked_bar(
+            [dora.TIER_LABELS[t] for t in dora.TIERS],
+            tier_segments,
+            title=f"{scope}: teams per DORA tier, {period} against the previous period",
+            id_prefix="coe-tiers",
+        ),  # fmt: skip
+        "trend_chart": charts.line_chart(
+            [t["period"] for t in trend],
+            [
+                charts.Series("Median", [t["median"] for t in trend]),
+                charts.Series("Lower quartile", [t["q1"] for t in trend], style="dashed"),
+                charts.Series("Upper quartile", [t["q3"] for t in trend], style="dotted"),
+            ],
+            title=f"{scope}: overall maturity per period",
+            description="Median and quartiles of the teams' overall scores per period.",
+            band_labels=scoring.LEVEL_NAMES,
+            id_prefix="coe-trend",
+        )
+        if trend
+        else "",
+        "tier_labels": dora.TIER_LABELS,
+        "level_names": scoring.LEVEL_NAMES,
+        "querystring": request.GET.urlencode(),
+        **benchmark_context(data.benchmark),
+    }
+    return render(request, "reports/coe_dashboard.html", context)
+
+
+@login_required
+def export(request, what, fmt):
+    """CSV or XLSX of the comparison table or of the raw answers, for the same scope."""
+    try:
+        _, organization, group, period = coe_scope(request)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("coe_dashboard")
+    if fmt not in ("csv", "xlsx") or what not in ("comparison", "answers"):
+        raise Http404("No such export.")
+    if what == "comparison":
+        data = comparison.build_comparison(organization, period, group)
+        table = exports.comparison_table(data)
+    else:
+        named = permissions.can_administer(request.user, organization)
+        table = exports.answers_table(organization, period, group, named=named)
+    content, content_type = exports.render(table, fmt)
+    scope = (group.name if group else organization.slug).lower().replace(" ", "-")
+    filename = f"{what}-{scope}-{period or 'latest'}.{fmt}"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def review_result(request, result_id):
+    """A CoE analyst marks a closed result reviewed, with a note (or clears the mark)."""
+    try:
+        result = Result.objects.select_related("team__organization").get(pk=result_id)
+    except Result.DoesNotExist:
+        raise Http404("No such result.") from None
+    if not permissions.can_view_team(request.user, result.team):
+        raise Http404("No such result.")
+    if not permissions.can_analyse(request.user, result.team.organization):
+        raise PermissionDenied("Only CoE analysts and organisation admins review results.")
+    note = request.POST.get("note", "").strip()[:2000]
+    if request.POST.get("clear"):
+        Result.objects.filter(pk=result.pk).update(reviewed_at=None, reviewed_by=None,
+                                                   review_note="")  # fmt: skip
+        messages.success(request, "Review mark removed.")
+    else:
+        Result.objects.filter(pk=result.pk).update(
+            reviewed_at=timezone.now(), reviewed_by=request.user, review_note=note
+        )
+        messages.success(request, "Result marked reviewed.")
+    return redirect("result_page", assessment_id=result.assessment_id)
+
+
+@login_required
+def team_history(request, team_id):
+    team = permissions.get_visible_team_or_404(request.user, team_id)
+    return render(request, "reports/team_history.html", history.history_context(team))

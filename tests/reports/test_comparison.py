@@ -1,0 +1,210 @@
+"""The CoE's comparison: aggregation on hand-checked data, period selection, version
+separation, exports, query counts and permissions."""
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from reports import comparison
+from tests.factories import TeamFactory, load_mini_questionnaire, make_result
+
+
+@pytest.fixture
+def scored(world, mini):
+    """team_a: 2026-Q2 2.0 (flow 2.5, quality 1.0) -> 2026-Q3 3.0 (flow 3.5, quality 2.0);
+    team_b: 2026-Q3 4.0 (flow 4.5, quality 3.0) only; another key's result is ignored."""
+    make_result(world.team_a, "2026-Q2", 2.0, {"flow": 2.5, "quality": 1.0})
+    make_result(world.team_a, "2026-Q3", 3.0, {"flow": 3.5, "quality": 2.0})
+    make_result(world.team_b, "2026-Q3", 4.0, {"flow": 4.5, "quality": 3.0})
+    return world
+
+
+def test_rows_medians_movers_and_rollups_hand_checked(scored):
+    data = comparison.build_comparison(scored.org, questionnaire_key="mini")
+    rows = {r.team.name: r for r in data.rows}
+    assert (rows["Team A"].overall_score, rows["Team A"].change) == (3.0, 1.0)
+    assert (rows["Team B"].overall_score, rows["Team B"].change) == (4.0, None)
+    assert data.columns == [("flow", "Flow"), ("quality", "Quality")]
+    assert comparison.median_row(data) == {"flow": 4.0, "quality": 2.5, "overall": 3.5}
+    assert comparison.level_distribution(data.rows) == {1: 0, 2: 0, 3: 1, 4: 1, 5: 0}
+    movers = comparison.movers(data.rows)
+    assert [r.team.name for r in movers["up"]] == ["Team A"]
+    assert movers["down"] == []
+    rollups = comparison.rollups(data)
+    assert rollups["organization"]["overall"] == 3.5
+    assert rollups["organization"]["dimensions"]["flow"] == (4.0, 2)
+    assert [(name, s["overall"], s["scored"]) for name, s in rollups["groups"]] == [
+        ("Payments", 3.0, 1), ("Platform", 4.0, 1)
+    ]  # fmt: skip
+
+
+def test_rollup_is_not_an_average_of_group_averages(world, mini):
+    extra = TeamFactory(organization=world.org, group=world.g1, name="Team C", slug="team-c")
+    make_result(world.team_a, "2026-Q3", 1.0, {"flow": 1.0, "quality": 1.0})
+    make_result(extra, "2026-Q3", 2.0, {"flow": 2.0, "quality": 2.0})
+    make_result(world.team_b, "2026-Q3", 5.0, {"flow": 5.0, "quality": 5.0})
+    data = comparison.build_comparison(world.org, questionnaire_key="mini")
+    rollups = comparison.rollups(data)
+    # group means 1.5 and 5.0 would average to 3.25; the three teams' mean is 2.67
+    assert rollups["organization"]["overall"] == 2.67
+    assert {n: s["overall"] for n, s in rollups["groups"]} == {"Payments": 1.5, "Platform": 5.0}
+
+
+def test_period_selection_uses_latest_at_or_before(scored):
+    data = comparison.build_comparison(scored.org, "2026-Q2", questionnaire_key="mini")
+    rows = {r.team.name: r for r in data.rows}
+    assert rows["Team A"].result.period == "2026-Q2"
+    assert rows["Team A"].previous is None
+    assert rows["Team B"].result is None  # its first result is later
+
+
+def test_other_questionnaire_key_is_not_compared(scored):
+    make_result(scored.team_b, "2026-Q4", 1.0, {"x": 1.0}, key="mini", respondents=3)
+    other = load_mini_questionnaire(version=1).__class__.objects.get(key="mini")
+    assert other.key == "mini"
+    data = comparison.build_comparison(scored.org, questionnaire_key="vsm-maturity")
+    assert all(r.result is None for r in data.rows)
+
+
+def test_versions_differing_are_named(scored):
+    v2 = load_mini_questionnaire(version=2, flow_replaces="replaces: flow")
+    make_result(scored.team_b, "2026-Q4", 3.0, {"flow": 3.0, "quality2@v2": 3.0}, questionnaire=v2)
+    data = comparison.build_comparison(scored.org, questionnaire_key="mini")
+    assert data.versions == ["mini v1", "mini v2"]
+    # columns follow the newest version; flow continues across versions by lineage
+    assert [lineage for lineage, _ in data.columns] == ["flow", "quality@v2"]
+
+
+def test_sort_and_filter(scored):
+    data = comparison.build_comparison(scored.org, questionnaire_key="mini")
+    by_flow = comparison.sort_and_filter(data.rows, "dim:flow", "desc")
+    assert [r.team.name for r in by_flow] == ["Team B", "Team A"]
+    assert [r.team.name for r in comparison.sort_and_filter(data.rows, name="b")] == ["Team B"]
+
+
+def test_comparison_api_for_analyst_and_not_members(scored, api_client):
+    api_client.force_authenticate(scored.member_a)
+    assert api_client.get("/api/v1/comparison/").status_code == 403
+    api_client.force_authenticate(scored.analyst)
+    body = api_client.get("/api/v1/comparison/", {"period": "2026-Q3"}).json()
+    assert body["period"] == "2026-Q3"
+    team_a = next(t for t in body["teams"] if t["team"]["name"] == "Team A")
+    assert team_a["team"] == {"id": scored.team_a.id, "name": "Team A", "group": "Payments"}
+    assert body["questionnaire"] == "vsm-maturity"
+    bad = api_client.get("/api/v1/comparison/", {"period": "Q3"})
+    assert bad.status_code == 400
+    assert bad.json()["detail"] == "Period 'Q3' is not a quarter like 2026-Q4."
+    api_client.force_authenticate(scored.other_admin)
+    names = [t["team"]["name"] for t in api_client.get("/api/v1/comparison/").json()["teams"]]
+    assert names == ["Other Team"]
+
+
+def test_export_escapes_formulas_csv_and_xlsx(world, mini, client):
+    world.team_a.name = '=HYPERLINK("http://x")'
+    world.team_a.save()
+    make_result(world.team_a, "2026-Q3", 3.0, {"flow": 3.0, "quality": 3.0})
+    client.force_login(world.analyst)
+    from reports import exports
+
+    data = comparison.build_comparison(world.org, questionnaire_key="mini")
+    content, _ = exports.render(exports.comparison_table(data), "csv")
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    names = [r[0] for r in rows[1:]]
+    assert '\'=HYPERLINK("http://x")' in names
+    xlsx, _ = exports.render(exports.comparison_table(data), "xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
+    cells = [sheet.cell(row=r, column=1).value for r in range(2, sheet.max_row + 1)]
+    assert '\'=HYPERLINK("http://x")' in cells
+    assert all(not (isinstance(c, str) and c.startswith("=")) for c in cells)
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"])
+def test_safe_cell_neutralises_formula_prefixes(value):
+    from reports.exports import safe_cell
+
+    assert safe_cell(value) == "'" + value
+    assert safe_cell(-1.5) == -1.5
+
+
+def test_answers_export_pseudonymous_for_analyst_named_for_admin(world, closed_result, client):
+    client.force_login(world.analyst)
+    response = client.get("/coe/export/answers.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    respondents = {r[3] for r in rows[1:]}
+    assert respondents == {"R1", "R2"}
+    assert len(rows) == 1 + 2 * 4  # two respondents x four questions
+    client.force_login(world.org_admin)
+    response = client.get("/coe/export/answers.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert {r[3] for r in rows[1:]} == {"member_a", "lead_a"}
+
+
+def test_dashboard_and_exports_forbidden_for_members(world, client):
+    client.force_login(world.member_a)
+    assert client.get("/coe/").status_code == 403
+    assert client.get("/coe/export/comparison.csv").status_code == 403
+
+
+def test_review_marking(world, closed_result, client):
+    client.force_login(world.lead_a)
+    assert client.post(f"/results/{closed_result.id}/review/", {"note": "x"}).status_code == 403
+    client.force_login(world.analyst)
+    client.post(f"/results/{closed_result.id}/review/", {"note": "Looked at the evidence"})
+    closed_result.refresh_from_db()
+    assert (closed_result.review_note, closed_result.reviewed_by) == (
+        "Looked at the evidence", world.analyst
+    )  # fmt: skip
+    page = client.get("/coe/?reviewed=yes")
+    assert [r.team.name for r in page.context["rows"]] == []  # mini key is not the default
+
+
+def populate(world, mini, teams):
+    for n in range(teams):
+        team = TeamFactory(organization=world.org, group=world.g1 if n % 2 else world.g2)
+        make_result(team, "2026-Q2", 2.0, {"flow": 2.0, "quality": 2.0})
+        make_result(team, "2026-Q3", 2.5, {"flow": 3.0, "quality": 2.0})
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/coe/", "/coe/?period=2026-Q3", "/api/v1/comparison/", "/coe/export/comparison.csv",
+     "/coe/export/answers.csv"],
+)  # fmt: skip
+def test_query_count_constant_in_number_of_teams(world, mini, client, url):
+    client.force_login(world.analyst)
+    populate(world, mini, 5)
+    few = count_queries(client, url)
+    populate(world, mini, 45)
+    many = count_queries(client, url)
+    assert few == many
+
+
+def test_dashboard_renders_heatmap_for_shipped_questionnaire(world, client):
+    from assessments.demo import load_shipped_questionnaires
+    from assessments.models import Questionnaire
+
+    load_shipped_questionnaires()
+    shipped = Questionnaire.objects.get(key="vsm-maturity", version=1)
+    world.team_a.name = "<b>Bold</b> team"
+    world.team_a.save()
+    make_result(world.team_a, "2026-Q2", 2.0, {"visibility": 2.0, "flow": 1.5},
+                questionnaire=shipped)  # fmt: skip
+    make_result(world.team_a, "2026-Q3", 3.25, {"visibility": 3.5, "flow": None},
+                questionnaire=shipped)  # fmt: skip
+    client.force_login(world.analyst)
+    html = client.get("/coe/?sort=dim:visibility&dir=desc").content.decode()
+    assert "&lt;b&gt;Bold&lt;/b&gt; team" in html and "<b>Bold</b>" not in html
+    assert 'class="text-center level-3"' in html and ">3.25</a>" in html
+    assert "▲ +1.25" in html
+    assert 'title="End-to-end visibility: level 3">3.5</a>' in html
