@@ -161,7 +161,7 @@ class ComparisonView(APIView):
             )
             if group is None:
                 raise Invalid(f"No group {wanted!r} in {organization.name}.", field="group")
-        data = comparison.build_comparison(
+        data = comparison.cached_comparison(
             organization, period, group, benchmark_key=request.query_params.get("benchmark")
         )
         return Response(

@@ -7,8 +7,11 @@ Period semantics: for period P, a team's result is its latest result of the ques
 in P or before (so a team that skipped a quarter still shows, with its period named); without
 P, simply its latest result. "Previous" is the team's result before that one."""
 
+import hashlib
 import statistics
-from collections import Counter
+import threading
+import time
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 from django.db.models import F, Window
@@ -137,6 +140,62 @@ def _columns(results, key):
     )
     labels = sorted(f"{q.key} v{q.version}" for q in versions.values())
     return columns, labels
+
+
+def data_version(organization):
+    """A fingerprint of everything a comparison reads for the organisation, in one query:
+    it changes whenever a team, result (or its review), DORA snapshot or value stream map
+    changes, so a cached comparison is never stale."""
+    from django.db.models import Count, Max, Q
+
+    from assessments.models import ValueStreamMap
+
+    org_teams = Team.objects.filter(organization=organization).values("id")
+    row = Team.objects.filter(organization=organization).aggregate(
+        teams=Count("id"),
+        team_max=Max("id"),
+        group_max=Max("group_id"),
+    )
+    results = Result.objects.filter(team__in=org_teams).aggregate(
+        n=Count("id"), max_id=Max("id"), reviewed=Max("reviewed_at"),
+        reviews=Count("id", filter=Q(reviewed_at__isnull=False)),
+    )  # fmt: skip
+    snaps = DoraSnapshot.objects.filter(team__in=org_teams).aggregate(
+        n=Count("id"), at=Max("computed_at")
+    )
+    maps = ValueStreamMap.objects.filter(team__in=org_teams).aggregate(n=Max("id"))
+    return repr((row, results, snaps, maps, organization.default_benchmark))
+
+
+def cached_comparison(organization, period=None, group=None, questionnaire_key="vsm-maturity",
+                      benchmark_key=None):  # fmt: skip
+    """``build_comparison`` through a small in-process cache keyed by the organisation's data
+    version: the dashboard, the API and the exports of a large organisation compute it once
+    per change and per worker process. A new result, review, DORA snapshot or map changes the
+    version at once; edits the version cannot see (a team renamed) show within CACHE_SECONDS.
+    (A shared cache would have to pickle hundreds of model instances per hit.)"""
+    key = hashlib.sha256(
+        repr((organization.id, period, getattr(group, "id", None), questionnaire_key,
+              benchmark_key, data_version(organization))).encode()
+    ).hexdigest()  # fmt: skip
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None and now - hit[0] < CACHE_SECONDS:
+            _cache.move_to_end(key)
+            return hit[1]
+    data = build_comparison(organization, period, group, questionnaire_key, benchmark_key)
+    with _cache_lock:
+        _cache[key] = (now, data)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return data
+
+
+CACHE_SIZE = 16
+CACHE_SECONDS = 30
+_cache = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 def build_comparison(organization, period=None, group=None, questionnaire_key="vsm-maturity",

@@ -43,10 +43,13 @@ def render_rows(rows, columns, period):
     """The heatmap's <tr> elements. Texts (team, group, labels, notes) are escaped here; the
     rest are numbers, reverse() paths and fixed markup."""
     columns = [(lineage, escape(label)) for lineage, label in columns]
+    # reverse() once per page, not twice per team: URLs are built from these patterns.
+    history_pattern = reverse("team_history", args=[0]).replace("/0/", "/{}/")
+    result_pattern = reverse("result_page", args=[0]).replace("/0/", "/{}/")
     parts = []
     for row in rows:
         team, result = row.team, row.result
-        history_url = reverse("team_history", args=[team.id])
+        history_url = history_pattern.format(team.id)
         suffix = ""
         if result is not None and period and result.period != period:
             suffix = f' <span class="small text-muted">({escape(result.period)})</span>'
@@ -56,7 +59,7 @@ def render_rows(rows, columns, period):
             f'<td class="small">{escape(team.group.name) if team.group else "—"}</td>',
         ]
         if result is not None:
-            url = reverse("result_page", args=[result.assessment_id])
+            url = result_pattern.format(result.assessment_id)
             score = "—" if result.overall_score is None else f"{result.overall_score:.2f}"
             low = ' <span title="Low confidence">·</span>' if result.low_confidence else ""
             cells.append(

@@ -49,7 +49,7 @@ def dashboard(request):
     try:
         organizations, organization, group, period = coe_scope(request)
         benchmark_key = request.GET.get("benchmark") or None
-        data = comparison.build_comparison(organization, period, group,
+        data = comparison.cached_comparison(organization, period, group,
                                            benchmark_key=benchmark_key)  # fmt: skip
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -77,13 +77,11 @@ def dashboard(request):
     scope = group.name if group else organization.name
     from assessments.models import Result as ResultModel
 
-    periods = sorted(
-        set(
-            ResultModel.objects.filter(team__organization=organization).values_list(
-                "period", flat=True
-            )
-        ),
-        reverse=True,
+    periods = list(
+        ResultModel.objects.filter(team__organization=organization)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .distinct()
     )
     from assessments.views_dora import benchmark_context
 
@@ -168,7 +166,7 @@ def export(request, what, fmt):
     if fmt not in ("csv", "xlsx") or what not in ("comparison", "answers"):
         raise Http404("No such export.")
     if what == "comparison":
-        data = comparison.build_comparison(organization, period, group)
+        data = comparison.cached_comparison(organization, period, group)
         table = exports.comparison_table(data)
     else:
         named = permissions.can_administer(request.user, organization)

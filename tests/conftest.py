@@ -125,3 +125,12 @@ def open_assessment(world, mini):
 
 
 ALL_LEVELS = {"flow-wip": 3, "flow-wait": 4, "quality-tests": 2, "quality-review": None}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_comparison_cache():
+    """Each test starts with an empty CoE comparison cache (rolled-back ids repeat)."""
+    from reports import comparison
+
+    comparison._cache.clear()
+    yield

@@ -208,3 +208,17 @@ def test_dashboard_renders_heatmap_for_shipped_questionnaire(world, client):
     assert 'class="text-center level-3"' in html and ">3.25</a>" in html
     assert "▲ +1.25" in html
     assert 'title="End-to-end visibility: level 3">3.5</a>' in html
+
+
+def test_cached_comparison_sees_new_results_and_reviews_at_once(scored):
+    first = comparison.cached_comparison(scored.org, questionnaire_key="mini")
+    assert comparison.cached_comparison(scored.org, questionnaire_key="mini") is first
+    result = make_result(scored.team_b, "2026-Q4", 5.0, {"flow": 5.0, "quality": 5.0})
+    second = comparison.cached_comparison(scored.org, questionnaire_key="mini")
+    assert second is not first
+    assert {r.team.name: r.overall_score for r in second.rows}["Team B"] == 5.0
+    from django.utils import timezone
+
+    type(result).objects.filter(pk=result.pk).update(reviewed_at=timezone.now())
+    third = comparison.cached_comparison(scored.org, questionnaire_key="mini")
+    assert third is not second
