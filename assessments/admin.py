@@ -1,14 +1,24 @@
 from django.contrib import admin
 
 from .models import (
+    Answer,
     Assessment,
+    Deployment,
+    Dimension,
+    DimensionTarget,
+    DoraEntry,
+    DoraSnapshot,
+    DoraSurveyAnswer,
+    Incident,
     Membership,
     Organization,
     OrgRole,
+    Question,
     Questionnaire,
     Response,
     Result,
     Team,
+    TeamApiToken,
     TeamGroup,
     ValueStreamMap,
 )
@@ -100,3 +110,73 @@ class ResultAdmin(ReadOnlyAdmin):
 class ValueStreamMapAdmin(ReadOnlyAdmin):
     list_display = ["team", "kind", "version", "created_at", "created_by"]
     list_filter = ["kind", "team__organization"]
+
+
+@admin.register(Dimension)
+class DimensionAdmin(ReadOnlyAdmin):
+    list_display = ["name", "key", "questionnaire", "weight", "lineage"]
+    list_filter = ["questionnaire"]
+
+
+@admin.register(Question)
+class QuestionAdmin(ReadOnlyAdmin):
+    list_display = ["key", "questionnaire", "dimension", "weight", "lineage"]
+    list_filter = ["questionnaire"]
+    search_fields = ["key", "text"]
+
+
+@admin.register(Answer)
+class AnswerAdmin(ReadOnlyAdmin):
+    """Individual answers: read-only, and only for superusers (the admin site)."""
+
+    list_display = ["response", "question", "level", "updated_at"]
+    list_select_related = ["response__respondent", "response__assessment__team", "question"]
+
+
+@admin.register(DimensionTarget)
+class DimensionTargetAdmin(admin.ModelAdmin):
+    list_display = ["assessment", "dimension", "level"]
+
+
+@admin.register(Deployment)
+class DeploymentAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "team", "environment", "finished_at", "succeeded"]
+    list_filter = ["environment", "succeeded", "team__organization"]
+    search_fields = ["external_id", "service"]
+    date_hierarchy = "finished_at"
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "team", "started_at", "resolved_at", "deployment_external_id"]
+    list_filter = ["team__organization"]
+    search_fields = ["external_id"]
+
+
+@admin.register(DoraEntry)
+class DoraEntryAdmin(admin.ModelAdmin):
+    list_display = ["team", "period", "deployment_frequency", "lead_time", "entered_by"]
+    list_filter = ["period"]
+
+
+@admin.register(DoraSurveyAnswer)
+class DoraSurveyAnswerAdmin(ReadOnlyAdmin):
+    list_display = ["response", "deployment_frequency", "lead_time", "time_to_restore"]
+
+
+@admin.register(DoraSnapshot)
+class DoraSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["team", "period", "source", "benchmark", "overall_tier", "computed_at"]
+    list_filter = ["source", "period", "benchmark"]
+
+
+@admin.register(TeamApiToken)
+class TeamApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued with `manage.py issue_team_token` (the key is shown once); here they
+    can be inspected and revoked."""
+
+    list_display = ["name", "team", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["key_hash", "prefix", "created_by", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False

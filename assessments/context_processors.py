@@ -9,5 +9,6 @@ def navigation(request):
             "can_analyse": access.is_superuser or bool(access.org_ids),
             "can_administer": access.is_superuser or bool(access.admin_org_ids),
             "leads_a_team": bool(access.led_team_ids),
+            "admin_org_ids": sorted(access.admin_org_ids),
         }
     }

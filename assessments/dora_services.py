@@ -384,3 +384,26 @@ def display_value(metric, value):
             return f"{value:.1f} h"
         return f"{value / 24:.1f} days"
     return f"{value:.1f}%"
+
+
+def benchmark_context(benchmark):
+    """What every page that shows a tier explains: the set, its source and the rule."""
+    return {
+        "benchmark": benchmark,
+        "benchmark_sets": list(dora.benchmark_sets().values()),
+        "benchmark_rule": dora.explain_rule(benchmark),
+        "benchmark_cells": [
+            {
+                "metric": metric,
+                "label": dora.metric_label(metric, benchmark.year),
+                "cells": [
+                    (
+                        tier,
+                        benchmark.cell(metric, tier).text if benchmark.cell(metric, tier) else None,
+                    )
+                    for tier in dora.TIERS
+                ],
+            }
+            for metric in dora.METRICS
+        ],  # fmt: skip
+    }

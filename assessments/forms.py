@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Membership, Questionnaire
+from .models import Membership, Organization, Questionnaire
 from .periods import PeriodError, current_period, parse_period
 
 
@@ -113,3 +113,24 @@ class DoraEntryForm(forms.Form):
 class EventUploadForm(forms.Form):
     kind = forms.ChoiceField(choices=[("deployments", "Deployments"), ("incidents", "Incidents")])
     file = forms.FileField(help_text="CSV, UTF-8. Columns are described below.")
+
+
+class OrganizationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["default_benchmark", "low_confidence_threshold"]
+        labels = {
+            "default_benchmark": "Default DORA benchmark set",
+            "low_confidence_threshold": "Low-confidence threshold (respondents)",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from . import dora
+
+        self.fields["default_benchmark"] = forms.ChoiceField(
+            label="Default DORA benchmark set",
+            choices=[(key, bs.name) for key, bs in dora.benchmark_sets().items()],
+            help_text="Pages use it unless the reader picks another set; stored "
+            "classifications keep the set they were made with.",
+        )

@@ -5,6 +5,11 @@ from . import views, views_answering, views_dora
 urlpatterns = [
     path("", views.home, name="home"),
     path("teams/<int:team_id>/", views.team_detail, name="team_detail"),
+    path(
+        "organizations/<int:org_id>/settings/",
+        views.organization_settings,
+        name="organization_settings",
+    ),
     path("teams/<int:team_id>/members/add/", views.team_member_add, name="team_member_add"),
     path(
         "teams/<int:team_id>/members/<str:username>/remove/",

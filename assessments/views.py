@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from . import permissions, scoring, selectors, services
 from .errors import DomainError
-from .forms import AddMemberForm, OpenAssessmentForm
+from .forms import AddMemberForm, OpenAssessmentForm, OrganizationSettingsForm
 
 
 @login_required
@@ -108,3 +109,21 @@ def team_member_remove(request, team_id, username):
     else:
         messages.success(request, f"{username} removed from {team.name}.")
     return redirect("team_detail", team_id=team.id)
+
+
+@login_required
+def organization_settings(request, org_id):
+    """Organisation admins choose the default DORA benchmark and the confidence threshold."""
+    organization = permissions.administered_organizations(request.user).filter(pk=org_id).first()
+    if organization is None:
+        raise Http404("No such organisation.")
+    form = OrganizationSettingsForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Organisation settings saved.")
+        return redirect("organization_settings", org_id=organization.id)
+    return render(
+        request,
+        "assessments/organization_settings.html",
+        {"organization": organization, "form": form},
+    )

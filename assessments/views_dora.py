@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import dora, dora_services, permissions
+from .dora_services import benchmark_context
 from .errors import DomainError
 from .forms import DoraEntryForm, EventUploadForm
 from .periods import current_period
@@ -20,29 +21,6 @@ def _benchmark_or_default(request, team):
     except DomainError as exc:
         messages.error(request, exc.message)
         return dora_services.resolve_benchmark(None, team.organization)
-
-
-def benchmark_context(benchmark):
-    """What every page that shows a tier explains: the set, its source and the rule."""
-    return {
-        "benchmark": benchmark,
-        "benchmark_sets": list(dora.benchmark_sets().values()),
-        "benchmark_rule": dora.explain_rule(benchmark),
-        "benchmark_cells": [
-            {
-                "metric": metric,
-                "label": dora.metric_label(metric, benchmark.year),
-                "cells": [
-                    (
-                        tier,
-                        benchmark.cell(metric, tier).text if benchmark.cell(metric, tier) else None,
-                    )
-                    for tier in dora.TIERS
-                ],
-            }
-            for metric in dora.METRICS
-        ],  # fmt: skip
-    }
 
 
 def _metric_rows(classified, benchmark):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Campaign, CampaignTeam, Roadmap, RoadmapItem, RoadmapReport
+from .models import Campaign, CampaignTeam, ReminderLog, Roadmap, RoadmapItem, RoadmapReport
 
 
 class RoadmapItemInline(admin.TabularInline):
@@ -35,3 +35,9 @@ class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "organization", "period", "due_date", "status"]
     list_filter = ["status", "organization"]
     inlines = [CampaignTeamInline]
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(admin.ModelAdmin):
+    list_display = ["user", "sent_on", "sent_at"]
+    date_hierarchy = "sent_on"

@@ -2,6 +2,7 @@
 versions by lineage, with a visible break where a version does not map), and its DORA tiers."""
 
 from assessments import dora_services, scoring
+from assessments.dora_services import benchmark_context
 from assessments.models import Dimension, Result
 
 from . import charts
@@ -81,7 +82,7 @@ def history_context(team, questionnaire_key="vsm-maturity"):
         "dimension_rows": dimension_rows,
         "periods": periods,
         "dora_rows": dora_rows,
-        "benchmark": benchmark,
+        **benchmark_context(benchmark),
         "roadmap_results": roadmaps,
         "level_names": scoring.LEVEL_NAMES,
     }

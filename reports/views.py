@@ -45,6 +45,12 @@ def team_roadmap(request, team_id):
     )
     can_lead = permissions.can_lead_team(request.user, team)
     members = list(team.memberships.select_related("user").order_by("user__username"))
+    from assessments import dora_services
+    from assessments.dora_services import benchmark_context
+
+    explainer = {}
+    if any(i.kind == "dora" for i in items):
+        explainer = benchmark_context(dora_services.resolve_benchmark(None, team.organization))
     return render(
         request,
         "reports/team_roadmap.html",
@@ -58,6 +64,7 @@ def team_roadmap(request, team_id):
             "can_lead": can_lead,
             "members": [m.user for m in members],
             "done_count": sum(1 for i in items if i.done),
+            **explainer,
             "item_count": len(items),
         },
     )

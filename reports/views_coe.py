@@ -83,7 +83,7 @@ def dashboard(request):
         .values_list("period", flat=True)
         .distinct()
     )
-    from assessments.views_dora import benchmark_context
+    from assessments.dora_services import benchmark_context
 
     context = {
         "organizations": organizations,

@@ -100,3 +100,18 @@ def test_load_demo_is_idempotent(db):
     call_command("load_demo")
     assert (Team.objects.count(), M.objects.count()) == counts
     assert counts[0] >= 8
+
+
+def test_org_admin_changes_default_benchmark(world, client):
+    client.force_login(world.org_admin)
+    url = f"/organizations/{world.org.id}/settings/"
+    assert client.get(url).status_code == 200
+    client.post(url, {"default_benchmark": "2019", "low_confidence_threshold": "2"})
+    world.org.refresh_from_db()
+    assert (world.org.default_benchmark, world.org.low_confidence_threshold) == ("2019", 2)
+    bad = client.post(url, {"default_benchmark": "1999", "low_confidence_threshold": "2"})
+    assert bad.status_code == 200 and bad.context["form"].errors["default_benchmark"]
+    client.force_login(world.analyst)
+    assert client.get(url).status_code == 404
+    client.force_login(world.other_admin)
+    assert client.get(url).status_code == 404
