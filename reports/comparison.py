@@ -61,6 +61,8 @@ class Comparison:
     columns: list  # [(lineage, name)] in questionnaire order
     rows: list  # TeamRow
     versions: list  # questionnaire labels in use among the rows' results
+    # Figures derived from the rows by the pages (memoised with the cached comparison).
+    derived: dict = field(default_factory=dict)
 
 
 LOOKBACK_QUARTERS = 12

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments import dora, permissions, scoring
+from assessments.dora_services import benchmark_context
 from assessments.errors import DomainError
 from assessments.models import Result, TeamGroup
 from assessments.periods import PeriodError, parse_period
@@ -57,10 +58,45 @@ def dashboard(request):
     sort = request.GET.get("sort", "team")
     direction = "desc" if request.GET.get("dir") == "desc" else "asc"
     reviewed = {"yes": True, "no": False}.get(request.GET.get("reviewed", ""))
-    rows = comparison.sort_and_filter(
-        data.rows, sort, direction, request.GET.get("q", "").strip(),
-        gaps_only=request.GET.get("gaps") == "1", reviewed=reviewed,
-    )  # fmt: skip
+    query = request.GET.get("q", "").strip()
+    gaps_only = request.GET.get("gaps") == "1"
+    # Everything below depends only on the (cached) comparison and the filters, so it is
+    # memoised on the comparison: a repeated view of an unchanged organisation renders from
+    # memory.
+    view_key = (sort, direction, query, gaps_only, reviewed)
+    heatmaps = data.derived.setdefault("heatmap", {})
+    if view_key not in heatmaps:
+        rows = comparison.sort_and_filter(data.rows, sort, direction, query,
+                                          gaps_only=gaps_only, reviewed=reviewed)  # fmt: skip
+        heatmaps[view_key] = (rows, heatmap.render_rows(rows, data.columns, period))
+    rows, heatmap_rows = heatmaps[view_key]
+    if "summary" not in data.derived:
+        data.derived["summary"] = _dashboard_summary(data, organization, group, period)
+    context = {
+        "organizations": organizations,
+        "organization": organization,
+        "group": group,
+        "groups": list(organization.groups.order_by("name")),
+        "period": period,
+        "data": data,
+        "rows": rows,
+        "heatmap_rows": heatmap_rows,
+        "row_count": len(data.rows),
+        "sort": sort,
+        "direction": direction,
+        "query": query,
+        "gaps_only": gaps_only,
+        "reviewed": request.GET.get("reviewed", ""),
+        "tier_labels": dora.TIER_LABELS,
+        "level_names": scoring.LEVEL_NAMES,
+        "querystring": request.GET.urlencode(),
+        **data.derived["summary"],
+    }
+    return render(request, "reports/coe_dashboard.html", context)
+
+
+def _dashboard_summary(data, organization, group, period):
+    """The dashboard's figures and charts that do not depend on sorting or filtering."""
     previous_rows = comparison.previous_period_rows(data)
     levels_now = comparison.level_distribution(data.rows)
     tiers_now = comparison.tier_distribution(data.rows)
@@ -75,65 +111,43 @@ def dashboard(request):
                                  "#9fb7cf"))  # fmt: skip
     trend = comparison.organisation_trend(organization, group=group)
     scope = group.name if group else organization.name
-    from assessments.models import Result as ResultModel
-
     periods = list(
-        ResultModel.objects.filter(team__organization=organization)
+        Result.objects.filter(team__organization=organization)
         .order_by("-period")
         .values_list("period", flat=True)
         .distinct()
     )
-    from assessments.dora_services import benchmark_context
-
-    context = {
-        "organizations": organizations,
-        "organization": organization,
-        "group": group,
-        "groups": list(organization.groups.order_by("name")),
-        "period": period,
-        "periods": periods,
-        "data": data,
-        "rows": rows,
-        "heatmap_rows": heatmap.render_rows(rows, data.columns, period),
-        "row_count": len(data.rows),
-        "sort": sort,
-        "direction": direction,
-        "query": request.GET.get("q", ""),
-        "gaps_only": request.GET.get("gaps") == "1",
-        "reviewed": request.GET.get("reviewed", ""),
-        "medians": comparison.median_row(data),
-        "rollups": comparison.rollups(data),
-        "movers": comparison.movers(data.rows),
-        "trend": trend,
-        "level_chart": charts.bar_chart(
+    if previous_rows is None:
+        level_chart = charts.bar_chart(
             [f"{n} {scoring.LEVEL_NAMES[n]}" for n in range(1, 6)],
             [levels_now[n] for n in range(1, 6)],
             title=f"{scope}: teams per overall maturity level",
             colours=[charts.LEVEL_COLOURS[n] for n in range(1, 6)],
             id_prefix="coe-levels",
         )
-        if previous_rows is None
-        else charts.stacked_bar(
-            [f"{n} {scoring.LEVEL_NAMES[n]}" for n in range(1, 6)],
-            level_segments,
-            title=f"{scope}: teams per level, {period} against the previous period",
-            id_prefix="coe-levels",
-        ),  # fmt: skip
-        "tier_chart": charts.bar_chart(
+        tier_chart = charts.bar_chart(
             [dora.TIER_LABELS[t] for t in dora.TIERS],
             [tiers_now[t] for t in dora.TIERS],
             title=f"{scope}: teams per DORA tier ({data.benchmark.name})",
             colours=[charts.TIER_COLOURS[t] for t in dora.TIERS],
             id_prefix="coe-tiers",
         )
-        if previous_rows is None
-        else charts.stacked_bar(
+    else:
+        level_chart = charts.stacked_bar(
+            [f"{n} {scoring.LEVEL_NAMES[n]}" for n in range(1, 6)],
+            level_segments,
+            title=f"{scope}: teams per level, {period} against the previous period",
+            id_prefix="coe-levels",
+        )
+        tier_chart = charts.stacked_bar(
             [dora.TIER_LABELS[t] for t in dora.TIERS],
             tier_segments,
             title=f"{scope}: teams per DORA tier, {period} against the previous period",
             id_prefix="coe-tiers",
-        ),  # fmt: skip
-        "trend_chart": charts.line_chart(
+        )
+    trend_chart = ""
+    if trend:
+        trend_chart = charts.line_chart(
             [t["period"] for t in trend],
             [
                 charts.Series("Median", [t["median"] for t in trend]),
@@ -145,14 +159,17 @@ def dashboard(request):
             band_labels=scoring.LEVEL_NAMES,
             id_prefix="coe-trend",
         )
-        if trend
-        else "",
-        "tier_labels": dora.TIER_LABELS,
-        "level_names": scoring.LEVEL_NAMES,
-        "querystring": request.GET.urlencode(),
+    return {
+        "periods": periods,
+        "medians": comparison.median_row(data),
+        "rollups": comparison.rollups(data),
+        "movers": comparison.movers(data.rows),
+        "trend": trend,
+        "level_chart": level_chart,
+        "tier_chart": tier_chart,
+        "trend_chart": trend_chart,
         **benchmark_context(data.benchmark),
     }
-    return render(request, "reports/coe_dashboard.html", context)
 
 
 @login_required
