@@ -6,12 +6,14 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format worker clean help
+.PHONY: install run test lint format worker clean help bench screenshots
 
 help:
 	@echo "make run      serve the demo site on http://$(HOST):$(PORT) with a Celery worker"
 	@echo "make test     ruff + the whole test suite"
 	@echo "make install  create .venv and install the project"
+	@echo "make bench    the performance benchmark (README: Benchmarks; about 6 minutes)"
+	@echo "make screenshots  PNGs of the main pages (desktop and phone) into docs/screens/"
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -44,6 +46,11 @@ run: install
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT); \
 	kill 0
 
+# A fresh demo database in a temporary folder and its own server on a free port: var/ is
+# never touched. Needs Chromium (apt-get install chromium), no browser download.
+screenshots: install
+	$(PY) tests/browser/screenshots.py
+
 worker: install
 	$(VENV)/bin/celery -A vsm_site worker --loglevel info
 
@@ -52,6 +59,16 @@ test: install
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+
+# The benchmark runs on its own SQLite file unless DATABASE_URL is set (then on that database
+# and CELERY_BROKER_URL's broker): the development database is never touched.
+BENCH_DATABASE_URL := $(or $(DATABASE_URL),sqlite:///$(CURDIR)/var/bench/bench.sqlite3)
+BENCH_ARGS ?=
+
+bench: install
+	@mkdir -p var/bench
+	DATABASE_URL='$(BENCH_DATABASE_URL)' $(PY) manage.py migrate --noinput
+	DATABASE_URL='$(BENCH_DATABASE_URL)' $(PY) manage.py bench $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

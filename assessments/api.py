@@ -1,6 +1,6 @@
 """REST API for teams and memberships (token or session auth; same permissions as the UI)."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -8,6 +8,22 @@ from rest_framework.views import APIView
 
 from . import permissions, services
 from .models import Membership, Team
+
+
+class ErrorOut(serializers.Serializer):
+    """The body of every error answer (vsm_site.api.exception_handler and the JSON 404 of
+    vsm_site.errors): a message; for invalid input also the field concerned and the details
+    per field or row."""
+
+    detail = serializers.CharField()
+    field = serializers.CharField(required=False)
+    errors = serializers.JSONField(required=False)
+
+
+def error_responses(*codes):
+    """``responses`` entries for the error statuses an operation answers with: 401 for every
+    operation (no or a bad token), the others as the operation can fail."""
+    return dict.fromkeys(codes, ErrorOut)
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -24,6 +40,8 @@ class MemberSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=[Membership.MEMBER, Membership.LEAD])
 
 
+@extend_schema_view(get=extend_schema(responses={200: TeamSerializer(many=True),
+                                                  **error_responses(401)}))  # fmt: skip
 class TeamListView(generics.ListAPIView):
     """Teams the caller may see."""
 
@@ -43,7 +61,7 @@ def _team_for_admin(request, team_id):
 class TeamMembersView(APIView):
     """List a team's members (anyone who may see the team) or add one (organisation admins)."""
 
-    @extend_schema(responses=MemberSerializer(many=True))
+    @extend_schema(responses={200: MemberSerializer(many=True), **error_responses(401, 404)})
     def get(self, request, team_id):
         team = permissions.get_visible_team_or_404(request.user, team_id)
         rows = team.memberships.select_related("user").order_by("user__username")
@@ -51,7 +69,12 @@ class TeamMembersView(APIView):
         return Response(data)
 
     @extend_schema(
-        request=MemberSerializer, responses={200: MemberSerializer, 201: MemberSerializer}
+        request=MemberSerializer,
+        responses={
+            200: MemberSerializer,
+            201: MemberSerializer,
+            **error_responses(400, 401, 403, 404, 415),
+        },
     )
     def post(self, request, team_id):
         team = _team_for_admin(request, team_id)
@@ -67,7 +90,7 @@ class TeamMembersView(APIView):
 
 
 class TeamMemberDetailView(APIView):
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, **error_responses(401, 403, 404)})
     def delete(self, request, team_id, username):
         team = _team_for_admin(request, team_id)
         services.remove_member(team, username)

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import dora_services, permissions, presenters, services
+from .api import error_responses
 from .errors import Invalid, NotAllowed, NotFound
 from .models import Questionnaire
 from .models import Response as ResponseModel
@@ -75,18 +76,20 @@ class QuestionnaireSummarySerializer(serializers.ModelSerializer):
 
 
 class QuestionnaireListView(APIView):
-    @extend_schema(responses=QuestionnaireSummarySerializer(many=True))
+    @extend_schema(
+        responses={200: QuestionnaireSummarySerializer(many=True), **error_responses(401)}
+    )
     def get(self, request):
         rows = Questionnaire.objects.exclude(status=Questionnaire.DRAFT).order_by("key", "version")
         return Response(QuestionnaireSummarySerializer(rows, many=True).data)
 
 
 class QuestionnaireDetailView(APIView):
-    @extend_schema(responses=inline_serializer("QuestionnaireDetail", {
+    @extend_schema(responses={200: inline_serializer("QuestionnaireDetail", {
         "key": serializers.CharField(), "version": serializers.IntegerField(),
         "title": serializers.CharField(), "status": serializers.CharField(),
         "dimensions": serializers.ListField(child=serializers.DictField()),
-    }))  # fmt: skip
+    }), **error_responses(401, 404)})  # fmt: skip
     def get(self, request, key, version):
         questionnaire = Questionnaire.objects.filter(key=key, version=version).first()
         if questionnaire is None or (
@@ -107,7 +110,10 @@ class AssessmentCreateSerializer(serializers.Serializer):
 
 
 class AssessmentListView(APIView):
-    @extend_schema(request=AssessmentCreateSerializer, responses={201: AssessmentOut})
+    @extend_schema(
+        request=AssessmentCreateSerializer,
+        responses={201: AssessmentOut, **error_responses(400, 401, 403, 404, 409, 415)},
+    )
     def post(self, request):
         payload = AssessmentCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -125,7 +131,7 @@ class AssessmentListView(APIView):
 
 
 class AssessmentDetailView(APIView):
-    @extend_schema(responses=AssessmentOut)
+    @extend_schema(responses={200: AssessmentOut, **error_responses(401, 404)})
     def get(self, request, assessment_id):
         assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
         return Response(presenters.assessment_json(assessment))
@@ -148,14 +154,17 @@ def _my_response_json(request, assessment):
 class MyResponseView(APIView):
     """The caller's own answers to an assessment (GET) and saving a draft (PUT, partial)."""
 
-    @extend_schema(responses=MyResponseOut)
+    @extend_schema(responses={200: MyResponseOut, **error_responses(401, 403, 404)})
     def get(self, request, assessment_id):
         assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
         if not permissions.is_team_member(request.user, assessment.team):
             raise NotAllowed("Only members of the team answer its assessment.")
         return Response(_my_response_json(request, assessment))
 
-    @extend_schema(request=ResponseSaveSerializer, responses=MyResponseOut)
+    @extend_schema(
+        request=ResponseSaveSerializer,
+        responses={200: MyResponseOut, **error_responses(400, 401, 403, 404, 409, 415)},
+    )
     def put(self, request, assessment_id):
         assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
         if not isinstance(request.data, dict):
@@ -180,7 +189,9 @@ class MyResponseView(APIView):
 
 
 class MyResponseSubmitView(APIView):
-    @extend_schema(request=None, responses=MyResponseOut)
+    @extend_schema(
+        request=None, responses={200: MyResponseOut, **error_responses(400, 401, 403, 404, 409)}
+    )
     def post(self, request, assessment_id):
         assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
         services.submit_response(request.user, assessment)
@@ -188,7 +199,9 @@ class MyResponseSubmitView(APIView):
 
 
 class AssessmentCloseView(APIView):
-    @extend_schema(request=None, responses=AssessmentOut)
+    @extend_schema(
+        request=None, responses={200: AssessmentOut, **error_responses(401, 403, 404, 409)}
+    )
     def post(self, request, assessment_id):
         assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
         services.close_assessment(request.user, assessment)
@@ -198,7 +211,7 @@ class AssessmentCloseView(APIView):
 class AssessmentTargetsView(APIView):
     @extend_schema(request=inline_serializer("Targets", {
         "targets": serializers.DictField(child=serializers.IntegerField())}),
-        responses=AssessmentOut)  # fmt: skip
+        responses={200: AssessmentOut, **error_responses(400, 401, 403, 404, 415)})  # fmt: skip
     def put(self, request, assessment_id):
         assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
         targets = request.data.get("targets") if isinstance(request.data, dict) else None
@@ -209,7 +222,7 @@ class AssessmentTargetsView(APIView):
 
 
 class AssessmentResultView(APIView):
-    @extend_schema(responses=ResultOut)
+    @extend_schema(responses={200: ResultOut, **error_responses(401, 404)})
     def get(self, request, assessment_id):
         assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
         result = getattr(assessment, "result", None)

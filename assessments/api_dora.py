@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import dora, dora_services, permissions
+from .api import error_responses
 from .errors import Invalid
 
 
@@ -50,7 +51,7 @@ def benchmark_json(bs):
 
 
 class BenchmarkListView(APIView):
-    @extend_schema(responses=BenchmarkOut(many=True))
+    @extend_schema(responses={200: BenchmarkOut(many=True), **error_responses(401)})
     def get(self, request):
         return Response([benchmark_json(bs) for bs in dora.benchmark_sets().values()])
 
@@ -120,7 +121,9 @@ def classify_payload(values, benchmark):
 class ClassifyView(APIView):
     """Classify any subset of metric values against a benchmark set (no data is stored)."""
 
-    @extend_schema(parameters=CLASSIFY_PARAMS, responses=ClassifyOut)
+    @extend_schema(
+        parameters=CLASSIFY_PARAMS, responses={200: ClassifyOut, **error_responses(400, 401)}
+    )
     def get(self, request):
         known = set(dora.SCORED_METRICS) | {"benchmark", "format"}
         unknown = set(request.query_params) - known
@@ -143,7 +146,7 @@ class TeamDoraView(APIView):
             OpenApiParameter("window_days", OpenApiTypes.INT, description="1-365, default 90"),
             OpenApiParameter("benchmark", OpenApiTypes.STR),
         ],
-        responses=inline_serializer("TeamDora", {
+        responses={200: inline_serializer("TeamDora", {
             "team": serializers.IntegerField(), "benchmark": serializers.CharField(),
             "window_days": serializers.IntegerField(),
             "window_start": serializers.DateTimeField(), "window_end": serializers.DateTimeField(),
@@ -152,7 +155,7 @@ class TeamDoraView(APIView):
             "deployments": serializers.IntegerField(), "incidents": serializers.IntegerField(),
             "changes": serializers.IntegerField(),
             "recovery_measured_from": serializers.CharField(),
-        }),
+        }), **error_responses(400, 401, 404)},
     )  # fmt: skip
     def get(self, request, team_id):
         team = permissions.get_visible_team_or_404(request.user, team_id)
@@ -199,7 +202,10 @@ class TeamDoraEntryView(APIView):
     """Metrics entered by hand for a period, in canonical units (deployments per day, hours,
     percent); classified against the organisation's default set and stored."""
 
-    @extend_schema(request=EntryIn, responses=ClassifyOut)
+    @extend_schema(
+        request=EntryIn,
+        responses={200: ClassifyOut, **error_responses(400, 401, 403, 404, 415)},
+    )
     def put(self, request, team_id, period):
         team = permissions.get_visible_team_or_404(request.user, team_id)
         if not isinstance(request.data, dict):

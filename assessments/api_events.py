@@ -297,6 +297,7 @@ def _schema(kind, row_serializer):
             403: DETAIL_ONLY,
             404: DETAIL_ONLY,
             413: DETAIL_ONLY,
+            415: DETAIL_ONLY,
         },
     )
 

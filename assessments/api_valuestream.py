@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import permissions, valuestream, valuestream_services
+from .api import error_responses
 from .errors import Invalid, NotFound
 from .models import ValueStreamMap
 
@@ -127,7 +128,7 @@ class ValueStreamMapView(APIView):
 
     kind = ValueStreamMap.CURRENT
 
-    @extend_schema(responses=MapOut)
+    @extend_schema(responses={200: MapOut, **error_responses(401, 404)})
     def get(self, request, team_id):
         team = permissions.get_visible_team_or_404(request.user, team_id)
         vsm = valuestream_services.current_map(team, self.kind)
@@ -138,7 +139,9 @@ class ValueStreamMapView(APIView):
             )
         return Response(map_json(vsm))
 
-    @extend_schema(request=MapIn, responses={201: MapOut})
+    @extend_schema(
+        request=MapIn, responses={201: MapOut, **error_responses(400, 401, 403, 404, 409, 415)}
+    )
     def put(self, request, team_id):
         team = permissions.get_visible_team_or_404(request.user, team_id)
         data = request.data
@@ -175,7 +178,7 @@ class MapHistoryView(APIView):
                 "kind", OpenApiTypes.STR, enum=["current", "future"], description="One kind only"
             )
         ],
-        responses=MapOut(many=True),
+        responses={200: MapOut(many=True), **error_responses(400, 401, 404)},
     )
     def get(self, request, team_id):
         team = permissions.get_visible_team_or_404(request.user, team_id)

@@ -34,3 +34,12 @@ class Conflict(DomainError):
     already submitted, an assessment that already exists."""
 
     status = 409
+
+
+def forbid_if_not_allowed(exc):
+    """In a page view: a NotAllowed error is a 403 (the friendly page), not a message on a
+    redirect, so that a forbidden write answers as forbidden everywhere."""
+    if isinstance(exc, NotAllowed):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(exc.message) from None

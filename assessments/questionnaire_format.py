@@ -34,6 +34,7 @@ MAX_VALUES = 100_000
 MAX_DIMENSIONS = 200
 MAX_QUESTIONS = 2000
 MAX_TEXT_LENGTH = 2000
+MAX_NAME_LENGTH = 200  # titles and dimension names: the database columns hold 200
 MAX_SLUG_LENGTH = 80
 MAX_VERSION = 2_147_483_647  # fits a PositiveIntegerField on every database
 MAX_WEIGHT = 10.0
@@ -252,7 +253,7 @@ class _Checker:
         )
         key = self.slug(fields.get("key"), "'key'")
         self.version = self.whole_number(fields.get("version"), "'version'")
-        title = self.text(fields.get("title"), "'title'")
+        title = self.text(fields.get("title"), "'title'", limit=MAX_NAME_LENGTH)
         status = self.status(fields.get("status"))
         description = self.text(fields.get("description"), "'description'", optional=True)
         dimensions = self.dimensions(fields.get("dimensions"))
@@ -298,7 +299,7 @@ class _Checker:
         fields = self.fields(
             node, f"{who}: ", _DIMENSION_FIELDS, ("name", "help", "focus_areas", "questions")
         )
-        name = self.text(fields.get("name"), f"{who}: 'name'")
+        name = self.text(fields.get("name"), f"{who}: 'name'", limit=MAX_NAME_LENGTH)
         help_text = self.text(fields.get("help"), f"{who}: 'help'")
         weight = self.weight(fields.get("weight"), f"{who}: 'weight'")
         replaces = self.replaces(fields.get("replaces"), who)
@@ -397,7 +398,8 @@ class _Checker:
             seen[key] = _line(value_node.start_mark)
         return key
 
-    def text(self, item, what: str, *, optional: bool = False) -> str | None:
+    def text(self, item, what: str, *, optional: bool = False,
+             limit: int = MAX_TEXT_LENGTH) -> str | None:  # fmt: skip
         """A text: the scalar as written (so `text: 42` is "42"). Optional texts are "" when
         absent or empty; required ones must not be blank."""
         if item is None:
@@ -412,10 +414,8 @@ class _Checker:
         if not value.strip():
             self.error(node, f"{what} must not be empty")
             return None
-        if len(value) > MAX_TEXT_LENGTH:
-            self.error(
-                node, f"{what} is too long ({len(value)} characters; at most {MAX_TEXT_LENGTH})"
-            )
+        if len(value) > limit:
+            self.error(node, f"{what} is too long ({len(value)} characters; at most {limit})")
             return None
         for char in value:
             # Control characters have no place in a text, and NUL cannot be stored in PostgreSQL.

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import permissions, scoring, selectors
+from . import audit, permissions, scoring, selectors
 from .errors import Conflict, Invalid, NotAllowed, NotFound
 from .models import (
     Answer,
@@ -104,7 +104,9 @@ def load_questionnaire(source):
         if existing.content_hash == content_hash:
             return existing, "unchanged"
         same_content = selectors.questionnaire_doc(existing) == _without_status(doc, existing)
-        if same_content and existing.status != doc.status:
+        if same_content and existing.status == doc.status:
+            return existing, "unchanged"  # the same questionnaire, written differently
+        if same_content:
             return _change_status(existing, doc.status)
         if existing.status != Questionnaire.DRAFT:
             raise Conflict(
@@ -346,6 +348,7 @@ def save_answers(user, assessment, answers=None, comments=None, evidence=None):
         if response.status == Response.SUBMITTED:
             raise Conflict("You have already submitted your answers to this assessment.")
         existing = {a.question_id: a for a in response.answers.all()}
+        before = audit.snapshot(existing.values())  # bulk writes skip auditlog's signals
         to_create, to_update = [], []
         for key in set(answers) | set(comments) | set(evidence):
             question = questions[key]
@@ -366,6 +369,7 @@ def save_answers(user, assessment, answers=None, comments=None, evidence=None):
         for answer in to_update:
             answer.updated_at = now
         Answer.objects.bulk_update(to_update, ["level", "comment", "evidence_url", "updated_at"])
+        audit.record(to_create + to_update, before)
         Response.objects.filter(pk=response.pk).update(updated_at=now)
     return response
 
@@ -412,12 +416,14 @@ def submit_response(user, assessment):
                 'or choose "don\'t know" before submitting.'
             )
         # The conditional update is the guard against a double click or a second tab.
+        before = audit.snapshot([response])
         updated = Response.objects.filter(pk=response.pk, status=Response.DRAFT).update(
             status=Response.SUBMITTED, submitted_at=timezone.now()
         )
         if not updated:
             raise Conflict("You have already submitted your answers to this assessment.")
-    response.refresh_from_db()
+        response.refresh_from_db()
+        audit.record([response], before)
     return response
 
 

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from . import permissions, scoring, selectors, services
-from .errors import DomainError
+from .errors import DomainError, forbid_if_not_allowed
 from .forms import AddMemberForm, OpenAssessmentForm, OrganizationSettingsForm
 
 
@@ -85,6 +85,7 @@ def team_member_add(request, team_id):
                 team, form.cleaned_data["username"], form.cleaned_data["role"]
             )
         except DomainError as exc:
+            forbid_if_not_allowed(exc)
             messages.error(request, exc.message)
         else:
             verb = "added to" if created else "updated in"
@@ -105,6 +106,7 @@ def team_member_remove(request, team_id, username):
     try:
         services.remove_member(team, username)
     except DomainError as exc:
+        forbid_if_not_allowed(exc)
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{username} removed from {team.name}.")
@@ -116,6 +118,12 @@ def organization_settings(request, org_id):
     """Organisation admins choose the default DORA benchmark and the confidence threshold."""
     organization = permissions.administered_organizations(request.user).filter(pk=org_id).first()
     if organization is None:
+        access = permissions.access_for(request.user)
+        belongs = org_id in access.org_ids or permissions.visible_teams(request.user).filter(
+            organization_id=org_id
+        ).exists()  # fmt: skip
+        if belongs:
+            raise PermissionDenied("Only organisation admins change these settings.")
         raise Http404("No such organisation.")
     form = OrganizationSettingsForm(request.POST or None, instance=organization)
     if request.method == "POST" and form.is_valid():

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import dora, permissions, presenters, scoring, selectors, services
-from .errors import DomainError
+from .errors import DomainError, forbid_if_not_allowed
 from .forms import OpenAssessmentForm, QuestionnaireUploadForm
 from .models import Answer, Questionnaire, Response, Result
 
@@ -34,6 +34,7 @@ def assessment_open(request, team_id):
             due_date=form.cleaned_data.get("due_date"),
         )
     except DomainError as exc:
+        forbid_if_not_allowed(exc)
         messages.error(request, exc.message)
         return redirect("team_detail", team_id=team.id)
     messages.success(request, f"Assessment {assessment.period} opened. Invite your team to answer.")
@@ -167,6 +168,7 @@ def answer_save(request, assessment_id, question_key):
     try:
         services.save_answers(request.user, assessment, answers, comments, evidence)
     except DomainError as exc:
+        forbid_if_not_allowed(exc)
         return _save_feedback(request, assessment, question_key, exc.status, exc.message)
     saved_at = timezone.localtime().strftime("%H:%M:%S")
     return _save_feedback(request, assessment, question_key, 200, f"Saved at {saved_at}")
@@ -206,6 +208,7 @@ def answer_copy_previous(request, assessment_id):
     try:
         copied = services.copy_previous_answers(request.user, assessment)
     except DomainError as exc:
+        forbid_if_not_allowed(exc)
         messages.error(request, exc.message)
     else:
         if copied:
@@ -226,6 +229,7 @@ def answer_submit(request, assessment_id):
     try:
         services.submit_response(request.user, assessment)
     except DomainError as exc:
+        forbid_if_not_allowed(exc)
         messages.error(request, exc.message)
         return redirect("answer_page", assessment_id=assessment.id)
     messages.success(request, "Thank you: your answers are submitted.")
@@ -239,6 +243,7 @@ def assessment_close(request, assessment_id):
     try:
         services.close_assessment(request.user, assessment)
     except DomainError as exc:
+        forbid_if_not_allowed(exc)
         messages.error(request, exc.message)
         return redirect("assessment_detail", assessment_id=assessment.id)
     messages.success(request, "Assessment closed; the result below is frozen.")
@@ -260,6 +265,7 @@ def assessment_targets(request, assessment_id):
     try:
         services.set_targets(request.user, assessment, targets)
     except DomainError as exc:
+        forbid_if_not_allowed(exc)
         messages.error(request, exc.message)
     else:
         messages.success(request, "Targets saved.")
@@ -298,6 +304,7 @@ def questionnaire_list(request):
                     form.cleaned_data["file"].read()
                 )
             except DomainError as exc:
+                forbid_if_not_allowed(exc)
                 errors = getattr(exc, "errors", None) or [exc.message]
                 messages.error(request, "The file was not loaded; nothing was saved.")
             else:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from . import dora, dora_services, permissions
 from .dora_services import benchmark_context
-from .errors import DomainError
+from .errors import DomainError, forbid_if_not_allowed
 from .forms import DoraEntryForm, EventUploadForm
 from .periods import current_period
 
@@ -19,6 +19,7 @@ def _benchmark_or_default(request, team):
     try:
         return dora_services.resolve_benchmark(request.GET.get("benchmark"), team.organization)
     except DomainError as exc:
+        forbid_if_not_allowed(exc)
         messages.error(request, exc.message)
         return dora_services.resolve_benchmark(None, team.organization)
 
@@ -99,6 +100,7 @@ def team_dora_entry(request, team_id):
             request.user, team, form.cleaned_data["period"], form.canonical_values()
         )
     except DomainError as exc:
+        forbid_if_not_allowed(exc)
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Metrics for {form.cleaned_data['period']} saved.")
@@ -121,12 +123,15 @@ def team_dora_upload(request, team_id):
     try:
         report = ingest_csv(team, kind, form.cleaned_data["file"])
     except DomainError as exc:
+        forbid_if_not_allowed(exc)
         errors = getattr(exc, "errors", None) or []
         lines = [
             f"line {e.get('line')}: {e.get('message')}" if isinstance(e, dict) else str(e)
             for e in errors[:20]
         ]
-        messages.error(request, " ".join([exc.message, *lines]))
+        # File-level problems carry their line in the message itself: do not say it twice.
+        extra = [line for line in lines if line.split(": ", 1)[-1] not in exc.message]
+        messages.error(request, " ".join([exc.message, *extra]))
     else:
         messages.success(
             request,
@@ -145,6 +150,7 @@ def survey_dora_save(request, assessment_id):
     try:
         dora_services.save_survey_answers(request.user, assessment, answers)
     except DomainError as exc:
+        forbid_if_not_allowed(exc)
         ok, message = False, exc.message
     else:
         ok, message = True, f"Saved at {timezone.localtime().strftime('%H:%M:%S')}"

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments import dora, permissions
+from assessments.api import error_responses
 from assessments.errors import Conflict, Invalid, NotAllowed, NotFound
 
 from . import services, views
@@ -58,7 +59,9 @@ def report_json(request, report):
 class AssessmentRoadmapReportsView(APIView):
     """Request the roadmap PDF of a closed assessment: 202 with the report to poll."""
 
-    @extend_schema(request=None, responses={202: ReportCreatedOut})
+    @extend_schema(
+        request=None, responses={202: ReportCreatedOut, **error_responses(401, 403, 404, 409)}
+    )
     def post(self, request, assessment_id):
         assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
         result = getattr(assessment, "result", None)
@@ -70,14 +73,19 @@ class AssessmentRoadmapReportsView(APIView):
 
 
 class RoadmapReportView(APIView):
-    @extend_schema(responses=ReportOut)
+    @extend_schema(responses={200: ReportOut, **error_responses(401, 404)})
     def get(self, request, report_id):
         report = views.visible_report_or_404(request.user, report_id)
         return Response(report_json(request, report))
 
 
 class RoadmapReportPdfView(APIView):
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            **error_responses(401, 404, 409),
+        }
+    )
     def get(self, request, report_id):
         report = views.visible_report_or_404(request.user, report_id)
         if report.status != RoadmapReport.READY or not report.file:
@@ -129,7 +137,7 @@ class ComparisonView(APIView):
             OpenApiParameter("organization", OpenApiTypes.STR, description="organisation slug"),
             OpenApiParameter("benchmark", OpenApiTypes.STR),
         ],
-        responses=ComparisonOut,
+        responses={200: ComparisonOut, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request):
         from assessments.models import TeamGroup

@@ -317,9 +317,18 @@ def _readable_error(exc):
     return f"The PDF could not be produced: {text}"[:2000]
 
 
+def _test_delay():
+    """Fault-injection hook for tests (tests/test_faults.py kills a worker mid-render): sleep
+    VSM_TEST_RENDER_DELAY seconds, default 0 (none). Never set outside tests."""
+    delay = float(os.environ.get("VSM_TEST_RENDER_DELAY") or 0)
+    if delay > 0:
+        time.sleep(delay)
+
+
 def build_pdf(report):
     from . import pdf, pdf_context
 
+    _test_delay()
     if report.kind == RoadmapReport.PORTFOLIO:
         html = pdf.render_portfolio_html(pdf_context.portfolio_context(report))
     else:

@@ -10,7 +10,7 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from assessments import permissions
-from assessments.errors import DomainError
+from assessments.errors import DomainError, forbid_if_not_allowed
 from assessments.models import Result
 
 from . import services
@@ -111,6 +111,7 @@ def roadmap_item_update(request, item_id):
             done=request.POST.get("done") == "on",
         )
     except (DomainError, ValueError) as exc:
+        forbid_if_not_allowed(exc)
         messages.error(request, getattr(exc, "message", str(exc)))
     else:
         messages.success(request, f"Saved: {item.title}")
@@ -141,6 +142,7 @@ def roadmap_item_add(request, roadmap_id):
             success_metric=request.POST.get("success_metric", ""),
         )
     except (DomainError, ValueError) as exc:
+        forbid_if_not_allowed(exc)
         messages.error(request, getattr(exc, "message", str(exc)))
     else:
         messages.success(request, "Item added to the roadmap.")
@@ -229,6 +231,7 @@ def portfolio(request):
                 request.user, organization, group, period=""
             )
         except DomainError as exc:
+            forbid_if_not_allowed(exc)
             messages.error(request, exc.message)
         else:
             scope = group.name if group else organization.name

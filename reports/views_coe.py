@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from assessments import dora, permissions, scoring
+from assessments import audit, dora, permissions, scoring
 from assessments.dora_services import benchmark_context
 from assessments.errors import DomainError
 from assessments.models import Result, TeamGroup
@@ -209,6 +209,7 @@ def review_result(request, result_id):
     if not permissions.can_analyse(request.user, result.team.organization):
         raise PermissionDenied("Only CoE analysts and organisation admins review results.")
     note = request.POST.get("note", "").strip()[:2000]
+    before = audit.snapshot([result])  # QuerySet.update skips auditlog's signals
     if request.POST.get("clear"):
         Result.objects.filter(pk=result.pk).update(reviewed_at=None, reviewed_by=None,
                                                    review_note="")  # fmt: skip
@@ -218,6 +219,8 @@ def review_result(request, result_id):
             reviewed_at=timezone.now(), reviewed_by=request.user, review_note=note
         )
         messages.success(request, "Result marked reviewed.")
+    result.refresh_from_db()
+    audit.record([result], before)
     return redirect("result_page", assessment_id=result.assessment_id)
 
 

@@ -1,5 +1,7 @@
 """Friendly error pages; JSON for the API so clients never parse HTML."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -25,6 +27,12 @@ def permission_denied(request, exception=None):
 
 
 def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        message = f"The request body is larger than {limit} MiB."
+        if _wants_json(request):
+            return JsonResponse({"detail": message}, status=413)
+        return render(request, "400.html", {"message": message}, status=413)
     if _wants_json(request):
         return JsonResponse({"detail": "Bad request."}, status=400)
     return render(request, "400.html", status=400)

@@ -7,6 +7,7 @@ and ALLOWED_HOSTS. Values are parsed strictly: a malformed value stops start-up 
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -74,20 +75,28 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
+    "auditlog",
     "assessments",
     "reports",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sets the actor of audit entries; a subclass of auditlog's that also sees API token users.
+    "assessments.audit.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the view into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vsm_site.urls"
@@ -133,6 +142,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Axes first: it refuses a locked-out username+address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -187,8 +201,105 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Request size limits. DATA_UPLOAD_MAX_MEMORY_SIZE caps a request body that is not a file upload
+# (forms, and the JSON batches of the events API, which are parsed whole in memory): larger
+# bodies get a 400 (413 from the events API). Large event batches go as CSV, which is streamed.
+# FILE_UPLOAD_MAX_MEMORY_SIZE is not a cap: an uploaded file larger than this is spooled to a
+# temporary file instead of memory. DATA_UPLOAD_MAX_NUMBER_FIELDS caps the number of form/query
+# fields (Django's default, set explicitly: the largest form, the answering page, posts one
+# question at a time; a hash-collision flood of parameters is refused with a 400).
 DATA_UPLOAD_MAX_MEMORY_SIZE = _int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = _int("FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = _int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
+
+# Content Security Policy (django-csp 4). Scripts only from our own origin: no inline <script>,
+# no on...= handlers, no eval (htmx works from hx-* attributes; Swagger UI loads its init script
+# as a separate request, see vsm_site/urls.py). Styles allow 'unsafe-inline' because Bootstrap
+# components and the server-rendered SVG charts set inline style attributes; an injected style
+# cannot run code. frame-ancestors 'none' is the CSP twin of X_FRAME_OPTIONS = "DENY".
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+
+# Brute-force protection on the login form (django-axes). After AXES_FAILURE_LIMIT wrong
+# passwords for one username from one address, that pair is refused (HTTP 429, the lockout
+# page) for AXES_COOLOFF_MINUTES after the last attempt, even with the right password; a
+# successful login clears the count. Keyed on the pair, so an attacker cannot lock a colleague
+# out from elsewhere, and one office address behind NAT does not lock out everyone. API tokens
+# are not a login form and are not counted. Locks are lifted early in the Django admin (Axes >
+# Access attempts) or with `manage.py axes_reset_username USERNAME`.
+# Off under pytest, as django-axes advises: the test client's login() calls authenticate()
+# without a request, which axes refuses. tests/test_security.py turns it on for its tests.
+AXES_ENABLED = not TESTING
+AXES_FAILURE_LIMIT = _int("AXES_FAILURE_LIMIT", 5)
+_cooloff_minutes = _int("AXES_COOLOFF_MINUTES", 30)
+if AXES_FAILURE_LIMIT < 1 or _cooloff_minutes < 1:
+    raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_COOLOFF_MINUTES must be positive")
+AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind a reverse proxy every request comes from the proxy's address, so all users would share
+# one lock per username. AXES_BEHIND_PROXY=true takes the client address from X-Forwarded-For
+# instead: its right-most entry, the one our proxy appended (entries to its left are whatever
+# the client sent and can be forged). Only set it when a proxy that appends to X-Forwarded-For
+# is the sole way in; otherwise a client could pick any address it likes.
+AXES_BEHIND_PROXY = _bool("AXES_BEHIND_PROXY", False)
+
+
+def _forwarded_client_ip(request):
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    last = forwarded.rsplit(",", 1)[-1].strip()
+    return last or request.META.get("REMOTE_ADDR")
+
+
+if AXES_BEHIND_PROXY:
+    AXES_CLIENT_IP_CALLABLE = _forwarded_client_ip
+
+# Audit trail (django-auditlog): who changed what, shown to organisation admins at /audit/.
+# Writes that bypass model signals (bulk_create, bulk_update, QuerySet.update) are recorded
+# explicitly with assessments.audit.record. Results are frozen: their creation (the close) and
+# review marks are logged, not the score data; memberships keep their team in serialized_data so
+# that a removal stays visible to the team's organisation after the row is gone.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    # Links that never change (answer -> response, result -> team, ...) are left out: the page
+    # shows the team and the object's name instead.
+    {"model": "assessments.Answer", "exclude_fields": ["updated_at", "response", "question"]},
+    {"model": "assessments.Response", "include_fields": ["status", "submitted_at"]},
+    {
+        "model": "assessments.Result",
+        "exclude_fields": [
+            "data", "dimension_scores", "created_at", "assessment", "team", "questionnaire",
+        ],
+    },
+    {
+        "model": "assessments.Membership",
+        "exclude_fields": ["created_at", "team"],
+        "serialize_data": True,
+        "serialize_kwargs": {"fields": ["team", "user", "role"]},
+    },
+    {
+        "model": "reports.RoadmapItem",
+        "exclude_fields": [
+            "updated_at", "roadmap", "position", "priority", "why", "focus_areas", "steps",
+            "factors",
+        ],
+    },
+)  # fmt: skip
+# Entries record the client address as axes resolves it (AXES_BEHIND_PROXY above), not
+# auditlog's own guess from the left-most X-Forwarded-For entry, which the client controls.
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -254,7 +254,7 @@ SLUG_RULE = "must be a slug (lowercase letters, digits and single hyphens, at mo
         ]),
         ("    name: Flow", "    name: ''", [(35, "dimension 'flow': 'name' must not be empty")]),
         ("    name: Flow", "    name: " + "x" * 2001, [
-            (35, "dimension 'flow': 'name' is too long (2001 characters; at most 2000)"),
+            (35, "dimension 'flow': 'name' is too long (2001 characters; at most 200)"),
         ]),
         ("    name: Flow", '    name: "Fl\\0w"', [
             (35, "dimension 'flow': 'name' contains a control character (U+0000)"),

@@ -145,3 +145,10 @@ def test_export_questionnaire_command_prints_yaml(db, capsys):
     call_command("export_questionnaire", "mini", "1")
     out = capsys.readouterr().out
     assert parse_questionnaire(out) == parse_questionnaire(mini_questionnaire_yaml())
+
+
+def test_load_questionnaire_same_content_written_differently_is_unchanged(db):
+    services.load_questionnaire(mini_questionnaire_yaml())
+    reformatted = "# a comment\n" + mini_questionnaire_yaml()
+    _, outcome = services.load_questionnaire(reformatted)
+    assert outcome == "unchanged"

@@ -111,7 +111,7 @@ def test_org_admin_changes_default_benchmark(world, client):
     assert (world.org.default_benchmark, world.org.low_confidence_threshold) == ("2019", 2)
     bad = client.post(url, {"default_benchmark": "1999", "low_confidence_threshold": "2"})
     assert bad.status_code == 200 and bad.context["form"].errors["default_benchmark"]
-    client.force_login(world.analyst)
-    assert client.get(url).status_code == 404
-    client.force_login(world.other_admin)
+    client.force_login(world.analyst)  # sees the organisation, may not change it
+    assert client.get(url).status_code == 403
+    client.force_login(world.other_admin)  # another organisation: not even visible
     assert client.get(url).status_code == 404

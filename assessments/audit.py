@@ -1,0 +1,246 @@
+"""The audit trail: who changed what in answers, responses, results, roadmap items and
+memberships, read by organisation admins at /audit/.
+
+django-auditlog writes the entries (the models are registered in
+``settings.AUDITLOG_INCLUDE_TRACKING_MODELS``); model signals catch ordinary saves and deletes.
+Writes that bypass signals (``bulk_create``, ``bulk_update``, ``QuerySet.update``) are
+recorded by their service with ``snapshot`` before the write and ``record`` after it.
+
+An entry belongs to the team of the object it is about; ``entries_for`` shows an organisation
+admin the entries of their organisation's teams only.
+"""
+
+import copy
+import functools
+import operator
+from dataclasses import dataclass
+
+from auditlog.context import auditlog_disabled
+from auditlog.diff import model_instance_diff
+from auditlog.middleware import AuditlogMiddleware
+from auditlog.models import LogEntry
+from axes.helpers import get_client_ip_address
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django.utils.functional import SimpleLazyObject
+
+from reports.models import RoadmapItem
+
+from . import permissions
+from .models import Answer, Membership, Response, Result, Team
+
+User = get_user_model()
+
+# --- writing ------------------------------------------------------------------------------
+
+
+class AuditActorMiddleware(AuditlogMiddleware):
+    """auditlog's middleware, with two corrections.
+
+    The actor is looked up when an entry is written, not when the request arrives: Django
+    REST framework authenticates API tokens inside the view, so an eager lookup would log API
+    writes without an actor. The client address is the one django-axes uses (REMOTE_ADDR, or
+    the proxy's X-Forwarded-For entry when AXES_BEHIND_PROXY is set), not the left-most
+    X-Forwarded-For entry, which any client can forge."""
+
+    @staticmethod
+    def _get_actor(request):
+        def actor():
+            user = getattr(request, "user", None)
+            return user if user is not None and user.is_authenticated else None
+
+        return SimpleLazyObject(actor)
+
+    @staticmethod
+    def _get_remote_addr(request):
+        return get_client_ip_address(request)
+
+    @staticmethod
+    def _get_remote_port(request):
+        return None  # X-Forwarded-Port is the client's word; the proxy's port says nothing
+
+
+def snapshot(instances):
+    """Copies of the rows as they are before a write that bypasses model signals, keyed by
+    primary key, for ``record``."""
+    return {obj.pk: copy.copy(obj) for obj in instances}
+
+
+def record(instances, before=None, *, actor=None):
+    """Log what a bulk write did to ``instances`` (saved model objects, with primary keys):
+    an object whose key is in ``before`` (from ``snapshot``) was changed from that copy, any
+    other was created. Objects whose audited fields did not change get no entry. The actor is
+    the request's user (set by the middleware) unless given, e.g. in a task. Returns the
+    entries written."""
+    if auditlog_disabled.get():
+        return []
+    before = before or {}
+    entries = []
+    for obj in instances:
+        old = before.get(obj.pk)
+        changes = model_instance_diff(
+            old, obj, use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES
+        )
+        if not changes:
+            continue
+        extra = {"actor": actor, "actor_email": actor.email} if actor is not None else {}
+        entries.append(
+            LogEntry.objects.log_create(
+                obj,
+                action=LogEntry.Action.CREATE if old is None else LogEntry.Action.UPDATE,
+                changes=changes,
+                **extra,
+            )
+        )
+    return entries
+
+
+# --- reading ------------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Audited:
+    key: str
+    model: type
+    label: str
+    team_path: str  # from the model to its team, for ORM lookups
+
+
+AUDITED = {
+    a.key: a
+    for a in (
+        Audited("answer", Answer, "Answers", "response__assessment__team"),
+        Audited("response", Response, "Responses", "assessment__team"),
+        Audited("result", Result, "Results", "team"),
+        Audited("roadmapitem", RoadmapItem, "Roadmap items", "roadmap__team"),
+        Audited("membership", Membership, "Memberships", "team"),
+    )
+}
+
+
+def may_read(user) -> bool:
+    """Organisation admins (for their organisations) and superusers."""
+    access = permissions.access_for(user)
+    return access.is_superuser or bool(access.admin_org_ids)
+
+
+def teams_for(user):
+    """The teams whose entries the user may read."""
+    organizations = permissions.administered_organizations(user)
+    return Team.objects.filter(organization__in=organizations).order_by("name")
+
+
+def entries_for(user, team_ids=None, model_key=None):
+    """Entries about the given teams (default: every team the user may read) and model (a key
+    of ``AUDITED``), newest first. Ask ``may_read`` first.
+
+    An entry is matched through the object it is about: answers, responses, results and roadmap
+    items while they exist; memberships through the team stored in the entry, so that a removal
+    stays listed after the row is gone."""
+    audited = [AUDITED[model_key]] if model_key else list(AUDITED.values())
+    types = ContentType.objects.get_for_models(*(a.model for a in audited))
+    entries = LogEntry.objects.select_related("actor").order_by("-timestamp", "-id")
+    if team_ids is None and permissions.access_for(user).is_superuser:
+        return entries.filter(content_type__in=[types[a.model] for a in audited])
+    if team_ids is None:
+        team_ids = list(teams_for(user).values_list("id", flat=True))
+    scopes = []
+    for a in audited:
+        if a.model is Membership:
+            about = Q(serialized_data__fields__team__in=team_ids)
+        else:
+            ids = a.model.objects.filter(**{f"{a.team_path}__in": team_ids}).values("pk")
+            about = Q(object_id__in=ids)
+        scopes.append(Q(content_type=types[a.model]) & about)
+    return entries.filter(functools.reduce(operator.or_, scopes))
+
+
+def describe(entries):
+    """The page's entries as rows for the template, with the name of each entry's team (one
+    query per audited model on the page, whatever the page size)."""
+    entries = list(entries)
+    by_type = {ct.id: a for a, ct in _types().items()}
+    ids = {}
+    membership_team_ids = set()
+    for entry in entries:
+        audited = by_type.get(entry.content_type_id)
+        if audited is None:
+            continue
+        if audited.model is Membership:
+            membership_team_ids.add(_membership_team_id(entry))
+        else:
+            ids.setdefault(audited, set()).add(entry.object_id)
+    team_of = {}  # (audited key, object id) -> team name
+    for audited, object_ids in ids.items():
+        rows = audited.model.objects.filter(pk__in=object_ids).values_list(
+            "pk", f"{audited.team_path}__name"
+        )
+        team_of.update({(audited.key, pk): name for pk, name in rows})
+    team_names = dict(
+        Team.objects.filter(pk__in=membership_team_ids - {None}).values_list("pk", "name")
+    )
+    usernames = _usernames(entries, by_type)
+    rows = []
+    for entry in entries:
+        audited = by_type.get(entry.content_type_id)
+        if audited is not None and audited.model is Membership:
+            team = team_names.get(_membership_team_id(entry), "")
+        elif audited is not None:
+            team = team_of.get((audited.key, entry.object_id), "")
+        else:
+            team = ""
+        rows.append(
+            {
+                "entry": entry,
+                "team": team,
+                "what": audited.label if audited else "",
+                "changes": _readable_changes(entry, audited, usernames),
+            }
+        )
+    return rows
+
+
+def _user_fields(model):
+    """Fields of ``model`` that point at a user: their logged values are user ids."""
+    return {f.name for f in model._meta.fields if f.is_relation and f.related_model is User}
+
+
+def _usernames(entries, by_type):
+    """{user id as logged: username} for every user field in the entries (one query)."""
+    ids = set()
+    for entry in entries:
+        audited = by_type.get(entry.content_type_id)
+        fields = _user_fields(audited.model) if audited else set()
+        for name, values in entry.changes_dict.items():
+            if name in fields:
+                ids.update(v for v in values if v and v.isdigit())
+    if not ids:
+        return {}
+    users = User.objects.filter(pk__in=[int(i) for i in ids]).values_list("pk", "username")
+    return {str(pk): username for pk, username in users}
+
+
+def _readable_changes(entry, audited, usernames):
+    """[(field, [old, new])] without the row id, with usernames for user ids."""
+    fields = _user_fields(audited.model) if audited else set()
+    return [
+        (name, [usernames.get(v, v) for v in values] if name in fields else values)
+        for name, values in sorted(entry.changes_dict.items())
+        if name != "id"
+    ]
+
+
+def _types():
+    types = ContentType.objects.get_for_models(*(a.model for a in AUDITED.values()))
+    return {a: types[a.model] for a in AUDITED.values()}
+
+
+def _membership_team_id(entry):
+    try:
+        return entry.serialized_data["fields"]["team"]
+    except (TypeError, KeyError):
+        return None

@@ -1,0 +1,38 @@
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from assessments.errors import DomainError
+from assessments.org_transfer import import_organization
+
+
+class Command(BaseCommand):
+    help = (
+        "Import an organisation exported by export_org (a JSON file, or - for stdin). Refuses "
+        "when its slug exists; users that do not exist are created without a usable password."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="the export file, or - to read stdin")
+
+    def handle(self, path, **options):
+        try:
+            if path == "-":
+                data = json.load(sys.stdin)
+            else:
+                with open(path, encoding="utf-8") as handle:
+                    data = json.load(handle)
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}") from None
+        except ValueError as exc:
+            raise CommandError(f"{path} is not JSON: {exc}") from None
+        try:
+            org = import_organization(data)
+        except DomainError as exc:
+            raise CommandError(f"{path} was not imported: {exc.message}") from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Organisation {org.name!r} ({org.slug}) imported: {org.teams.count()} teams."
+            )
+        )

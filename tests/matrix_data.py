@@ -1,0 +1,144 @@
+"""The data set of the permission matrix (tests/test_permission_matrix.py): the people of
+``tests/conftest.py::world`` and, for team A of Acme and for Other Corp's team alike, one object
+of every kind a URL can name, built through the services (so they are what users make).
+
+``build()`` returns a namespace with ``world`` (the people) and two sides, ``a`` (team A /
+Acme) and ``other`` (Other Corp), with the same attribute names, so that one URL recipe fills
+its kwargs from either side.
+"""
+
+import datetime as dt
+from types import SimpleNamespace
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from assessments import dora_services, services, valuestream_services
+from assessments.models import Membership, OrgRole, TeamApiToken
+from reports import campaigns
+from reports import services as report_services
+from reports.models import RoadmapReport
+
+from .conftest import ALL_LEVELS
+from .factories import (
+    MembershipFactory,
+    OrganizationFactory,
+    OrgRoleFactory,
+    TeamFactory,
+    TeamGroupFactory,
+    UserFactory,
+    load_mini_questionnaire,
+)
+
+CLOSED_PERIOD = "2026-Q3"
+OPEN_PERIOD = "2026-Q4"
+NEW_PERIOD = "2027-Q1"  # free on both sides: what a write that opens an assessment uses
+STAGES = [
+    {"name": "Plan", "process_time_hours": 2, "wait_time_hours": 8},
+    {"name": "Build", "process_time_hours": 6, "wait_time_hours": 20, "handoff": True},
+]
+
+
+def build_world():
+    """The same people as the ``world`` fixture of tests/conftest.py (same names, roles and
+    groups), built without a function-scoped fixture so that a module can share them."""
+    org = OrganizationFactory(name="Acme", slug="acme")
+    g1 = TeamGroupFactory(organization=org, name="Payments")
+    g2 = TeamGroupFactory(organization=org, name="Platform")
+    team_a = TeamFactory(organization=org, group=g1, name="Team A", slug="team-a")
+    team_b = TeamFactory(organization=org, group=g2, name="Team B", slug="team-b")
+    member_a = MembershipFactory(team=team_a, user__username="member_a").user
+    lead_a = MembershipFactory(team=team_a, user__username="lead_a", role=Membership.LEAD).user
+    member_b = MembershipFactory(team=team_b, user__username="member_b").user
+    analyst = OrgRoleFactory(organization=org, user__username="analyst").user
+    org_admin = OrgRoleFactory(
+        organization=org, user__username="org_admin", role=OrgRole.ORG_ADMIN
+    ).user
+    other = OrganizationFactory(name="Other Corp", slug="other")
+    other_team = TeamFactory(organization=other, name="Other Team", slug="other-team")
+    other_member = MembershipFactory(team=other_team, user__username="other_member").user
+    other_admin = OrgRoleFactory(
+        organization=other, user__username="other_admin", role=OrgRole.ORG_ADMIN
+    ).user
+    superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
+    outsider = UserFactory(username="outsider")
+    return SimpleNamespace(**locals())
+
+
+def _ready_report(report, content):
+    """Mark a report row ready with a small file, as the worker would, without rendering."""
+    report.file.save(f"matrix-{report.pk}.pdf", ContentFile(content), save=False)
+    report.status = RoadmapReport.READY
+    report.finished_at = timezone.now()
+    report.size_bytes = len(content)
+    report.save()
+    return report
+
+
+def build_side(org, team, lead, respondents, analyst, label):
+    """Every kind of object a URL names, for one team: a closed assessment with its result,
+    roadmap (with items) and a ready roadmap PDF; an open assessment with one submitted and
+    one draft response; a ready portfolio PDF of the organisation; a DORA entry (with its
+    snapshot); current and future value stream maps; an open campaign; a team API token.
+    ``lead`` may lead the team (a lead or an organisation admin), ``respondents`` are members
+    (the first keeps a draft on the open assessment), ``analyst`` may analyse ``org``."""
+    closed = services.open_assessment(lead, team, CLOSED_PERIOD, "mini")
+    for user in respondents:
+        services.save_answers(user, closed, answers=ALL_LEVELS, comments={"flow-wip": label})
+        services.submit_response(user, closed)
+    result = services.close_assessment(lead, closed)
+    closed.refresh_from_db()
+    roadmap = report_services.generate_roadmap(result)
+    report, _ = report_services.request_roadmap_report(lead, result)
+    _ready_report(report, f"%PDF-1.4\n% roadmap of {label}\n".encode())
+    portfolio, _ = report_services.request_portfolio_report(analyst, org)
+    _ready_report(portfolio, f"%PDF-1.4\n% portfolio of {label}\n".encode())
+
+    opened = services.open_assessment(lead, team, OPEN_PERIOD, "mini")
+    drafter, *submitters = respondents
+    services.save_answers(drafter, opened, answers={"flow-wip": 2})
+    for user in submitters:
+        services.save_answers(user, opened, answers=ALL_LEVELS)
+        services.submit_response(user, opened)
+
+    dora_services.save_entry(
+        lead, team, CLOSED_PERIOD, {"deployment_frequency": 1.0, "lead_time": 30.0}
+    )
+    valuestream_services.save_map(lead, team, "current", STAGES, note=label)
+    valuestream_services.save_map(lead, team, "future", STAGES, note=label)
+    campaign = campaigns.open_campaign(
+        analyst, org, f"{label} round", OPEN_PERIOD, timezone.localdate() + dt.timedelta(days=14),
+        team_ids=[team.id], questionnaire_key="mini",
+    )  # fmt: skip
+    _, token_key = TeamApiToken.issue(team, "ci")
+    return SimpleNamespace(
+        org=org,
+        team=team,
+        member=respondents[0],
+        open_assessment=opened,
+        closed_assessment=closed,
+        result=result,
+        roadmap=roadmap,
+        item=roadmap.items.order_by("position").first(),
+        report=report,
+        portfolio_report=portfolio,
+        campaign=campaign,
+        token_key=token_key,
+    )
+
+
+def build():
+    """The whole data set; see the module docstring."""
+    world = build_world()
+    mini = load_mini_questionnaire()
+    draft = load_mini_questionnaire(version=2, status="draft")
+    a = build_side(
+        world.org, world.team_a, world.lead_a, [world.member_a, world.lead_a], world.analyst,
+        "Acme",
+    )  # fmt: skip
+    other = build_side(
+        world.other, world.other_team, world.other_admin, [world.other_member],
+        world.other_admin, "Other Corp",
+    )  # fmt: skip
+    a.questionnaire = other.questionnaire = mini  # what a form that opens an assessment names
+    return SimpleNamespace(world=world, mini=mini, draft=draft, a=a, other=other)

@@ -1,0 +1,698 @@
+"""The permission matrix (issue "Trust"): every URL pattern and every API operation, for every
+role, on team A's (Acme's) objects and on Other Corp's.
+
+The rules are ``assessments/permissions.py``'s: members see their team; leads lead it; CoE
+analysts see and compare every team of their organisation; organisation admins also manage
+memberships and read individual answers. An object the caller may not see is a 404 that cannot
+be told from a missing one; a visible object the role may not change is a 403; an anonymous
+visitor is sent to the login page (pages) or gets a 401 (API).
+
+``EXPECTED`` holds, per route and method, the status each role gets when the objects in the
+URL are team A's / Acme's. ``test_every_route_is_in_the_matrix`` fails when the URL resolver or
+the OpenAPI schema has a route the table does not, so a new route cannot be forgotten. The same
+requests made with Other Corp's objects (IDOR) must be 404 for every Acme role, except the
+CoE-only pages, which refuse a member before looking at the organisation (403).
+
+Speed: one data set (tests/matrix_data.py) is built once for the module inside a transaction
+that is rolled back at the end; each test runs in a savepoint of it (pytest-django's ``db``),
+so a write one test makes is gone for the next.
+"""
+
+import csv
+import inspect
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from operator import attrgetter
+from urllib.parse import urlencode
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.db.models import Model
+from django.test import Client
+from django.test.utils import override_settings
+from django.urls import URLResolver, get_resolver, reverse
+
+from assessments.models import (
+    Answer,
+    Assessment,
+    Deployment,
+    DimensionTarget,
+    DoraEntry,
+    DoraSnapshot,
+    DoraSurveyAnswer,
+    Incident,
+    Membership,
+    Organization,
+    Questionnaire,
+    Response,
+    Result,
+    ValueStreamMap,
+)
+from reports.models import (
+    Campaign,
+    CampaignTeam,
+    ReminderLog,
+    Roadmap,
+    RoadmapItem,
+    RoadmapReport,
+)
+
+from . import matrix_data
+
+ROLES = ("anonymous", "member_a", "lead_a", "member_b", "analyst", "org_admin", "other_admin")
+ACME_ROLES = ("member_a", "lead_a", "member_b", "analyst", "org_admin")
+LOGIN = "302 to login"  # a page sends an anonymous visitor to /accounts/login/?next=...
+LOGIN_URL = "/accounts/login/"
+DENIED = {LOGIN, 401, 403, 404}
+MISSING_ID = 2_147_483_000  # an id no row has
+# What only one side's pages may mention: Acme's names on Other Corp's screens, or the reverse,
+# would be a leak.
+MARKERS = {"acme": ("Other Corp", "Other Team"), "other": ("Acme", "Team A", "Team B")}
+TEXT_TYPES = ("text/", "application/json", "application/pdf", "application/yaml")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An object of the side a request is about (team A's or Other Corp's), as an attribute
+    path on that side; a model instance stands for its id. ``missing`` replaces it when the
+    request is made again about objects that do not exist."""
+
+    path: str
+    missing: object = MISSING_ID
+
+
+@dataclass(frozen=True)
+class Case:
+    """One route and method: URL kwargs, query and body (with ``Ref``s), the status per role in
+    ``ROLES`` order on Acme's objects, and per role in ``ACME_ROLES`` order on Other Corp's."""
+
+    name: str
+    method: str
+    expected: tuple
+    kwargs: dict = field(default_factory=dict)
+    query: dict = field(default_factory=dict)
+    body: object = None
+    variant: str = ""
+    idor: tuple = (404, 404, 404, 404, 404)
+    headers: dict = field(default_factory=dict)
+
+    @property
+    def key(self):
+        name = f"{self.name}[{self.variant}]" if self.variant else self.name
+        return f"{name}:{self.method}"
+
+    @property
+    def writes(self):
+        return self.method != "GET"
+
+    @property
+    def names_objects(self):
+        return _has_ref((self.kwargs, self.query, self.body))
+
+
+def _has_ref(value):
+    if isinstance(value, Ref):
+        return True
+    if isinstance(value, dict):
+        return any(_has_ref(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_ref(v) for v in value)
+    return False
+
+
+TEAM = {"team_id": Ref("team")}
+OPEN = {"assessment_id": Ref("open_assessment")}
+CLOSED = {"assessment_id": Ref("closed_assessment")}
+MEMBER = {"team_id": Ref("team"), "username": Ref("member.username", missing="nobody")}
+REPORT = {"report_id": Ref("report")}
+PORTFOLIO = {"report_id": Ref("portfolio_report")}
+CAMPAIGN = {"campaign_id": Ref("campaign")}
+ORG = {"org": Ref("org")}
+MINI = {"key": "mini", "version": 1}
+DRAFT = {"key": "mini", "version": 2}
+NEW_MEMBER = {"username": "outsider", "role": "member"}
+STAGES = {"stages": matrix_data.STAGES}
+CSV = {"what": "comparison", "fmt": "csv"}
+HTMX = {"HTTP_HX_REQUEST": "true"}
+# CoE pages refuse members whatever the organisation; analysts of Acme get 404 for Other Corp.
+GATED = (403, 403, 403, 404, 404)
+
+# Where a role may see the object but not change it, the answer is 403, pages included: a page
+# that flashes the refusal and redirects (302) answers a refused write like an accepted one. An
+# organisation is visible to the people of its teams (the campaign pages answer them 403 too).
+L, U = LOGIN, 401
+# fmt: off
+EXPECTED = {case.key: case for case in (
+    # --- pages ---------------------------  anon member_a lead_a member_b analyst admin other
+    Case("home", "GET",                       (L, 200, 200, 200, 200, 200, 200)),
+    Case("team_detail", "GET",                (L, 200, 200, 404, 200, 200, 404), TEAM),
+    Case("team_member_add", "POST",           (L, 403, 403, 404, 403, 302, 404), TEAM,
+         body=NEW_MEMBER),
+    Case("team_member_remove", "POST",        (L, 403, 403, 404, 403, 302, 404), MEMBER),
+    Case("assessment_open", "POST",           (L, 403, 302, 404, 403, 302, 404), TEAM,
+         body={"questionnaire": Ref("questionnaire"), "period": matrix_data.NEW_PERIOD}),
+    Case("assessment_detail", "GET",          (L, 200, 200, 404, 200, 200, 404), OPEN),
+    Case("answer_page", "GET",                (L, 200, 200, 404, 403, 403, 404), OPEN),
+    Case("answer_copy_previous", "POST",      (L, 302, 302, 404, 403, 403, 404), OPEN),
+    Case("answer_submit", "POST",             (L, 302, 302, 404, 403, 403, 404), OPEN),
+    Case("survey_dora_save", "POST",          (L, 302, 302, 404, 403, 403, 404), OPEN,
+         body={"deployment_frequency": "daily_to_weekly"}),
+    Case("answer_save", "POST",               (L, 302, 302, 404, 403, 403, 404),
+         {**OPEN, "question_key": "flow-wip"}, body={"level": "3"}),
+    # The autosave of the answering page (htmx) answers in place rather than redirecting.
+    Case("answer_save", "POST",               (L, 200, 200, 404, 403, 403, 404),
+         {**OPEN, "question_key": "flow-wip"}, body={"level": "3"}, headers=HTMX,
+         variant="htmx"),
+    Case("survey_dora_save", "POST",          (L, 200, 200, 404, 403, 403, 404), OPEN,
+         body={"deployment_frequency": "daily_to_weekly"}, headers=HTMX, variant="htmx"),
+    Case("assessment_close", "POST",          (L, 403, 302, 404, 403, 302, 404), OPEN),
+    Case("assessment_targets", "POST",        (L, 403, 302, 404, 403, 302, 404), OPEN,
+         body={"target-flow": "4"}),
+    Case("result_page", "GET",                (L, 200, 200, 404, 200, 200, 404), CLOSED),
+    Case("questionnaire_list", "GET",         (L, 403, 403, 403, 200, 200, 200)),
+    Case("questionnaire_list", "POST",        (L, 403, 403, 403, 200, 200, 200), body={}),
+    Case("questionnaire_detail", "GET",       (L, 200, 200, 200, 200, 200, 200), MINI),
+    Case("questionnaire_detail", "GET",       (L, 404, 404, 404, 200, 200, 200), DRAFT,
+         variant="draft"),
+    Case("team_dora", "GET",                  (L, 200, 200, 404, 200, 200, 404), TEAM),
+    Case("team_dora_entry", "POST",           (L, 403, 302, 404, 403, 302, 404), TEAM,
+         body={"period": matrix_data.CLOSED_PERIOD, "deployment_frequency": "2",
+               "deployment_frequency_unit": "week", "lead_time_unit": "hours",
+               "time_to_restore_unit": "hours"}),
+    Case("team_dora_upload", "POST",          (L, 403, 302, 404, 403, 302, 404), TEAM, body={}),
+    Case("team_value_stream", "GET",          (L, 200, 200, 404, 200, 200, 404), TEAM),
+    Case("value_stream_edit", "GET",          (L, 403, 200, 404, 403, 200, 404),
+         {**TEAM, "kind": "current"}),
+    Case("value_stream_edit", "POST",         (L, 403, 200, 404, 403, 200, 404),
+         {**TEAM, "kind": "current"}, body={}),
+    Case("team_roadmap", "GET",               (L, 200, 200, 404, 200, 200, 404), TEAM),
+    Case("roadmap_report_request", "POST",    (L, 302, 302, 404, 302, 302, 404), TEAM),
+    Case("roadmap_item_update", "POST",       (L, 403, 302, 404, 403, 302, 404),
+         {"item_id": Ref("item")}, body={"phase": "now"}),
+    Case("roadmap_item_add", "POST",          (L, 403, 302, 404, 403, 302, 404),
+         {"roadmap_id": Ref("roadmap")}, body={"title": "Matrix item"}),
+    Case("portfolio", "GET",                  (L, 403, 403, 403, 200, 200, 404), query=ORG,
+         idor=GATED),
+    Case("portfolio", "POST",                 (L, 403, 403, 403, 302, 302, 404), body=ORG,
+         idor=GATED),
+    Case("coe_dashboard", "GET",              (L, 403, 403, 403, 200, 200, 404), query=ORG,
+         idor=GATED),
+    Case("coe_export", "GET",                 (L, 403, 403, 403, 200, 200, 404), CSV,
+         query=ORG, idor=GATED, variant="comparison.csv"),
+    Case("coe_export", "GET",                 (L, 403, 403, 403, 200, 200, 404),
+         {"what": "answers", "fmt": "csv"}, query=ORG, idor=GATED, variant="answers.csv"),
+    Case("coe_export", "GET",                 (L, 403, 403, 403, 200, 200, 404),
+         {"what": "answers", "fmt": "xlsx"}, query=ORG, idor=GATED, variant="answers.xlsx"),
+    Case("review_result", "POST",             (L, 403, 403, 404, 302, 302, 404),
+         {"result_id": Ref("result")}, body={"note": "Looked at it."}),
+    Case("team_history", "GET",               (L, 200, 200, 404, 200, 200, 404), TEAM),
+    Case("report_status", "GET",              (L, 200, 200, 404, 200, 200, 404), REPORT,
+         variant="roadmap"),
+    Case("report_status", "GET",              (L, 404, 404, 404, 200, 200, 404), PORTFOLIO,
+         variant="portfolio"),
+    Case("report_download", "GET",            (L, 200, 200, 404, 200, 200, 404), REPORT,
+         variant="roadmap"),
+    Case("report_download", "GET",            (L, 404, 404, 404, 200, 200, 404), PORTFOLIO,
+         variant="portfolio"),
+    Case("campaign_list", "GET",              (L, 403, 403, 403, 200, 200, 404), query=ORG,
+         idor=GATED),
+    Case("campaign_list", "POST",             (L, 403, 403, 403, 400, 400, 404), body=ORG,
+         idor=GATED),
+    Case("campaign_detail", "GET",            (L, 403, 403, 403, 200, 200, 404), CAMPAIGN),
+    Case("campaign_remind", "POST",           (L, 403, 403, 403, 302, 302, 404), CAMPAIGN),
+    Case("campaign_close", "GET",             (L, 403, 403, 403, 200, 200, 404), CAMPAIGN),
+    Case("campaign_close", "POST",            (L, 403, 403, 403, 302, 302, 404), CAMPAIGN),
+    Case("organization_settings", "GET",      (L, 403, 403, 403, 403, 200, 404),
+         {"org_id": Ref("org")}),
+    Case("organization_settings", "POST",     (L, 403, 403, 403, 403, 302, 404),
+         {"org_id": Ref("org")}, body={"default_benchmark": "2024",
+                                       "low_confidence_threshold": "7"}),
+    # A team the caller may not read is ignored as a filter: the caller's own entries are
+    # listed (and the markers show none of the other side's).
+    Case("audit_log", "GET",                  (L, 403, 403, 403, 403, 200, 200),
+         query={"team": Ref("team")}, idor=(403, 403, 403, 403, 200)),
+    Case("healthz", "GET",                    (200, 200, 200, 200, 200, 200, 200)),
+    Case("ping", "GET",                       (200, 200, 200, 200, 200, 200, 200)),
+    # --- API -----------------------------  anon member_a lead_a member_b analyst admin other
+    Case("api_teams", "GET",                  (U, 200, 200, 200, 200, 200, 200)),
+    Case("api_team_members", "GET",           (U, 200, 200, 404, 200, 200, 404), TEAM),
+    Case("api_team_members", "POST",          (U, 403, 403, 404, 403, 201, 404), TEAM,
+         body=NEW_MEMBER),
+    Case("api_team_member", "DELETE",         (U, 403, 403, 404, 403, 204, 404), MEMBER),
+    Case("api_questionnaires", "GET",         (U, 200, 200, 200, 200, 200, 200)),
+    Case("api_questionnaire", "GET",          (U, 200, 200, 200, 200, 200, 200), MINI),
+    Case("api_questionnaire", "GET",          (U, 404, 404, 404, 200, 200, 200), DRAFT,
+         variant="draft"),
+    Case("api_assessments", "POST",           (U, 403, 201, 404, 403, 201, 404),
+         body={"team": Ref("team"), "questionnaire": "mini",
+               "period": matrix_data.NEW_PERIOD}),
+    Case("api_assessment", "GET",             (U, 200, 200, 404, 200, 200, 404), OPEN),
+    Case("api_my_response", "GET",            (U, 200, 200, 404, 403, 403, 404), OPEN),
+    # lead_a has submitted already (409): past the permission check all the same.
+    Case("api_my_response", "PUT",            (U, 200, 409, 404, 403, 403, 404), OPEN,
+         body={"answers": {"flow-wip": 3}}),
+    # member_a's draft is incomplete (400), lead_a's submitted (409).
+    Case("api_my_response_submit", "POST",    (U, 400, 409, 404, 403, 403, 404), OPEN),
+    Case("api_assessment_close", "POST",      (U, 403, 200, 404, 403, 200, 404), OPEN),
+    Case("api_assessment_targets", "PUT",     (U, 403, 200, 404, 403, 200, 404), OPEN,
+         body={"targets": {"flow": 4}}),
+    Case("api_assessment_result", "GET",      (U, 200, 200, 404, 200, 200, 404), CLOSED),
+    Case("api_dora_benchmarks", "GET",        (U, 200, 200, 200, 200, 200, 200)),
+    Case("api_dora_classify", "GET",          (U, 200, 200, 200, 200, 200, 200),
+         query={"lead_time": "30"}),
+    Case("api_team_dora", "GET",              (U, 200, 200, 404, 200, 200, 404), TEAM),
+    Case("api_team_dora_entry", "PUT",        (U, 403, 200, 404, 403, 200, 404),
+         {**TEAM, "period": matrix_data.CLOSED_PERIOD}, body={"deployment_frequency": 2}),
+    Case("api_team_deployments", "POST",      (U, 403, 200, 404, 403, 200, 404), TEAM,
+         body=[]),
+    Case("api_team_incidents", "POST",        (U, 403, 200, 404, 403, 200, 404), TEAM,
+         body=[]),
+    Case("api_value_stream_current", "GET",   (U, 200, 200, 404, 200, 200, 404), TEAM),
+    Case("api_value_stream_current", "PUT",   (U, 403, 201, 404, 403, 201, 404), TEAM,
+         body=STAGES),
+    Case("api_value_stream_future", "GET",    (U, 200, 200, 404, 200, 200, 404), TEAM),
+    Case("api_value_stream_future", "PUT",    (U, 403, 201, 404, 403, 201, 404), TEAM,
+         body=STAGES),
+    Case("api_value_stream_history", "GET",   (U, 200, 200, 404, 200, 200, 404), TEAM),
+    Case("api_comparison", "GET",             (U, 403, 403, 403, 200, 200, 404),
+         query={"organization": Ref("org.slug", missing="nobody")}, idor=GATED),
+    Case("api_assessment_roadmap_reports", "POST", (U, 202, 202, 404, 202, 202, 404), CLOSED),
+    Case("api_roadmap_report", "GET",         (U, 200, 200, 404, 200, 200, 404), REPORT,
+         variant="roadmap"),
+    Case("api_roadmap_report", "GET",         (U, 404, 404, 404, 200, 200, 404), PORTFOLIO,
+         variant="portfolio"),
+    Case("api_roadmap_report_pdf", "GET",     (U, 200, 200, 404, 200, 200, 404), REPORT,
+         variant="roadmap"),
+    Case("api_roadmap_report_pdf", "GET",     (U, 404, 404, 404, 200, 200, 404), PORTFOLIO,
+         variant="portfolio"),
+)}
+# fmt: on
+
+# Left out of the matrix, each for a reason.
+EXEMPT_PREFIXES = {
+    "admin/": "Django admin: staff only, guarded by the admin site's own permission system",
+}
+EXEMPT = {
+    "login": "Django auth view: public by design",
+    "logout": "Django auth view: ends the caller's own session",
+    "password_change": "Django auth view: the caller's own password",
+    "password_change_done": "Django auth view: a confirmation page",
+    "password_reset": "Django auth view: public by design",
+    "password_reset_done": "Django auth view: a confirmation page",
+    "password_reset_confirm": "Django auth view: guarded by the signed token in the URL",
+    "password_reset_complete": "Django auth view: a confirmation page",
+    "api_schema": "OpenAPI schema: describes the API, holds no data",
+    "api_docs": "Swagger UI over the schema: no data",
+}
+# Static files are served by WhiteNoise's middleware, not by a URL pattern; media files have no
+# URL at all (test_report_files_are_not_served_from_media).
+
+
+# --- the data set -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def matrix(django_db_setup, django_db_blocker, tmp_path_factory):
+    """tests/matrix_data.py's data set, built once for the module (report files in a temporary
+    MEDIA_ROOT) and rolled back after its last test."""
+    media = tmp_path_factory.mktemp("matrix-media")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=str(media)),
+        transaction.atomic(),
+    ):
+        data = matrix_data.build()
+        yield data
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def _web():
+    # One client for the module: a new one loads the middleware again, and WhiteNoise then
+    # scans every static file, a fifth of a second a test.
+    return Client()
+
+
+@pytest.fixture
+def web(_web, db):
+    """The module's client, logged out."""
+    _web.logout()
+    return _web
+
+
+MISSING = object()  # the side of objects that do not exist
+
+
+def fill(value, side):
+    """``value`` with every Ref replaced by the id (or text) it names on ``side``."""
+    if isinstance(value, Ref):
+        if side is MISSING:
+            return value.missing
+        found = attrgetter(value.path)(side)
+        return found.pk if isinstance(found, Model) else found
+    if isinstance(value, dict):
+        return {k: fill(v, side) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [fill(v, side) for v in value]
+    return value
+
+
+def send(web, case, side, **extra):
+    extra = {**case.headers, **extra}
+    url = reverse(case.name, kwargs=fill(case.kwargs, side))
+    query = fill(case.query, side)
+    if query:
+        url = f"{url}?{urlencode(query)}"
+    method = getattr(web, case.method.lower())
+    if case.method == "GET":
+        return method(url, **extra)
+    body = fill(case.body, side)
+    if url.startswith("/api/"):
+        payload = "" if body is None else json.dumps(body)
+        return method(url, payload, content_type="application/json", **extra)
+    return method(url, body or {}, **extra)
+
+
+def log_in(web, data, role):
+    if role != "anonymous":
+        web.force_login(getattr(data.world, role))
+
+
+def status_of(response):
+    """The status, with a redirect to the login page shown as LOGIN."""
+    if response.status_code == 302 and response["Location"].startswith(LOGIN_URL):
+        return LOGIN
+    return response.status_code
+
+
+def footprint():
+    """Every row a write could add, remove or change (counts and mutable fields), and the
+    emails sent: equal before and after a refused write means nothing was written."""
+    return {
+        "organizations": sorted(
+            Organization.objects.values_list("id", "default_benchmark", "low_confidence_threshold")
+        ),
+        "memberships": sorted(Membership.objects.values_list("team_id", "user_id", "role")),
+        "assessments": sorted(Assessment.objects.values_list("id", "status", "due_date")),
+        "responses": sorted(Response.objects.values_list("id", "status")),
+        "answers": sorted(Answer.objects.values_list("id", "level", "comment", "evidence_url")),
+        "dora_survey": DoraSurveyAnswer.objects.count(),
+        "targets": sorted(DimensionTarget.objects.values_list("id", "level")),
+        "results": sorted(Result.objects.values_list("id", "reviewed_at", "review_note")),
+        "dora_entries": sorted(DoraEntry.objects.values_list("id", "updated_at")),
+        "dora_snapshots": DoraSnapshot.objects.count(),
+        "events": (Deployment.objects.count(), Incident.objects.count()),
+        "maps": ValueStreamMap.objects.count(),
+        "roadmaps": Roadmap.objects.count(),
+        "roadmap_items": sorted(
+            RoadmapItem.objects.values_list("id", "phase", "done", "due_date", "owner_id")
+        ),
+        "reports": RoadmapReport.objects.count(),
+        "campaigns": sorted(Campaign.objects.values_list("id", "status")),
+        "campaign_teams": CampaignTeam.objects.count(),
+        "reminders": ReminderLog.objects.count(),
+        "questionnaires": Questionnaire.objects.count(),
+        "emails": len(mail.outbox),
+    }
+
+
+def changes(before):
+    """What a write changed since ``before`` (None: not a refused write, not checked)."""
+    if before is None:
+        return {}
+    after = footprint()
+    return {key: (before[key], after[key]) for key in before if before[key] != after[key]}
+
+
+def body_text(response):
+    content_type = response.get("Content-Type", "")
+    if not content_type.startswith(TEXT_TYPES):
+        return ""
+    if response.streaming:
+        # Reading to the end closes the file. Not response.close() again: with Django's
+        # close_old_connections listening it would close the connection, and the module's
+        # transaction with it.
+        return b"".join(response.streaming_content).decode("utf-8", "replace")
+    return response.content.decode("utf-8", "replace")
+
+
+def foreign_markers(response, role):
+    """Names of the other side found in a response the role was allowed to read."""
+    text = body_text(response)
+    markers = MARKERS["other" if role == "other_admin" else "acme"]
+    return [marker for marker in markers if marker in text]
+
+
+def fingerprint_404(response, case, side):
+    """What a 404 shows: for the API its JSON with the ids and names asked for blanked out
+    (an echo of the caller's own input tells nothing), for pages the templates rendered."""
+    if not reverse(case.name, kwargs=fill(case.kwargs, MISSING)).startswith("/api/"):
+        return response.status_code, [t.name for t in response.templates]
+    text = response.content.decode()
+    for value in _ref_values((case.kwargs, case.query, case.body), side):
+        text = text.replace(str(value), "<asked>")
+    return response.status_code, text
+
+
+def _ref_values(value, side):
+    if isinstance(value, Ref):
+        return [fill(value, side)]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return [found for v in value for found in _ref_values(v, side)]
+    return []
+
+
+def assert_like_missing(web, case, side, response):
+    """A hidden object's 404 is the same as the 404 for an id nobody has."""
+    missing = send(web, case, MISSING)
+    assert fingerprint_404(response, case, side) == fingerprint_404(missing, case, MISSING)
+
+
+# --- every route is in the matrix ---------------------------------------------------------
+
+
+def url_patterns(patterns=None, prefix=""):
+    """(route, name, view) of every URL pattern, include prefixes joined."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern.name, pattern.callback
+
+
+def view_methods(view):
+    """The HTTP methods a view answers, where the code says: an API view's handlers, or the
+    list of ``require_http_methods`` (``require_POST``) under ``login_required``. None when the
+    view is a plain function that takes any method."""
+    cls = getattr(view, "cls", None)
+    if cls is not None:
+        return {
+            m.upper() for m in cls.http_method_names if m not in ("options", "head")
+            and hasattr(cls, m)
+        }  # fmt: skip
+    func = view
+    while func is not None:
+        methods = inspect.getclosurevars(func).nonlocals.get("request_method_list")
+        if methods is not None:
+            return set(methods)
+        func = getattr(func, "__wrapped__", None)
+    return None
+
+
+def exempt(route, name):
+    return route.startswith(tuple(EXEMPT_PREFIXES)) or name in EXEMPT
+
+
+def openapi_template(route):
+    """``api/v1/teams/<int:team_id>/`` -> ``/api/v1/teams/{team_id}/``, as the schema says."""
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+
+
+def test_every_route_is_in_the_matrix(matrix, web):
+    covered = {(case.name, case.method) for case in EXPECTED.values()}
+    names = {name for name, _ in covered}
+    missing = []
+    for route, name, view in url_patterns():
+        if exempt(route, name):
+            continue
+        methods = view_methods(view)
+        if methods is None and name not in names:
+            missing.append(f"{route} ({name}): any method")
+        for method in sorted(methods or ()):
+            if (name, method) not in covered:
+                missing.append(f"{route} ({name}): {method}")
+    web.force_login(matrix.world.member_a)
+    response = web.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    schema = json.loads(response.content)
+    by_template = {openapi_template(route): name for route, name, _ in url_patterns()}
+    for path, item in schema["paths"].items():
+        for method in sorted(set(item) & {"get", "post", "put", "patch", "delete"}):
+            name = by_template.get(path)
+            if (name, method.upper()) not in covered:
+                missing.append(f"{path} ({name}): {method.upper()} in the OpenAPI schema")
+    assert missing == []
+
+
+def test_matrix_names_only_existing_routes_and_methods(matrix):
+    routes = {name: (route, view) for route, name, view in url_patterns()}
+    wrong = []
+    for case in EXPECTED.values():
+        if case.name not in routes:
+            wrong.append(f"{case.key}: no such URL name")
+            continue
+        route, view = routes[case.name]
+        methods = view_methods(view)
+        if methods is not None and case.method not in methods:
+            wrong.append(f"{case.key}: the view answers only {sorted(methods)}")
+        if case.name.startswith("api_") != route.startswith("api/"):
+            wrong.append(f"{case.key}: API names start with api_, page names do not")
+        if case.expected[0] != (U if route.startswith("api/") else LOGIN) and case.name not in (
+            "healthz",
+            "ping",
+        ):
+            wrong.append(f"{case.key}: anonymous gets {LOGIN!r} on pages and 401 on the API")
+    assert wrong == []
+
+
+# --- team A's / Acme's objects, every role ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "role"),
+    [pytest.param(c, r, id=f"{c.key}-{r}") for c in EXPECTED.values() for r in ROLES],
+)
+def test_acme_objects(matrix, web, case, role):
+    expected = case.expected[ROLES.index(role)]
+    log_in(web, matrix, role)
+    before = footprint() if case.writes and expected in DENIED else None
+    response = send(web, case, matrix.a)
+    assert (status_of(response), changes(before)) == (expected, {})
+    if expected == 404:
+        assert_like_missing(web, case, matrix.a, response)
+    if expected == 200:
+        assert foreign_markers(response, role) == []
+
+
+# --- Other Corp's objects, Acme's roles (IDOR) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "role"),
+    [
+        pytest.param(c, r, id=f"{c.key}-{r}")
+        for c in EXPECTED.values()
+        if c.names_objects
+        for r in ACME_ROLES
+    ],
+)
+def test_other_organisation_objects(matrix, web, case, role):
+    expected = case.idor[ACME_ROLES.index(role)]
+    log_in(web, matrix, role)
+    before = footprint() if case.writes else None
+    response = send(web, case, matrix.other)
+    assert (status_of(response), changes(before)) == (expected, {})
+    if expected == 404:
+        assert_like_missing(web, case, matrix.other, response)
+    if expected == 200:
+        assert foreign_markers(response, role) == []
+
+
+# --- what allowed reads hold --------------------------------------------------------------
+
+
+def csv_rows(response):
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize(
+    ("role", "teams"),
+    [
+        ("analyst", {"Team A", "Team B"}),
+        ("org_admin", {"Team A", "Team B"}),
+        ("other_admin", {"Other Team"}),
+    ],
+)
+def test_comparison_export_holds_only_the_callers_organisation(matrix, web, role, teams):
+    log_in(web, matrix, role)
+    response = web.get(reverse("coe_export", kwargs=CSV))
+    assert response.status_code == 200
+    assert {row["Team"] for row in csv_rows(response)} == teams
+
+
+@pytest.mark.parametrize(
+    ("role", "teams", "respondents"),
+    [
+        # Analysts see pseudonyms; organisation admins read individual answers by name.
+        ("analyst", {"Team A"}, {"R1", "R2"}),
+        ("org_admin", {"Team A"}, {"member_a", "lead_a"}),
+        ("other_admin", {"Other Team"}, {"other_member"}),
+    ],
+)
+def test_answers_export_holds_only_the_callers_organisation(matrix, web, role, teams, respondents):
+    log_in(web, matrix, role)
+    response = web.get(reverse("coe_export", kwargs={"what": "answers", "fmt": "csv"}))
+    assert response.status_code == 200
+    rows = csv_rows(response)
+    assert ({r["Team"] for r in rows}, {r["Respondent"] for r in rows}) == (teams, respondents)
+
+
+@pytest.mark.parametrize(
+    ("role", "side"), [("analyst", "a"), ("org_admin", "a"), ("other_admin", "other")]
+)
+def test_api_comparison_holds_only_the_callers_organisation(matrix, web, role, side):
+    log_in(web, matrix, role)
+    response = web.get(reverse("api_comparison"))
+    expected = {t.id for t in getattr(matrix, side).org.teams.all()}
+    assert response.status_code == 200
+    assert {row["team"]["id"] for row in response.json()["teams"]} == expected
+
+
+def test_report_download_is_the_reports_own_file(matrix, web):
+    log_in(web, matrix, "member_a")
+    response = web.get(reverse("report_download", kwargs={"report_id": matrix.a.report.id}))
+    assert body_text(response) == "%PDF-1.4\n% roadmap of Acme\n"
+
+
+def test_report_files_are_not_served_from_media(matrix, web):
+    """PDFs are reached only through the views that check who asks."""
+    for role in ("anonymous", "member_a"):
+        log_in(web, matrix, role)
+        for report in (matrix.a.report, matrix.other.report):
+            assert web.get(f"/media/{report.file.name}").status_code == 404
+
+
+# --- team API tokens ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["api_team_deployments", "api_team_incidents"])
+def test_team_token_sends_events_only_for_its_own_team(matrix, web, name):
+    case = EXPECTED[f"{name}:POST"]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {matrix.other.token_key}"}
+    before = footprint()
+    response = send(web, case, matrix.a, **auth)
+    assert (response.status_code, changes(before)) == (404, {})
+    missing = send(web, case, MISSING, **auth)
+    assert fingerprint_404(response, case, matrix.a) == fingerprint_404(missing, case, MISSING)
+    assert send(web, case, matrix.other, **auth).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(c, id=c.key)
+        for c in EXPECTED.values()
+        if c.name.startswith("api_")
+        and c.name not in ("api_team_deployments", "api_team_incidents")
+    ],
+)
+def test_team_token_opens_no_other_api_route(matrix, web, case):
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {matrix.a.token_key}"}
+    before = footprint() if case.writes else None
+    response = send(web, case, matrix.a, **auth)
+    assert (response.status_code, changes(before)) == (401, {})
