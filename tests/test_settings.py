@@ -5,6 +5,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Variables a production process would not have: set by make run, by tests, or by the browser
+# tests (Playwright's sync API next to the live server needs DJANGO_ALLOW_ASYNC_UNSAFE).
+CLEARED = {"DEBUG", "SECRET_KEY", "TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
 PRODUCTION_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": "x7Qm3Vt9sLk2Rp8Zw4Yn6Hb1Jc5Dg0Fa7Ue3Io9Pq2Ws8Ex4Rt6Yu1Ii5Oo7Pp3",
@@ -14,7 +18,7 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args, env_extra):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "TESTING"}}
+    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
     env.update(env_extra)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -41,7 +45,7 @@ def test_check_deploy_fails_with_default_secret_key():
 
 
 def test_wsgi_refuses_to_start_without_secret_key():
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
     env.update({"DEBUG": "false", "ALLOWED_HOSTS": "vsm.example.com"})
     result = subprocess.run(
         [sys.executable, "-c", "import vsm_site.wsgi"],
