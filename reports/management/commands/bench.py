@@ -415,6 +415,10 @@ class BenchRun:
         failed = [r for r in reports if r["status"] == RoadmapReport.FAILED]
         for n in range(1, CELERY_WORKERS + 1):
             self.stop(f"celery{n}")
+        # The queue was the run's own: do not leave it (a durable queue on RabbitMQ, bindings
+        # on Redis) behind on the broker.
+        with contextlib.suppress(Exception), celery_app.connection_for_write() as conn:
+            conn.default_channel.queue_delete(queue)
         if not ready:
             errors = {r["error"] for r in failed} or {"none finished in time"}
             raise CommandError(f"No roadmap was rendered: {'; '.join(sorted(errors))[:500]}")
