@@ -418,7 +418,9 @@ class BenchRun:
         # The queue was the run's own: do not leave it (a durable queue on RabbitMQ, bindings
         # on Redis) behind on the broker.
         with contextlib.suppress(Exception), celery_app.connection_for_write() as conn:
-            conn.default_channel.queue_delete(queue)
+            bound = celery_app.amqp.queues[queue].bind(conn.default_channel)
+            bound.declare()  # makes the binding known to this channel, so delete removes it
+            bound.delete()
         if not ready:
             errors = {r["error"] for r in failed} or {"none finished in time"}
             raise CommandError(f"No roadmap was rendered: {'; '.join(sorted(errors))[:500]}")
@@ -671,9 +673,11 @@ class MemorySampler:
                         self._peak(f"{name}.main", main)
                         self._peak(f"{name}.pool", pool)
                         # RSS counts the pages the pool child shares with its parent twice;
-                        # PSS splits them (for the report, not the target).
-                        pss = sum(_pss(p) for p in [process, *children])
-                        self._peak(f"{name}.pss", pss)
+                        # PSS splits them (for the report, not the target). Reading it walks
+                        # the page tables, so only every fifth sample.
+                        if self.samples % 5 == 0:
+                            pss = sum(_pss(p) for p in [process, *children])
+                            self._peak(f"{name}.pss", pss)
                 except psutil.Error:
                     continue
             self.samples += 1
