@@ -74,7 +74,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     media = tmp_path_factory.mktemp("worker-media")
     with django_db_blocker.unblock():
         db = connection.settings_dict
-        if db["ENGINE"].endswith("sqlite3"):
+        if connection.vendor == "sqlite":
             database_url = f"sqlite:///{db['NAME']}"
         else:
             database_url = (

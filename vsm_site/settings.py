@@ -125,7 +125,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = _int("CONN_MAX_AGE", 60)
 # A connection that died (PostgreSQL restarted) is replaced before the next request uses it.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Django's SQLite backend, with a health check that can see a closed handle.
+    DATABASES["default"]["ENGINE"] = "vsm_site.sqlite_backend"
     # A file, not memory, so that a Celery worker process started by a test sees the data;
     # one per test run, so that two runs on one machine do not share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_db_{os.getpid()}.sqlite3")}
