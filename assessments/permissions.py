@@ -13,7 +13,7 @@ Roles:
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
 from django.http import Http404
 
 from .models import Membership, Organization, OrgRole, Team
@@ -37,22 +37,33 @@ ANONYMOUS = Access(False, False, frozenset(), frozenset(), frozenset(), frozense
 
 
 def access_for(user) -> Access:
-    """The user's roles, read once per user object (two queries) and cached on it."""
+    """The user's roles, read once per user object (one query) and cached on it."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
     cached = getattr(user, "_vsm_access", None)
     if cached is not None:
         return cached
-    member, led = set(), set()
-    for team_id, role in Membership.objects.filter(user=user).values_list("team_id", "role"):
-        member.add(team_id)
-        if role == Membership.LEAD:
-            led.add(team_id)
-    analyst, admin = set(), set()
-    for org_id, role in OrgRole.objects.filter(user=user).values_list("organization_id", "role"):
-        analyst.add(org_id)  # an organisation admin may do everything an analyst may
-        if role == OrgRole.ORG_ADMIN:
-            admin.add(org_id)
+    # One query for both kinds of role: team memberships and organisation roles.
+    memberships = (
+        Membership.objects.filter(user=user)
+        .order_by()
+        .values_list(Value("team", output_field=CharField()), "team_id", "role")
+    )
+    org_roles = (
+        OrgRole.objects.filter(user=user)
+        .order_by()
+        .values_list(Value("org", output_field=CharField()), "organization_id", "role")
+    )
+    member, led, analyst, admin = set(), set(), set(), set()
+    for kind, object_id, role in memberships.union(org_roles, all=True):
+        if kind == "team":
+            member.add(object_id)
+            if role == Membership.LEAD:
+                led.add(object_id)
+        else:
+            analyst.add(object_id)  # an organisation admin may do everything an analyst may
+            if role == OrgRole.ORG_ADMIN:
+                admin.add(object_id)
     access = Access(
         True, user.is_superuser, frozenset(member), frozenset(led), frozenset(analyst),
         frozenset(admin),

@@ -4,7 +4,7 @@ process (keyed by id and content hash)."""
 
 from dataclasses import asdict
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
 
 from . import scoring
 from .models import Answer, Assessment, Question, Questionnaire, Response, Result
@@ -125,19 +125,18 @@ def team_score_to_data(team_score, lineages, targets):
     }
 
 
+def _previous_assessments(assessment):
+    return Assessment.objects.filter(
+        team_id=assessment.team_id,
+        questionnaire_key=assessment.questionnaire_key,
+        status=Assessment.CLOSED,
+        period__lt=assessment.period,
+    ).order_by("-period")
+
+
 def previous_assessment(assessment):
     """The team's latest closed assessment on the same questionnaire key before this one."""
-    return (
-        Assessment.objects.filter(
-            team_id=assessment.team_id,
-            questionnaire_key=assessment.questionnaire_key,
-            status=Assessment.CLOSED,
-            period__lt=assessment.period,
-        )
-        .select_related("questionnaire")
-        .order_by("-period")
-        .first()
-    )
+    return _previous_assessments(assessment).select_related("questionnaire").first()
 
 
 def previous_result(result):
@@ -155,12 +154,10 @@ def previous_result(result):
 def previous_answers(user, assessment):
     """The user's answers to the previous assessment, keyed by *this* version's question keys
     (matched by lineage, so reworded questions carry over and new ones do not)."""
-    previous = previous_assessment(assessment)
-    if previous is None:
-        return {}
+    previous_id = _previous_assessments(assessment).values("id")[:1]
     rows = Answer.objects.filter(
-        response__assessment=previous, response__respondent=user
-    ).values_list("question__lineage", "level", "comment")
+        response__assessment_id=Subquery(previous_id), response__respondent=user
+    ).values_list("question__lineage", "level", "comment")  # one query
     by_lineage = {lineage: {"level": level, "comment": comment} for lineage, level, comment in rows}
     result = {}
     for question in questions_by_key(assessment.questionnaire).values():

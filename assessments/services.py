@@ -287,6 +287,12 @@ def _answerable(user, assessment):
 
 
 def _response_for(user, assessment, lock=False):
+    """The caller's response, created on first use; with ``lock`` (inside a transaction) the
+    row is locked: one query on the common path, where the response exists already."""
+    responses = Response.objects.select_for_update() if lock else Response.objects
+    response = responses.filter(assessment=assessment, respondent=user).first()
+    if response is not None:
+        return response
     try:
         with transaction.atomic():
             response, _ = Response.objects.get_or_create(assessment=assessment, respondent=user)
@@ -347,16 +353,19 @@ def save_answers(user, assessment, answers=None, comments=None, evidence=None):
         response = _response_for(user, assessment, lock=True)
         if response.status == Response.SUBMITTED:
             raise Conflict("You have already submitted your answers to this assessment.")
-        existing = {a.question_id: a for a in response.answers.all()}
+        keys = set(answers) | set(comments) | set(evidence)
+        touched = [questions[key].id for key in keys]
+        existing = {a.question_id: a for a in response.answers.filter(question_id__in=touched)}
         before = audit.snapshot(existing.values())  # bulk writes skip auditlog's signals
         to_create, to_update = [], []
-        for key in set(answers) | set(comments) | set(evidence):
+        for key in keys:
             question = questions[key]
             answer = existing.get(question.id)
             if answer is None:
                 answer = Answer(response=response, question=question)
                 to_create.append(answer)
             else:
+                answer.question = question  # loaded already: the audit entry names it
                 to_update.append(answer)
             if key in answers:
                 answer.level = answers[key]

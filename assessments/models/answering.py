@@ -159,7 +159,11 @@ class Result(models.Model):
 
     class Meta:
         ordering = ["team", "period"]
-        indexes = [models.Index(fields=["questionnaire_key", "period"])]
+        indexes = [
+            models.Index(fields=["questionnaire_key", "period"]),
+            # A team's history and latest result: filter by team and key, order by period.
+            models.Index(fields=["team", "questionnaire_key", "period"]),
+        ]
 
     def __str__(self):
         return f"Result {self.team} {self.period}"

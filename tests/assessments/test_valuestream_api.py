@@ -448,11 +448,11 @@ def test_page_query_count_is_pinned(world, client, django_assert_num_queries):
         valuestream_services.save_map(world.lead_a, world.team_a, "future", EXAMPLE)
     client_for(client, world.lead_a)
     url = f"/teams/{world.team_a.id}/value-stream/"
-    # session, user, team, memberships, organisation roles, every map version (one query)
-    with django_assert_num_queries(6):
+    # session, user, team, roles (memberships and organisation roles), every map version
+    with django_assert_num_queries(5):
         assert client.get(url).status_code == 200
     valuestream_services.save_map(world.lead_a, world.team_a, "current", EXAMPLE)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(url)
 
 
