@@ -5,11 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from . import dora, permissions, presenters, scoring, selectors, services
+from . import answer_cards, dora, permissions, presenters, scoring, selectors, services
 from .errors import DomainError, forbid_if_not_allowed
 from .forms import OpenAssessmentForm, QuestionnaireUploadForm
 from .models import Answer, Questionnaire, Response, Result
@@ -70,7 +72,11 @@ def assessment_detail(request, assessment_id):
 
 
 def _answer_context(request, assessment):
-    response = Response.objects.filter(assessment=assessment, respondent=request.user).first()
+    response = (
+        Response.objects.filter(assessment=assessment, respondent=request.user)
+        .select_related("dora")
+        .first()
+    )
     answers = {}
     if response is not None:
         answers = {a.question_id: a for a in response.answers.all()}
@@ -84,7 +90,6 @@ def _answer_context(request, assessment):
                     "question": q,
                     "answer": answers.get(q.id),
                     "previous": previous.get(q.key),
-                    "statements": q.level_statements(),
                 }
             )
         sections.append(
@@ -93,6 +98,16 @@ def _answer_context(request, assessment):
                 "rows": rows,
                 "answered": sum(1 for r in rows if r["answer"]),
             }
+        )
+    read_only = (
+        response is not None and response.status == Response.SUBMITTED
+    ) or not assessment.is_open
+    csrf_input = format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+    )
+    for section in sections:
+        section["cards"] = answer_cards.question_cards(
+            assessment, section["rows"], csrf_input=csrf_input, read_only=read_only
         )
     total = sum(len(s["rows"]) for s in sections)
     dora_answers = presenters.dora_answers_json(response)
@@ -119,8 +134,7 @@ def _answer_context(request, assessment):
         "answered": len(answers),
         "total": total,
         "has_previous": bool(previous),
-        "read_only": (response is not None and response.status == Response.SUBMITTED)
-        or not assessment.is_open,
+        "read_only": read_only,
     }
 
 
@@ -281,6 +295,7 @@ def result_page(request, assessment_id):
     result = Result.objects.filter(assessment=assessment).select_related("questionnaire").first()
     if result is None:
         raise Http404("This assessment has no result yet.")
+    result.assessment, result.team = assessment, assessment.team  # loaded already
     from reports.results import result_page_context
 
     context = result_page_context(request.user, result)
