@@ -24,6 +24,7 @@ import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.utils.safestring import SafeString, mark_safe
@@ -130,6 +131,7 @@ def _esc(text) -> str:
     return html.escape(_clean(text), quote=True)
 
 
+@lru_cache(maxsize=4096)  # per character: unicodedata lookups dominate chart rendering
 def _char_em(char: str) -> float:
     if unicodedata.combining(char):
         return 0.0
@@ -140,9 +142,10 @@ def _char_em(char: str) -> float:
     return 0.6
 
 
+@lru_cache(maxsize=8192)  # labels and wrap candidates repeat across charts and requests
 def _text_width(text: str, size: float = FONT_SIZE, bold: bool = False) -> float:
     """Estimated advance width; DejaVu Sans averages ~0.56 em, so 0.6 leaves some slack."""
-    return sum(_char_em(c) for c in text) * size * (1.1 if bold else 1.0)
+    return sum(map(_char_em, text)) * size * (1.1 if bold else 1.0)
 
 
 def _truncate(text: str, limit: int) -> str:

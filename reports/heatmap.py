@@ -8,6 +8,8 @@ from django.utils.safestring import mark_safe
 
 from assessments import scoring
 
+from .numbers import fixed
+
 TIER_TEXT = {"elite": "★ Elite", "high": "▲ High", "medium": "● Medium", "low": "▼ Low"}
 
 
@@ -19,7 +21,7 @@ def _score_cell(score, url, title):
     level = scoring.level_for_score(score)
     return (
         f'<td class="text-center small level-{level}"><a class="link-dark" href="{url}" '
-        f'title="{title}: level {level}">{score:.1f}</a></td>'
+        f'title="{title}: level {level}">{fixed(score, 1)}</a></td>'
     )
 
 
@@ -27,9 +29,9 @@ def _change(change):
     if change is None:
         return "—"
     if change > 0:
-        return f'<span class="delta-up">▲ +{change:.2f}</span>'
+        return f'<span class="delta-up">▲ +{fixed(change, 2)}</span>'
     if change < 0:
-        return f'<span class="delta-down">▼ {change:.2f}</span>'
+        return f'<span class="delta-down">▼ {fixed(change, 2)}</span>'
     return "● 0"
 
 
@@ -60,7 +62,7 @@ def render_rows(rows, columns, period):
         ]
         if result is not None:
             url = result_pattern.format(result.assessment_id)
-            score = "—" if result.overall_score is None else f"{result.overall_score:.2f}"
+            score = fixed(result.overall_score, 2)
             low = ' <span title="Low confidence">·</span>' if result.low_confidence else ""
             cells.append(
                 f'<td class="text-center level-{result.overall_level or "none"}">'

@@ -1,11 +1,15 @@
 """A team's history: its results over time, per dimension (followed across questionnaire
 versions by lineage, with a visible break where a version does not map), and its DORA tiers."""
 
+import threading
+from collections import OrderedDict
+
 from assessments import dora_services, scoring
 from assessments.dora_services import benchmark_context
 from assessments.models import Dimension, Result
 
 from . import charts
+from .numbers import fixed
 from .pdf_context import trend_chart, trend_rows
 
 
@@ -30,8 +34,51 @@ def dimension_series(rows):
     ]  # fmt: skip
 
 
+_CHART_CACHE_SIZE = 256
+_chart_cache = OrderedDict()
+_chart_lock = threading.Lock()
+
+
+def _charts(team, rows, series):
+    """The overall trend chart and one chart per dimension, kept per process keyed by exactly
+    what they draw: a new result, a rename or a new questionnaire version is a new key."""
+    key = (
+        team.name,
+        tuple((r["period"], r["overall_score"], r["comparable"], r["questionnaire"]) for r in rows),
+        tuple((lineage, name, tuple(values)) for lineage, name, values in series),
+    )
+    with _chart_lock:
+        hit = _chart_cache.get(key)
+        if hit is not None:
+            _chart_cache.move_to_end(key)
+            return hit
+    periods = [row["period"] for row in rows]
+    drawn = (
+        trend_chart(team, rows, id_prefix="hist-overall"),
+        [
+            charts.line_chart(
+                periods,
+                [charts.Series(name, values)],
+                title=f"{name} over time",
+                description="; ".join(
+                    f"{p}: " + ("no score" if v is None else f"{v:.2f}")
+                    for p, v in zip(periods, values, strict=True)
+                ),
+                band_labels=None,
+                id_prefix=f"hist-{lineage}",
+            )
+            for lineage, name, values in series
+        ],
+    )
+    with _chart_lock:
+        _chart_cache[key] = drawn
+        while len(_chart_cache) > _CHART_CACHE_SIZE:
+            _chart_cache.popitem(last=False)
+    return drawn
+
+
 def history_context(team, questionnaire_key="vsm-maturity"):
-    rows = trend_rows(team, questionnaire_key)
+    rows = trend_rows(team, questionnaire_key, with_data=False)
     previous = None
     for row in rows:
         score = row["overall_score"]
@@ -40,34 +87,25 @@ def history_context(team, questionnaire_key="vsm-maturity"):
         previous = score
     series = dimension_series(rows)
     periods = [row["period"] for row in rows]
+    overall_chart, dimension_charts = _charts(team, rows, series) if rows else ("", [])
     dimension_rows = []
-    for lineage, name, values in series:
+    for (lineage, name, values), chart in zip(series, dimension_charts, strict=True):
         cells = []
         before = None
         for value in values:
             delta = round(value - before, 2) if value is not None and before is not None else None
-            cells.append({"score": value, "delta": delta, "level": _level(value)})
+            cells.append(
+                {
+                    "score": value,
+                    # formatted here: a few hundred floatformat calls were most of the render
+                    "text": fixed(value, 1),
+                    "delta": delta,
+                    "arrow": " ▲" if delta and delta > 0 else (" ▼" if delta else ""),
+                    "level": _level(value),
+                }
+            )
             before = value
-        dimension_rows.append(
-            {
-                "lineage": lineage,
-                "name": name,
-                "cells": cells,
-                "chart": charts.line_chart(
-                    periods,
-                    [charts.Series(name, values)],
-                    title=f"{name} over time",
-                    description="; ".join(
-                        f"{p}: " + ("no score" if v is None else f"{v:.2f}")
-                        for p, v in zip(periods, values, strict=True)
-                    ),
-                    band_labels=None,
-                    id_prefix=f"hist-{lineage}",
-                )
-                if rows
-                else "",
-            }
-        )
+        dimension_rows.append({"lineage": lineage, "name": name, "cells": cells, "chart": chart})
     benchmark = dora_services.resolve_benchmark(None, team.organization)
     dora_rows = list(reversed(dora_services.team_dora_overview(team, benchmark)))
     roadmaps = dict(
@@ -78,7 +116,7 @@ def history_context(team, questionnaire_key="vsm-maturity"):
         "rows": rows,
         "latest": rows[-1] if rows else None,
         "has_break": any(not row["comparable"] for row in rows[1:]),
-        "overall_chart": trend_chart(team, rows, id_prefix="hist-overall") if rows else "",
+        "overall_chart": overall_chart,
         "dimension_rows": dimension_rows,
         "periods": periods,
         "dora_rows": dora_rows,

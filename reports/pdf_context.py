@@ -95,18 +95,21 @@ def _dora(result):
     }
 
 
-def trend_rows(team, questionnaire_key):
+def trend_rows(team, questionnaire_key, with_data=True):
     """The team's results of one questionnaire key, oldest first, with a break (None) where the
-    questionnaire changed and its dimensions do not all continue earlier ones."""
-    results = list(
-        Result.objects.filter(team=team, questionnaire_key=questionnaire_key)
-        .select_related("questionnaire")
-        .order_by("period")
-    )
+    questionnaire changed and its dimensions do not all continue earlier ones. Without
+    ``with_data`` the results' full data (per-question statistics) is not loaded."""
+    results = Result.objects.filter(team=team, questionnaire_key=questionnaire_key)
+    if not with_data:
+        results = results.defer("data")
+    results = list(results.select_related("questionnaire").order_by("period"))
     rows = []
     previous_lineages = None
     for r in results:
-        lineages = {d.get("lineage", d["key"]) for d in r.data["dimensions"]}
+        if with_data:
+            lineages = {d.get("lineage", d["key"]) for d in r.data["dimensions"]}
+        else:
+            lineages = set(r.dimension_scores)  # {lineage: score} of every dimension
         comparable = previous_lineages is None or lineages == previous_lineages
         rows.append(
             {

@@ -1,9 +1,11 @@
 from urllib.parse import parse_qsl, urlencode
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 from assessments import scoring
+from reports.numbers import fixed
 
 register = template.Library()
 
@@ -13,6 +15,63 @@ def get_item(mapping, key):
     if not mapping:
         return None
     return mapping.get(key)
+
+
+TIER_LABELS = {"elite": "★ Elite", "high": "▲ High", "medium": "● Medium", "low": "▼ Low"}
+
+
+@register.filter
+def tier_badge(tier):
+    """A DORA tier as a badge (the same markup as ``assessments/_tier.html``, for long tables:
+    a filter costs a fraction of an include)."""
+    if not tier:
+        return mark_safe('<span class="text-muted">—</span>')
+    label = TIER_LABELS.get(tier, TIER_LABELS["low"])
+    return format_html('<span class="tier tier-{}">{}</span>', tier, label)
+
+
+@register.filter
+def dimension_cells(cells):
+    """The cells of one dimension's row in the history table: score, level colour, change."""
+    out = []
+    for c in cells:
+        level = c["level"] if c["level"] else "none"
+        out.append(f'<td class="small text-center level-{level}">{escape(c["text"])}')
+        if c["delta"]:
+            out.append(
+                f'<span class="visually-hidden"> change {c["delta"]}</span>'
+                f'<span aria-hidden="true">{c["arrow"]}</span>'
+            )
+        out.append("</td>")
+    return mark_safe("".join(out))  # noqa: S308 - numbers and escaped text only
+
+
+@register.filter
+def question_stat_rows(row):
+    """The per-question rows of one dimension on the result page: text, the disagreement flag,
+    mean, answers per level and "don't know" (about fifty questions: built here, not in a
+    template loop)."""
+    disagreeing = set(row.get("disagreeing_questions") or ())
+    out = []
+    for item in row["questions"]:
+        question, stats = item["question"], item["stats"] or {}
+        flag = ""
+        if question.key in disagreeing:
+            flag = (
+                ' <span class="text-warning-emphasis" title="Levels differ by 2 or more">⚑</span>'
+            )
+        mean = stats.get("mean")
+        spans = "".join(
+            f'<span class="me-2"><span class="text-muted">{escape(level)}:</span>{escape(n)}</span>'
+            for level, n in (stats.get("distribution") or {}).items()
+        )
+        out.append(
+            f"<tr><td>{escape(question.text)}{flag}</td>"
+            f"<td>{fixed(mean, 1)}</td>"
+            f'<td class="text-nowrap">{spans}</td>'
+            f"<td>{escape(stats.get('dont_know', ''))}</td></tr>\n"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - texts escaped above
 
 
 @register.filter
@@ -25,6 +84,7 @@ def sort_link(column, label, current, direction, querystring):
     """A column header link that sorts by ``column``, toggling the direction when it is the
     current sort; the arrow and aria-sort say which way."""
     params = dict(parse_qsl(querystring))
+    params.pop("page", None)  # a new order starts on its first page
     new_direction = "desc" if current == column and direction == "asc" else "asc"
     params.update({"sort": column, "dir": new_direction})
     arrow = ""
