@@ -7,3 +7,6 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers system checks)
+        from .data_version import connect
+
+        connect()  # the organisation data version follows writes

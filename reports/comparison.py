@@ -18,7 +18,7 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
 from assessments import dora, dora_services, scoring
-from assessments.models import Dimension, DoraSnapshot, Result, Team
+from assessments.models import Dimension, DoraSnapshot, Organization, Result, Team
 from assessments.periods import current_period, shift_period
 from assessments.selectors import latest_published
 
@@ -145,28 +145,15 @@ def _columns(results, key):
 
 
 def data_version(organization):
-    """A fingerprint of everything a comparison reads for the organisation, in one query:
-    it changes whenever a team, result (or its review), DORA snapshot or value stream map
-    changes, so a cached comparison is never stale."""
-    from django.db.models import Count, Max, Q
-
-    from assessments.models import ValueStreamMap
-
-    org_teams = Team.objects.filter(organization=organization).values("id")
-    row = Team.objects.filter(organization=organization).aggregate(
-        teams=Count("id"),
-        team_max=Max("id"),
-        group_max=Max("group_id"),
+    """What a cached comparison is keyed on besides its arguments: the organisation's data
+    version, moved on by every write to what a comparison reads (``assessments.data_version``),
+    and its default benchmark. Read afresh (one primary-key lookup), so a caller holding an
+    older copy of the organisation never gets a stale comparison."""
+    return repr(
+        Organization.objects.filter(pk=organization.pk)
+        .values_list("data_version", "default_benchmark")
+        .first()
     )
-    results = Result.objects.filter(team__in=org_teams).aggregate(
-        n=Count("id"), max_id=Max("id"), reviewed=Max("reviewed_at"),
-        reviews=Count("id", filter=Q(reviewed_at__isnull=False)),
-    )  # fmt: skip
-    snaps = DoraSnapshot.objects.filter(team__in=org_teams).aggregate(
-        n=Count("id"), at=Max("computed_at")
-    )
-    maps = ValueStreamMap.objects.filter(team__in=org_teams).aggregate(n=Max("id"))
-    return repr((row, results, snaps, maps, organization.default_benchmark))
 
 
 def cached_comparison(organization, period=None, group=None, questionnaire_key="vsm-maturity",
@@ -194,7 +181,7 @@ def cached_comparison(organization, period=None, group=None, questionnaire_key="
     return data
 
 
-CACHE_SIZE = 16
+CACHE_SIZE = 6  # comparisons per process; a 500-team one with its rendered heatmap is ~6 MB
 CACHE_SECONDS = 30
 _cache = OrderedDict()
 _cache_lock = threading.Lock()

@@ -1,20 +1,47 @@
 """The CoE dashboard, exports, result review and the team history page."""
 
+from collections import OrderedDict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments import audit, dora, permissions, scoring
+from assessments.data_version import bump as bump_data_version
 from assessments.dora_services import benchmark_context
 from assessments.errors import DomainError
 from assessments.models import Result, TeamGroup
 from assessments.periods import PeriodError, parse_period
 
 from . import charts, comparison, exports, heatmap, history
+
+HEATMAP_PAGE_SIZE = 100  # teams per page of the heatmap
+MEMO_SIZE = 8  # sorted orders and rendered heatmap pages kept per cached comparison
+
+
+def _memo(derived, kind, key, compute):
+    """``compute()`` memoised in the cached comparison's ``derived`` dict, the newest
+    MEMO_SIZE per kind: what depends only on the comparison and the filters is computed once."""
+    memo = derived.setdefault(kind, OrderedDict())
+    if key in memo:
+        memo.move_to_end(key)
+        return memo[key]
+    value = memo[key] = compute()
+    while len(memo) > MEMO_SIZE:
+        memo.popitem(last=False)
+    return value
+
+
+def _without_page(params):
+    params = params.copy()
+    params.pop("page", None)
+    return params.urlencode()
 
 
 def coe_scope(request):
@@ -60,18 +87,32 @@ def dashboard(request):
     reviewed = {"yes": True, "no": False}.get(request.GET.get("reviewed", ""))
     query = request.GET.get("q", "").strip()
     gaps_only = request.GET.get("gaps") == "1"
-    # Everything below depends only on the (cached) comparison and the filters, so it is
-    # memoised on the comparison: a repeated view of an unchanged organisation renders from
-    # memory.
+    # Everything below depends only on the (cached) comparison, the filters and the page, so
+    # it is memoised on the comparison: a repeated view of an unchanged organisation renders
+    # from memory.
     view_key = (sort, direction, query, gaps_only, reviewed)
-    heatmaps = data.derived.setdefault("heatmap", {})
-    if view_key not in heatmaps:
-        rows = comparison.sort_and_filter(data.rows, sort, direction, query,
-                                          gaps_only=gaps_only, reviewed=reviewed)  # fmt: skip
-        heatmaps[view_key] = (rows, heatmap.render_rows(rows, data.columns, period))
-    rows, heatmap_rows = heatmaps[view_key]
+    ordered = _memo(
+        data.derived,
+        "ordered",
+        view_key,
+        lambda: comparison.sort_and_filter(
+            data.rows, sort, direction, query, gaps_only=gaps_only, reviewed=reviewed
+        ),
+    )
+    page = Paginator(ordered, HEATMAP_PAGE_SIZE).get_page(request.GET.get("page"))
+    heatmap_rows = _memo(
+        data.derived,
+        "heatmap",
+        (*view_key, page.number),
+        lambda: heatmap.render_rows(page.object_list, data.columns, period),
+    )
     if "summary" not in data.derived:
-        data.derived["summary"] = _dashboard_summary(data, organization, group, period)
+        summary = _dashboard_summary(data, organization, group, period)
+        summary["summary_html"] = render_to_string(
+            "reports/_coe_summary.html",
+            {**summary, "data": data, "organization": organization},
+        )
+        data.derived["summary"] = summary
     context = {
         "organizations": organizations,
         "organization": organization,
@@ -79,7 +120,9 @@ def dashboard(request):
         "groups": list(organization.groups.order_by("name")),
         "period": period,
         "data": data,
-        "rows": rows,
+        "rows": page.object_list,
+        "page": page,
+        "page_query": _without_page(request.GET),
         "heatmap_rows": heatmap_rows,
         "row_count": len(data.rows),
         "sort": sort,
@@ -219,6 +262,7 @@ def review_result(request, result_id):
             reviewed_at=timezone.now(), reviewed_by=request.user, review_note=note
         )
         messages.success(request, "Result marked reviewed.")
+    bump_data_version(team_id=result.team_id)  # .update() sends no signal
     result.refresh_from_db()
     audit.record([result], before)
     return redirect("result_page", assessment_id=result.assessment_id)

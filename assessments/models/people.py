@@ -21,12 +21,24 @@ class Organization(models.Model):
         help_text="DORA benchmark set used unless a page chooses another.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moved on by every change to what comparisons read (assessments/data_version.py).
+    data_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # A settings form holding an older copy must never move the version back.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.attname
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.attname != "data_version"
+            ]
+        super().save(*args, **kwargs)
 
 
 class TeamGroup(models.Model):

@@ -210,15 +210,87 @@ def test_dashboard_renders_heatmap_for_shipped_questionnaire(world, client):
     assert 'title="End-to-end visibility: level 3">3.5</a>' in html
 
 
-def test_cached_comparison_sees_new_results_and_reviews_at_once(scored):
+def test_cached_comparison_sees_new_results_and_reviews_at_once(scored, world, client):
     first = comparison.cached_comparison(scored.org, questionnaire_key="mini")
     assert comparison.cached_comparison(scored.org, questionnaire_key="mini") is first
     result = make_result(scored.team_b, "2026-Q4", 5.0, {"flow": 5.0, "quality": 5.0})
     second = comparison.cached_comparison(scored.org, questionnaire_key="mini")
     assert second is not first
     assert {r.team.name: r.overall_score for r in second.rows}["Team B"] == 5.0
-    from django.utils import timezone
-
-    type(result).objects.filter(pk=result.pk).update(reviewed_at=timezone.now())
+    client.force_login(world.analyst)
+    client.post(f"/results/{result.id}/review/", {"note": "Seen"})
     third = comparison.cached_comparison(scored.org, questionnaire_key="mini")
     assert third is not second
+    assert {r.team.name: r.result.review_note for r in third.rows}["Team B"] == "Seen"
+
+
+@pytest.mark.parametrize("change", ["rename team", "regroup team", "new group", "org setting",
+                                    "delete team", "new map"])  # fmt: skip
+def test_cached_comparison_sees_edits_to_teams_groups_and_settings(scored, world, change):
+    from assessments import valuestream_services
+    from assessments.models import Organization, TeamGroup
+
+    first = comparison.cached_comparison(scored.org, questionnaire_key="mini")
+    team = scored.team_b
+    if change == "rename team":
+        team.name = "Team B renamed"
+        team.save()
+    elif change == "regroup team":
+        team.group = TeamGroup.objects.create(organization=scored.org, name="Stream 9")
+        team.save()
+    elif change == "new group":
+        TeamGroup.objects.create(organization=scored.org, name="Stream 10")
+    elif change == "org setting":
+        org = Organization.objects.get(pk=scored.org.pk)
+        org.low_confidence_threshold = 7
+        org.save()
+    elif change == "delete team":
+        team.delete()
+    else:
+        from tests.assessments.test_valuestream import EXAMPLE
+
+        valuestream_services.save_map(world.lead_a, world.team_a, "current", EXAMPLE)
+    assert comparison.cached_comparison(scored.org, questionnaire_key="mini") is not first
+
+
+def test_an_older_copy_of_the_organisation_never_moves_the_version_back(scored):
+    from assessments.models import Organization
+
+    stale = Organization.objects.get(pk=scored.org.pk)
+    make_result(scored.team_b, "2026-Q4", 5.0, {"flow": 5.0, "quality": 5.0})
+    moved = Organization.objects.get(pk=scored.org.pk).data_version
+    assert moved > stale.data_version
+    stale.name = "Renamed"
+    stale.save()  # a settings form holding the copy from before the result
+    assert Organization.objects.get(pk=scored.org.pk).data_version > moved
+
+
+def test_heatmap_is_paginated_and_sorted_across_pages(world, client):
+    from assessments.demo import load_shipped_questionnaires
+    from assessments.models import Questionnaire
+    from reports.views_coe import HEATMAP_PAGE_SIZE
+
+    load_shipped_questionnaires()
+    shipped = Questionnaire.objects.get(key="vsm-maturity", version=1)
+    teams = [world.team_a, world.team_b]
+    teams += TeamFactory.create_batch(HEATMAP_PAGE_SIZE + 3, organization=world.org)
+    for n, team in enumerate(teams):  # scores 1.00, 1.01, ... rising with n
+        make_result(team, "2026-Q3", 1 + n / 100, {"flow": 2.0}, questionnaire=shipped)
+    total = len(teams)
+    client.force_login(world.analyst)
+    first = client.get("/coe/?sort=overall&dir=desc").content.decode()
+    row_heads = first.count('<th scope="row" class="text-break-anywhere">')
+    assert row_heads == HEATMAP_PAGE_SIZE
+    assert f"Teams 1–{HEATMAP_PAGE_SIZE} of {total}" in first
+    assert f">{1 + (total - 1) / 100:.2f}</a>" in first  # the best team opens page 1
+    second = client.get("/coe/?sort=overall&dir=desc&page=2").content.decode()
+    assert second.count('<th scope="row" class="text-break-anywhere">') == total - row_heads
+    assert ">1.00</a>" in second  # the weakest team closes the last page
+    assert f"Teams {HEATMAP_PAGE_SIZE + 1}–{total} of {total}" in second
+    # a new order starts on its first page; a page out of range shows the last one
+    assert (
+        "page=2"
+        not in second.split('<table class="table table-sm table-bordered')[1].split("</thead>")[0]
+    )
+    beyond = client.get("/coe/?sort=overall&dir=desc&page=99").content.decode()
+    assert ">1.00</a>" in beyond
