@@ -92,16 +92,25 @@ def _member_or_none(team, username):
     return user
 
 
+def _due_date(request):
+    """The posted ``due_date``: a date, None when empty; DomainError when not a date."""
+    due = request.POST.get("due_date", "")
+    try:
+        due_date = parse_date(due) if due else None
+    except ValueError:  # well formed but impossible, like 2026-02-31
+        due_date = None
+    if due and due_date is None:
+        raise DomainError(f"{due!r} is not a date (use YYYY-MM-DD).")
+    return due_date
+
+
 @login_required
 @require_POST
 def roadmap_item_update(request, item_id):
     item = _item_for_lead(request, item_id)
     team = item.roadmap.team
     try:
-        due = request.POST.get("due_date", "")
-        due_date = parse_date(due) if due else None
-        if due and due_date is None:
-            raise DomainError(f"{due!r} is not a date (use YYYY-MM-DD).")
+        due_date = _due_date(request)
         services.update_item(
             request.user,
             item,
@@ -128,10 +137,7 @@ def roadmap_item_add(request, roadmap_id):
     if not permissions.can_view_team(request.user, roadmap.team):
         raise Http404("No such roadmap.")
     try:
-        due = request.POST.get("due_date", "")
-        due_date = parse_date(due) if due else None
-        if due and due_date is None:
-            raise DomainError(f"{due!r} is not a date (use YYYY-MM-DD).")
+        due_date = _due_date(request)
         services.add_custom_item(
             request.user,
             roadmap,
@@ -242,7 +248,7 @@ def portfolio(request):
         return redirect("portfolio")
     reports = list(
         RoadmapReport.objects.filter(kind=RoadmapReport.PORTFOLIO, organization=organization)
-        .select_related("group", "requested_by")
+        .select_related("group", "organization", "requested_by")
         .order_by("-created_at")[:20]
     )
     return render(

@@ -6,6 +6,7 @@ import io
 import pytest
 from django.db import OperationalError
 from django.utils import timezone
+from django.utils.html import escape
 from pypdf import PdfReader
 
 from assessments import services as assessment_services
@@ -224,6 +225,23 @@ def test_roadmap_page_and_item_edit_views(world, closed_result, client):
     )  # fmt: skip
     client.post(f"/roadmaps/{item.roadmap_id}/items/", {"title": "Our own", "phase": "now"})
     assert RoadmapItem.objects.filter(kind="custom", title="Our own").exists()
+
+
+@pytest.mark.parametrize("bad", ["2026-02-31", "tomorrow", "15/01/2027"])
+def test_item_edit_and_add_reject_a_due_date_that_is_not_a_date(world, closed_result, client, bad):
+    client.force_login(world.lead_a)
+    assert client.get(f"/teams/{world.team_a.id}/roadmap/").status_code == 200  # plans it
+    item = Roadmap.objects.get().items.first()
+    before = (item.phase, item.due_date)
+    page = client.post(f"/roadmap-items/{item.id}/", {"phase": "later", "due_date": bad},
+                       follow=True)  # fmt: skip
+    assert escape(f"{bad!r} is not a date (use YYYY-MM-DD).") in page.content.decode()
+    item.refresh_from_db()
+    assert (item.phase, item.due_date) == before  # nothing saved
+    added = client.post(f"/roadmaps/{item.roadmap_id}/items/",
+                        {"title": "Late one", "due_date": bad}, follow=True)  # fmt: skip
+    assert escape(f"{bad!r} is not a date") in added.content.decode()
+    assert not RoadmapItem.objects.filter(title="Late one").exists()
 
 
 def test_other_teams_report_is_404_everywhere(world, closed_result, client, api_client):
