@@ -153,14 +153,16 @@ def get_visible_team_or_404(user, team_id):
     return team
 
 
-def get_visible_assessment_or_404(user, assessment_id, for_update=False):
-    """The assessment, or 404 when it does not exist or its team is not visible to the user."""
+FULL = ("team__organization", "team__group", "questionnaire")
+
+
+def get_visible_assessment_or_404(user, assessment_id, for_update=False, related=FULL):
+    """The assessment, or 404 when it does not exist or its team is not visible to the user.
+    ``related``: what to load with it (hot paths that need less join less)."""
     from .models import Assessment
 
     try:
-        assessment = Assessment.objects.select_related(
-            "team__organization", "team__group", "questionnaire"
-        ).get(pk=assessment_id)
+        assessment = Assessment.objects.select_related(*related).get(pk=assessment_id)
     except (Assessment.DoesNotExist, ValueError, TypeError):
         raise Http404("No such assessment.") from None
     if not can_view_team(user, assessment.team):

@@ -377,7 +377,12 @@ def save_answers(user, assessment, answers=None, comments=None, evidence=None):
         now = timezone.now()
         for answer in to_update:
             answer.updated_at = now
-        Answer.objects.bulk_update(to_update, ["level", "comment", "evidence_url", "updated_at"])
+        fields = ["level", "comment", "evidence_url", "updated_at"]
+        if len(to_update) == 1:  # an autosave: a plain UPDATE, not bulk_update's CASE
+            answer = to_update[0]
+            Answer.objects.filter(pk=answer.pk).update(**{f: getattr(answer, f) for f in fields})
+        else:
+            Answer.objects.bulk_update(to_update, fields)
         audit.record(to_create + to_update, before)
         Response.objects.filter(pk=response.pk).update(updated_at=now)
     return response

@@ -161,7 +161,9 @@ def _parse_level(raw):
 @require_POST
 def answer_save(request, assessment_id, question_key):
     """Autosave of one question (htmx), or a plain form post without JavaScript."""
-    assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
+    assessment = permissions.get_visible_assessment_or_404(
+        request.user, assessment_id, related=("team", "questionnaire")
+    )
     level = _parse_level(request.POST.get("level"))
     answers = {} if level == "missing" else {question_key: level}
     comments, evidence = {}, {}
@@ -195,18 +197,16 @@ def _save_feedback(request, assessment, question_key, status, message):
     answered = Answer.objects.filter(
         response__assessment=assessment, response__respondent=request.user
     ).count()
-    total = len(selectors.questions_by_key(assessment.questionnaire))
-    html = render(
-        request,
-        "assessments/_save_feedback.html",
-        {
-            "ok": status == 200,
-            "message": message,
-            "answered": answered,
-            "total": total,
-            "question_key": question_key,
-        },
-    ).content
+    # The status line and the page's progress count (out of band); two elements, on every
+    # autosave: written here rather than through a template.
+    html = format_html(
+        '<span class="{}" role="status">{} {}</span>\n'
+        '<span id="progress-count" hx-swap-oob="true">{}</span>\n',
+        "text-success" if status == 200 else "text-danger fw-semibold",
+        "✔" if status == 200 else "⚠",
+        message,
+        answered,
+    )
     # Errors are shown in place too: htmx swaps only 2xx by default, so answer 200 with the
     # error text and an HX-Trigger the page script uses to keep the warning visible.
     response = HttpResponse(html)
