@@ -4,12 +4,14 @@ from collections import OrderedDict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from assessments import audit, dora, permissions, scoring
@@ -268,7 +270,18 @@ def review_result(request, result_id):
     return redirect("result_page", assessment_id=result.assessment_id)
 
 
+HISTORY_CACHE_SECONDS = 600
+
+
 @login_required
 def team_history(request, team_id):
+    """The team's history. Its content is the same for everyone who may see the team, and
+    changes only with the organisation's data version (results, reviews, DORA snapshots, maps,
+    roadmaps, team edits): rendered once per version, kept in the cache."""
     team = permissions.get_visible_team_or_404(request.user, team_id)
-    return render(request, "reports/team_history.html", history.history_context(team))
+    key = f"history:{team.id}:{team.organization.data_version}"
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string("reports/_team_history_body.html", history.history_context(team))
+        cache.set(key, body, HISTORY_CACHE_SECONDS)
+    return render(request, "reports/team_history.html", {"team": team, "body": mark_safe(body)})

@@ -130,7 +130,10 @@ ALL_LEVELS = {"flow-wip": 3, "flow-wait": 4, "quality-tests": 2, "quality-review
 @pytest.fixture(autouse=True)
 def _fresh_comparison_cache():
     """Each test starts with an empty CoE comparison cache (rolled-back ids repeat)."""
+    from django.core.cache import cache
+
     from reports import comparison
 
     comparison._cache.clear()
+    cache.clear()  # pages kept per data version: ids and versions repeat after a rollback
     yield
