@@ -3,12 +3,15 @@ permissions, calls one service or selector and renders."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from . import answer_cards, dora, permissions, presenters, scoring, selectors, services
@@ -291,17 +294,42 @@ def assessment_targets(request, assessment_id):
 
 @login_required
 def result_page(request, assessment_id):
+    """A frozen result. Its content reads the same for every viewer who sees the same detail
+    (the spread is hidden from all but admins when few responded) and changes only with the
+    organisation's data version (a review, a newer or older result, a rename, the threshold):
+    rendered once per version and kept in the cache. The review form and the individual
+    answers are per viewer."""
+    from reports.results import individual_answers, result_page_context
+
     assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
     result = Result.objects.filter(assessment=assessment).select_related("questionnaire").first()
     if result is None:
         raise Http404("This assessment has no result yet.")
-    result.assessment, result.team = assessment, assessment.team  # loaded already
-    from reports.results import result_page_context
+    team = assessment.team
+    result.assessment, result.team = assessment, team  # loaded already
+    may_see_individuals = permissions.can_administer(request.user, team.organization)
+    show_spread = may_see_individuals or not result.low_confidence
+    key = f"result:{result.id}:{team.organization.data_version}:{int(show_spread)}"
+    body = cache.get(key)
+    if body is None:
+        context = result_page_context(request.user, result, with_individual=False)
+        body = render_to_string("assessments/_result_body.html", context)
+        cache.set(key, body, RESULT_CACHE_SECONDS)
+    return render(
+        request,
+        "assessments/result.html",
+        {
+            "result": result,
+            "team": team,
+            "body": mark_safe(body),
+            "can_lead": permissions.can_lead_team(request.user, team),
+            "can_review": permissions.can_analyse(request.user, team.organization),
+            "individual": individual_answers(result) if may_see_individuals else None,
+        },
+    )
 
-    context = result_page_context(request.user, result)
-    context["can_lead"] = permissions.can_lead_team(request.user, assessment.team)
-    context["can_review"] = permissions.can_analyse(request.user, assessment.team.organization)
-    return render(request, "assessments/result.html", context)
+
+RESULT_CACHE_SECONDS = 600
 
 
 @login_required

@@ -82,7 +82,7 @@ def radar_for(result, previous=None, deltas=None, id_prefix=None):
     )
 
 
-def result_page_context(user, result):
+def result_page_context(user, result, with_individual=True):
     previous = selectors.previous_result(result)
     deltas = compare_with_previous(result, previous)
     questions = {
@@ -117,8 +117,8 @@ def result_page_context(user, result):
     )
     individual = None
     may_see_individuals = permissions.can_administer(user, result.team.organization)
-    if may_see_individuals:
-        individual = _individual_answers(result, questions)
+    if may_see_individuals and with_individual:
+        individual = individual_answers(result)
     overall_change = None
     if previous is not None and previous.overall_score is not None and result.overall_score:
         overall_change = round(result.overall_score - previous.overall_score, 2)
@@ -133,7 +133,7 @@ def result_page_context(user, result):
         "dimension_rows": dimension_rows,
         "radar": page_radar(result, previous, deltas),
         "comments": comments,
-        "individual": individual,
+        **({"individual": individual} if with_individual else {}),
         "weakest": next(
             (r for r in dimension_rows if r["key"] == result.data.get("weakest_dimension")), None
         ),
@@ -143,8 +143,9 @@ def result_page_context(user, result):
     }
 
 
-def _individual_answers(result, questions):
+def individual_answers(result):
     """Respondent x question levels, for organisation admins only (asked by the caller)."""
+    questions = selectors.questions_by_key(result.questionnaire)
     rows = Answer.objects.filter(
         response__assessment_id=result.assessment_id, response__status=Response.SUBMITTED
     ).values_list("response__respondent__username", "question__key", "level")

@@ -222,3 +222,23 @@ def test_result_frozen_values_stored(world, open_assessment, client):
         1,
     )
     assert result.data["dimensions"][0]["explanation"].startswith("Flow: 3.5")
+
+
+def test_result_content_kept_per_version_never_mixes_viewers_or_goes_stale(
+    world, open_assessment, client
+):
+    """One respondent: low confidence, so the spread is hidden from all but admins. The kept
+    content must differ between them, and a rename must show at once."""
+    client.force_login(world.member_a)
+    answer_everything(client, open_assessment)
+    client.post(f"/assessments/{open_assessment.id}/answer/submit/")
+    services.close_assessment(world.lead_a, open_assessment)
+    url = f"/assessments/{open_assessment.id}/result/"
+    hidden = 'title="Hidden: too few respondents">hidden</span>'
+    for who, sees_spread in [("lead_a", False), ("org_admin", True), ("lead_a", False)]:
+        client.force_login(getattr(world, who))
+        html = client.get(url).content.decode()
+        assert (hidden not in html) is sees_spread, who
+    world.team_a.name = "Team Renamed"
+    world.team_a.save()
+    assert "Team Renamed: maturity" in client.get(url).content.decode()
