@@ -74,45 +74,47 @@ def assessment_detail(request, assessment_id):
     )
 
 
+ANSWER_CARDS_SECONDS = 600
+# Stands for the hidden CSRF field in kept cards; escaping turns any "<" a user types into
+# "&lt;", so this text can only come from answer_cards, never from a comment.
+CSRF_SLOT = "<csrf-slot>"
+
+
 def _answer_context(request, assessment):
     response = (
         Response.objects.filter(assessment=assessment, respondent=request.user)
         .select_related("dora")
         .first()
     )
-    answers = {}
-    if response is not None:
-        answers = {a.question_id: a for a in response.answers.all()}
-    previous = selectors.previous_answers(request.user, assessment)
-    sections = []
-    for dimension, questions in selectors.questionnaire_structure(assessment.questionnaire):
-        rows = []
-        for q in questions:
-            rows.append(
-                {
-                    "question": q,
-                    "answer": answers.get(q.id),
-                    "previous": previous.get(q.key),
-                }
-            )
-        sections.append(
-            {
-                "dimension": dimension,
-                "rows": rows,
-                "answered": sum(1 for r in rows if r["answer"]),
-            }
-        )
     read_only = (
         response is not None and response.status == Response.SUBMITTED
     ) or not assessment.is_open
+    structure = selectors.questionnaire_structure(assessment.questionnaire)
+    # The cards change only when the respondent's answers do (every save moves the response's
+    # updated_at), with the questionnaire version, with read-only, and when a previous
+    # assessment closes (the organisation's data version): kept per those, they cost one
+    # cache read instead of two queries and fifty cards.
+    key = ":".join(
+        str(part)
+        for part in (
+            "answer-cards", assessment.id, request.user.id,
+            response.updated_at.isoformat() if response else "-",
+            assessment.questionnaire.content_hash, int(read_only),
+            assessment.team.organization.data_version,
+        )
+    )  # fmt: skip
+    kept = cache.get(key)
+    if kept is None:
+        kept = _answer_cards(request.user, assessment, response, structure, read_only)
+        cache.set(key, kept, ANSWER_CARDS_SECONDS)
     csrf_input = format_html(
         '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
     )
-    for section in sections:
-        section["cards"] = answer_cards.question_cards(
-            assessment, section["rows"], csrf_input=csrf_input, read_only=read_only
-        )
-    total = sum(len(s["rows"]) for s in sections)
+    sections = [
+        {"dimension": dimension, "cards": mark_safe(cards.replace(CSRF_SLOT, csrf_input))}
+        for (dimension, _), cards in zip(structure, kept["cards"], strict=True)
+    ]
+    total = sum(len(questions) for _, questions in structure)
     dora_answers = presenters.dora_answers_json(response)
     dora_questions = [
         {
@@ -134,9 +136,9 @@ def _answer_context(request, assessment):
         "team": assessment.team,
         "response": response,
         "sections": sections,
-        "answered": len(answers),
+        "answered": kept["answered"],
         "total": total,
-        "has_previous": bool(previous),
+        "has_previous": kept["has_previous"],
         "read_only": read_only,
     }
 
@@ -158,6 +160,30 @@ def _parse_level(raw):
         return int(raw)
     except ValueError:
         return raw  # services reject it with a message naming the question
+
+
+def _answer_cards(user, assessment, response, structure, read_only):
+    """Each dimension's question cards (with CSRF_SLOT for the hidden field), the number of
+    answers and whether there are previous answers to show."""
+    answers = {}
+    if response is not None:
+        answers = {a.question_id: a for a in response.answers.all()}
+    previous = selectors.previous_answers(user, assessment)
+    cards = [
+        str(
+            answer_cards.question_cards(
+                assessment,
+                [
+                    {"question": q, "answer": answers.get(q.id), "previous": previous.get(q.key)}
+                    for q in questions
+                ],
+                csrf_input=CSRF_SLOT,
+                read_only=read_only,
+            )
+        )
+        for _, questions in structure
+    ]
+    return {"cards": cards, "answered": len(answers), "has_previous": bool(previous)}
 
 
 @login_required

@@ -1,6 +1,9 @@
 """The answering flow through the pages, as members, leads and outsiders use it."""
 
+import re
+
 import pytest
+from django.test import Client
 
 from assessments import services
 from assessments.models import Answer, Response, Result
@@ -73,6 +76,46 @@ def test_answer_page_shows_saved_answers_after_coming_back(world, open_assessmen
     assert page.context["answered"] == 1
     html = page.content.decode()
     assert 'id="q-flow-wip-4" value="4" checked' in html
+
+
+def test_answer_page_kept_cards_follow_every_save_and_carry_this_requests_token(
+    world, open_assessment, client
+):
+    client.force_login(world.member_a)
+    url = f"/assessments/{open_assessment.id}/answer/"
+    client.post(save_url(open_assessment, "flow-wip"), {"level": "2"}, **HTMX)
+    first = client.get(url).content.decode()
+    again = client.get(url)  # from the kept cards
+    assert again.content.decode().count('id="q-flow-wip-2" value="2" checked') == 1
+    cards = re.findall(r'<form id="q-[^"]+" class="card question-card.*?</form>',
+                       again.content.decode(), re.S)  # fmt: skip
+    assert cards and all(card.count('name="csrfmiddlewaretoken" value="') == 1 for card in cards)
+    assert "<csrf-slot>" not in first + again.content.decode()
+    # a kept card's token is this session's: a browser that enforces CSRF can save with it
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(world.member_a)
+    strict.get(url)
+    kept = strict.get(url).content.decode().split('id="q-flow-wip"')[1]
+    token = kept.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    saved = strict.post(save_url(open_assessment, "flow-wip"),
+                        {"level": "3", "csrfmiddlewaretoken": token}, **HTMX)  # fmt: skip
+    assert saved.status_code == 200 and Answer.objects.get().level == 3
+    client.post(save_url(open_assessment, "flow-wip"), {"level": "5"}, **HTMX)
+    after = client.get(url)
+    assert 'id="q-flow-wip-5" value="5" checked' in after.content.decode()
+    assert 'value="2" checked' not in after.content.decode()
+    assert after.context["answered"] == 1
+    # another respondent of the same team never gets these cards
+    client.force_login(world.lead_a)
+    assert "checked" not in client.get(url).content.decode().split('id="dora"')[0]
+
+
+def test_a_comment_cannot_pose_as_the_token_slot(world, open_assessment, client):
+    client.force_login(world.member_a)
+    client.post(save_url(open_assessment, "flow-wip"), {"level": "3", "comment": "<csrf-slot>"},
+                **HTMX)  # fmt: skip
+    html = client.get(f"/assessments/{open_assessment.id}/answer/").content.decode()
+    assert ">&lt;csrf-slot&gt;</textarea>" in html
 
 
 def test_answer_page_of_other_team_404(world, open_assessment, client):
