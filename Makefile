@@ -12,7 +12,7 @@ help:
 	@echo "make run      serve the demo site on http://$(HOST):$(PORT) with a Celery worker"
 	@echo "make test     ruff + the whole test suite"
 	@echo "make install  create .venv and install the project"
-	@echo "make bench    the performance benchmark (README: Benchmarks; about 5 minutes)"
+	@echo "make bench    the performance benchmark (README: Benchmarks; about 6 minutes)"
 	@echo "make screenshots  PNGs of the main pages (desktop and phone) into docs/screens/"
 
 $(PY):

@@ -1,6 +1,7 @@
 from types import SimpleNamespace
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from assessments.models import Membership, OrgRole
@@ -137,3 +138,17 @@ def _fresh_comparison_cache():
     comparison._cache.clear()
     cache.clear()  # pages kept per data version: ids and versions repeat after a rollback
     yield
+
+
+@pytest.fixture(scope="module")
+def _web():
+    # One client for a module of many requests: a new one loads the middleware again, and
+    # WhiteNoise then scans every static file, a fifth of a second a test.
+    return Client()
+
+
+@pytest.fixture
+def web(_web, db):
+    """The module's client, logged out (tests that read many routes)."""
+    _web.logout()
+    return _web

@@ -31,7 +31,6 @@ import pytest
 from django.core import mail
 from django.db import transaction
 from django.db.models import Model
-from django.test import Client
 from django.test.utils import override_settings
 from django.urls import URLResolver, get_resolver, reverse
 
@@ -327,20 +326,6 @@ def matrix(django_db_setup, django_db_blocker, tmp_path_factory):
         data = matrix_data.build()
         yield data
         transaction.set_rollback(True)
-
-
-@pytest.fixture(scope="module")
-def _web():
-    # One client for the module: a new one loads the middleware again, and WhiteNoise then
-    # scans every static file, a fifth of a second a test.
-    return Client()
-
-
-@pytest.fixture
-def web(_web, db):
-    """The module's client, logged out."""
-    _web.logout()
-    return _web
 
 
 MISSING = object()  # the side of objects that do not exist

@@ -36,7 +36,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache as django_cache
 from django.db import connection, transaction
 from django.db.models import Model
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -203,19 +202,6 @@ def data(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         yield g.build()
         transaction.set_rollback(True)
-
-
-@pytest.fixture(scope="module")
-def _web():
-    # One client for the module: a new one loads the middleware again, and WhiteNoise then
-    # scans every static file.
-    return Client()
-
-
-@pytest.fixture
-def web(_web, db):
-    _web.logout()
-    return _web
 
 
 # --- counting ------------------------------------------------------------------------------
