@@ -310,7 +310,8 @@ MAX_URL = 500
 def save_answers(user, assessment, answers=None, comments=None, evidence=None):
     """Save part or all of the caller's draft. ``answers`` maps question keys to a level 1-5
     or None ("don't know"); ``comments`` and ``evidence`` map question keys to text. Keys not
-    given keep their saved value. Everything is validated before anything is written."""
+    given keep their saved value. Everything is validated before anything is written.
+    Returns how many questions the draft now answers."""
     answers, comments, evidence = answers or {}, comments or {}, evidence or {}
     _answerable(user, assessment)
     questions = selectors.questions_by_key(assessment.questionnaire)
@@ -349,20 +350,43 @@ def save_answers(user, assessment, answers=None, comments=None, evidence=None):
                 field=f"evidence.{key}",
             )
 
+    keys = set(answers) | set(comments) | set(evidence)
     with transaction.atomic():
-        response = _response_for(user, assessment, lock=True)
-        if response.status == Response.SUBMITTED:
-            raise Conflict("You have already submitted your answers to this assessment.")
-        keys = set(answers) | set(comments) | set(evidence)
-        touched = [questions[key].id for key in keys]
-        existing = {a.question_id: a for a in response.answers.filter(question_id__in=touched)}
-        before = audit.snapshot(existing.values())  # bulk writes skip auditlog's signals
+        now = timezone.now()
+        # The common path, a draft that exists: one UPDATE both locks it (until commit) and
+        # marks the change (the answer page's kept cards follow updated_at).
+        draft = Response.objects.filter(
+            assessment=assessment, respondent=user, status=Response.DRAFT
+        )
+        response_id = None
+        if not draft.update(updated_at=now):
+            response = _response_for(user, assessment, lock=True)  # a first save, or too late
+            if response.status == Response.SUBMITTED:
+                raise Conflict("You have already submitted your answers to this assessment.")
+            draft.update(updated_at=now)
+            response_id = response.pk
+        # Every answer of the draft, in one query: the ones written now and the count after.
+        existing = {
+            a.question_id: a
+            for a in Answer.objects.filter(
+                response__assessment=assessment, response__respondent=user
+            )
+        }
+        before = audit.snapshot(  # bulk writes skip auditlog's signals
+            existing[questions[key].id] for key in keys if questions[key].id in existing
+        )
+        new_keys = [key for key in keys if questions[key].id not in existing]
+        if new_keys and response_id is None:  # new answers need the draft's id
+            if existing:
+                response_id = next(iter(existing.values())).response_id
+            else:
+                response_id = draft.values_list("id", flat=True).get()
         to_create, to_update = [], []
         for key in keys:
             question = questions[key]
             answer = existing.get(question.id)
             if answer is None:
-                answer = Answer(response=response, question=question)
+                answer = Answer(response_id=response_id, question=question)
                 to_create.append(answer)
             else:
                 answer.question = question  # loaded already: the audit entry names it
@@ -374,7 +398,6 @@ def save_answers(user, assessment, answers=None, comments=None, evidence=None):
             if key in evidence:
                 answer.evidence_url = evidence[key].strip()
         Answer.objects.bulk_create(to_create)
-        now = timezone.now()
         for answer in to_update:
             answer.updated_at = now
         fields = ["level", "comment", "evidence_url", "updated_at"]
@@ -384,8 +407,7 @@ def save_answers(user, assessment, answers=None, comments=None, evidence=None):
         else:
             Answer.objects.bulk_update(to_update, fields)
         audit.record(to_create + to_update, before)
-        Response.objects.filter(pk=response.pk).update(updated_at=now)
-    return response
+    return len(existing) + len(to_create)
 
 
 def copy_previous_answers(user, assessment):

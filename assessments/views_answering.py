@@ -211,21 +211,24 @@ def answer_save(request, assessment_id, question_key):
             status, message = 400, 'Choose a level (or "don\'t know") to save your comment.'
             return _save_feedback(request, assessment, question_key, status, message)
     try:
-        services.save_answers(request.user, assessment, answers, comments, evidence)
+        answered = services.save_answers(request.user, assessment, answers, comments, evidence)
     except DomainError as exc:
         forbid_if_not_allowed(exc)
         return _save_feedback(request, assessment, question_key, exc.status, exc.message)
     saved_at = timezone.localtime().strftime("%H:%M:%S")
-    return _save_feedback(request, assessment, question_key, 200, f"Saved at {saved_at}")
+    return _save_feedback(
+        request, assessment, question_key, 200, f"Saved at {saved_at}", answered=answered
+    )
 
 
-def _save_feedback(request, assessment, question_key, status, message):
+def _save_feedback(request, assessment, question_key, status, message, answered=None):
     if not request.htmx:
         (messages.success if status == 200 else messages.error)(request, message)
         return redirect(f"/assessments/{assessment.id}/answer/#q-{question_key}")
-    answered = Answer.objects.filter(
-        response__assessment=assessment, response__respondent=request.user
-    ).count()
+    if answered is None:  # nothing was saved: count what there is
+        answered = Answer.objects.filter(
+            response__assessment=assessment, response__respondent=request.user
+        ).count()
     # The status line and the page's progress count (out of band); two elements, on every
     # autosave: written here rather than through a template.
     html = format_html(
