@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Two processes (pytest-xdist), a test file each at a time: module-wide data stays in one.
+PYTEST_PARALLEL ?= -n 2 --dist loadfile
 
 .PHONY: install run test lint format worker clean help bench screenshots
 
@@ -58,7 +60,7 @@ test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_PARALLEL)
 
 # The benchmark runs on its own SQLite file unless DATABASE_URL is set (then on that database
 # and CELERY_BROKER_URL's broker): the development database is never touched.
