@@ -35,7 +35,9 @@ def _change(change):
     return "● 0"
 
 
-def _tier(tier):
+def tier_badge(tier):
+    """A DORA tier as a badge, the markup of ``assessments/_tier.html`` (the heatmap and the
+    history table use it many times a page: a function, not an include)."""
     if not tier:
         return '<span class="text-muted">—</span>'
     return f'<span class="tier tier-{tier}">{TIER_TEXT[tier]}</span>'  # tier: a fixed key
@@ -83,7 +85,7 @@ def render_rows(rows, columns, period):
                 ' <span class="text-warning-emphasis" title="Self-assessed tiers differ from '
                 f'measured on {len(row.dora_gaps)} metric(s)">⚑</span>'
             )
-        cells.append(f'<td class="text-nowrap">{_tier(measured.get("overall"))}{gap}</td>')
+        cells.append(f'<td class="text-nowrap">{tier_badge(measured.get("overall"))}{gap}</td>')
         flow = row.flow or {}
         if flow.get("flow_efficiency") is not None:
             cells.append(

@@ -1,9 +1,6 @@
 """A team's history: its results over time, per dimension (followed across questionnaire
 versions by lineage, with a visible break where a version does not map), and its DORA tiers."""
 
-import threading
-from collections import OrderedDict
-
 from assessments import dora_services, scoring
 from assessments.dora_services import benchmark_context
 from assessments.models import Dimension, Result
@@ -34,26 +31,11 @@ def dimension_series(rows):
     ]  # fmt: skip
 
 
-_CHART_CACHE_SIZE = 256
-_chart_cache = OrderedDict()
-_chart_lock = threading.Lock()
-
-
 def _charts(team, rows, series):
-    """The overall trend chart and one chart per dimension, kept per process keyed by exactly
-    what they draw: a new result, a rename or a new questionnaire version is a new key."""
-    key = (
-        team.name,
-        tuple((r["period"], r["overall_score"], r["comparable"], r["questionnaire"]) for r in rows),
-        tuple((lineage, name, tuple(values)) for lineage, name, values in series),
-    )
-    with _chart_lock:
-        hit = _chart_cache.get(key)
-        if hit is not None:
-            _chart_cache.move_to_end(key)
-            return hit
+    """The overall trend chart and one chart per dimension. (The page's content, charts
+    included, is kept per data version by the view: nothing is kept here.)"""
     periods = [row["period"] for row in rows]
-    drawn = (
+    return (
         trend_chart(team, rows, id_prefix="hist-overall"),
         [
             charts.line_chart(
@@ -70,11 +52,6 @@ def _charts(team, rows, series):
             for lineage, name, values in series
         ],
     )
-    with _chart_lock:
-        _chart_cache[key] = drawn
-        while len(_chart_cache) > _CHART_CACHE_SIZE:
-            _chart_cache.popitem(last=False)
-    return drawn
 
 
 def history_context(team, questionnaire_key="vsm-maturity"):

@@ -2,9 +2,6 @@
 previous result of the same questionnaire key (matched by lineage across versions), the radar
 chart, per-question statistics and comments, and individual answers for those allowed."""
 
-import threading
-from collections import OrderedDict
-
 from assessments import permissions, scoring, selectors
 from assessments.models import Answer, Response
 
@@ -30,28 +27,6 @@ def compare_with_previous(result, previous):
                 "delta": round(row["score"] - before["score"], 2),
             }
     return deltas
-
-
-_RADAR_CACHE_SIZE = 256
-_radar_cache = OrderedDict()
-_radar_lock = threading.Lock()
-
-
-def page_radar(result, previous, deltas):
-    """The result page's radar, kept per process: a result is frozen once written, so its chart
-    changes only with the previous result compared against or the team's name."""
-    key = (result.id, getattr(previous, "id", None), result.team.name)
-    with _radar_lock:
-        svg = _radar_cache.get(key)
-        if svg is not None:
-            _radar_cache.move_to_end(key)
-            return svg
-    svg = radar_for(result, previous, deltas)
-    with _radar_lock:
-        _radar_cache[key] = svg
-        while len(_radar_cache) > _RADAR_CACHE_SIZE:
-            _radar_cache.popitem(last=False)
-    return svg
 
 
 def radar_for(result, previous=None, deltas=None, id_prefix=None):
@@ -131,7 +106,7 @@ def result_page_context(user, result, with_individual=True):
         "level_name": scoring.LEVEL_NAMES.get(result.overall_level),
         "level_description": scoring.LEVEL_DESCRIPTIONS.get(result.overall_level),
         "dimension_rows": dimension_rows,
-        "radar": page_radar(result, previous, deltas),
+        "radar": radar_for(result, previous, deltas),
         "comments": comments,
         **({"individual": individual} if with_individual else {}),
         "weakest": next(

@@ -5,6 +5,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from assessments import scoring
+from reports import heatmap
 from reports.numbers import fixed
 
 register = template.Library()
@@ -17,17 +18,9 @@ def get_item(mapping, key):
     return mapping.get(key)
 
 
-TIER_LABELS = {"elite": "★ Elite", "high": "▲ High", "medium": "● Medium", "low": "▼ Low"}
-
-
 @register.filter
 def tier_badge(tier):
-    """A DORA tier as a badge (the same markup as ``assessments/_tier.html``, for long tables:
-    a filter costs a fraction of an include)."""
-    if not tier:
-        return mark_safe('<span class="text-muted">—</span>')
-    label = TIER_LABELS.get(tier, TIER_LABELS["low"])
-    return format_html('<span class="tier tier-{}">{}</span>', tier, label)
+    return mark_safe(heatmap.tier_badge(tier))  # noqa: S308 - fixed markup, tier a fixed key
 
 
 @register.filter
