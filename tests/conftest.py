@@ -4,47 +4,13 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from assessments.models import Membership, OrgRole
-
-from .factories import (
-    MembershipFactory,
-    OrganizationFactory,
-    OrgRoleFactory,
-    TeamFactory,
-    TeamGroupFactory,
-    UserFactory,
-)
+from .factories import build_world
 
 
 @pytest.fixture
 def world(db):
-    """Two organisations and every role the permission rules distinguish.
-
-    org:   team_a (group g1) with member_a and lead_a; team_b (group g2) with member_b;
-           analyst (CoE analyst), org_admin (organisation admin)
-    other: other_team with other_member; other_admin (admin of the other organisation)
-    """
-    org = OrganizationFactory(name="Acme", slug="acme")
-    g1 = TeamGroupFactory(organization=org, name="Payments")
-    g2 = TeamGroupFactory(organization=org, name="Platform")
-    team_a = TeamFactory(organization=org, group=g1, name="Team A", slug="team-a")
-    team_b = TeamFactory(organization=org, group=g2, name="Team B", slug="team-b")
-    member_a = MembershipFactory(team=team_a, user__username="member_a").user
-    lead_a = MembershipFactory(team=team_a, user__username="lead_a", role=Membership.LEAD).user
-    member_b = MembershipFactory(team=team_b, user__username="member_b").user
-    analyst = OrgRoleFactory(organization=org, user__username="analyst").user
-    org_admin = OrgRoleFactory(
-        organization=org, user__username="org_admin", role=OrgRole.ORG_ADMIN
-    ).user
-    other = OrganizationFactory(name="Other Corp", slug="other")
-    other_team = TeamFactory(organization=other, name="Other Team", slug="other-team")
-    other_member = MembershipFactory(team=other_team, user__username="other_member").user
-    other_admin = OrgRoleFactory(
-        organization=other, user__username="other_admin", role=OrgRole.ORG_ADMIN
-    ).user
-    superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
-    outsider = UserFactory(username="outsider")
-    return SimpleNamespace(**locals())
+    """Two organisations and every role the permission rules distinguish (see build_world)."""
+    return build_world()
 
 
 @pytest.fixture

@@ -14,21 +14,13 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from assessments import dora_services, services, valuestream_services
-from assessments.models import Membership, OrgRole, TeamApiToken
+from assessments.models import TeamApiToken
 from reports import campaigns
 from reports import services as report_services
 from reports.models import RoadmapReport
 
 from .conftest import ALL_LEVELS
-from .factories import (
-    MembershipFactory,
-    OrganizationFactory,
-    OrgRoleFactory,
-    TeamFactory,
-    TeamGroupFactory,
-    UserFactory,
-    load_mini_questionnaire,
-)
+from .factories import build_world, load_mini_questionnaire
 
 CLOSED_PERIOD = "2026-Q3"
 OPEN_PERIOD = "2026-Q4"
@@ -37,32 +29,6 @@ STAGES = [
     {"name": "Plan", "process_time_hours": 2, "wait_time_hours": 8},
     {"name": "Build", "process_time_hours": 6, "wait_time_hours": 20, "handoff": True},
 ]
-
-
-def build_world():
-    """The same people as the ``world`` fixture of tests/conftest.py (same names, roles and
-    groups), built without a function-scoped fixture so that a module can share them."""
-    org = OrganizationFactory(name="Acme", slug="acme")
-    g1 = TeamGroupFactory(organization=org, name="Payments")
-    g2 = TeamGroupFactory(organization=org, name="Platform")
-    team_a = TeamFactory(organization=org, group=g1, name="Team A", slug="team-a")
-    team_b = TeamFactory(organization=org, group=g2, name="Team B", slug="team-b")
-    member_a = MembershipFactory(team=team_a, user__username="member_a").user
-    lead_a = MembershipFactory(team=team_a, user__username="lead_a", role=Membership.LEAD).user
-    member_b = MembershipFactory(team=team_b, user__username="member_b").user
-    analyst = OrgRoleFactory(organization=org, user__username="analyst").user
-    org_admin = OrgRoleFactory(
-        organization=org, user__username="org_admin", role=OrgRole.ORG_ADMIN
-    ).user
-    other = OrganizationFactory(name="Other Corp", slug="other")
-    other_team = TeamFactory(organization=other, name="Other Team", slug="other-team")
-    other_member = MembershipFactory(team=other_team, user__username="other_member").user
-    other_admin = OrgRoleFactory(
-        organization=other, user__username="other_admin", role=OrgRole.ORG_ADMIN
-    ).user
-    superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
-    outsider = UserFactory(username="outsider")
-    return SimpleNamespace(**locals())
 
 
 def _ready_report(report, content):

@@ -33,10 +33,10 @@ from .factories import (
     MembershipFactory,
     TeamFactory,
     UserFactory,
+    build_world,
     load_mini_questionnaire,
     make_result,
 )
-from .matrix_data import build_world
 
 GROWTH = 4  # how many more of a kind a grower adds to the two of the data set
 SHIPPED = Path(__file__).resolve().parent.parent / "assessments/questionnaires/vsm-maturity-v1.yaml"
