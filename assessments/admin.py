@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.db.models import Q
 
+from . import permissions
 from .models import (
     Answer,
     Assessment,
@@ -80,10 +82,38 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class QuestionnaireOwnerFilter(admin.SimpleListFilter):
+    """Owner: the library, or one of the organisations the staff user may see."""
+
+    title = "owner"
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        orgs = permissions.analysable_organizations(request.user).order_by("name")
+        return [("library", "Library"), *((str(o.id), o.name) for o in orgs)]
+
+    def queryset(self, request, queryset):
+        if self.value() == "library":
+            return queryset.filter(organization__isnull=True)
+        if self.value():
+            return queryset.filter(organization_id=self.value())
+        return queryset
+
+
 @admin.register(Questionnaire)
 class QuestionnaireAdmin(ReadOnlyAdmin):
-    list_display = ["key", "version", "title", "status", "loaded_at"]
-    list_filter = ["key", "status"]
+    list_display = ["key", "version", "title", "status", "organization", "loaded_at"]
+    list_filter = [QuestionnaireOwnerFilter, "status"]
+    list_select_related = ["organization"]
+
+    def get_queryset(self, request):
+        """A staff user who is not a superuser sees the library's versions and those of the
+        organisations they analyse, never another organisation's."""
+        rows = super().get_queryset(request)
+        access = permissions.access_for(request.user)
+        if access.is_superuser:
+            return rows
+        return rows.filter(Q(organization__isnull=True) | Q(organization_id__in=access.org_ids))
 
 
 @admin.register(Assessment)

@@ -10,7 +10,6 @@ from rest_framework.views import APIView
 from . import dora_services, permissions, presenters, services
 from .api import error_responses
 from .errors import Invalid, NotAllowed, NotFound
-from .models import Questionnaire
 from .models import Response as ResponseModel
 
 
@@ -67,38 +66,6 @@ class ResultOut(serializers.Serializer):
     scoring_rules_version = serializers.IntegerField()
     weakest_dimension = serializers.CharField(allow_null=True)
     dimensions = ResultDimensionOut(many=True)
-
-
-class QuestionnaireSummarySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Questionnaire
-        fields = ["key", "version", "title", "status", "published_at"]
-
-
-class QuestionnaireListView(APIView):
-    @extend_schema(
-        responses={200: QuestionnaireSummarySerializer(many=True), **error_responses(401)}
-    )
-    def get(self, request):
-        rows = Questionnaire.objects.exclude(status=Questionnaire.DRAFT).order_by("key", "version")
-        return Response(QuestionnaireSummarySerializer(rows, many=True).data)
-
-
-class QuestionnaireDetailView(APIView):
-    @extend_schema(responses={200: inline_serializer("QuestionnaireDetail", {
-        "key": serializers.CharField(), "version": serializers.IntegerField(),
-        "title": serializers.CharField(), "status": serializers.CharField(),
-        "dimensions": serializers.ListField(child=serializers.DictField()),
-    }), **error_responses(401, 404)})  # fmt: skip
-    def get(self, request, key, version):
-        questionnaire = Questionnaire.objects.filter(key=key, version=version).first()
-        if questionnaire is None or (
-            questionnaire.status == Questionnaire.DRAFT
-            and not permissions.access_for(request.user).org_ids
-            and not request.user.is_superuser
-        ):
-            raise NotFound(f"There is no questionnaire {key} v{version}.")
-        return Response(presenters.questionnaire_json(questionnaire))
 
 
 class AssessmentCreateSerializer(serializers.Serializer):

@@ -10,14 +10,6 @@ urlpatterns = [
         api.TeamMemberDetailView.as_view(),
         name="api_team_member",
     ),
-    path(
-        "questionnaires/", api_answering.QuestionnaireListView.as_view(), name="api_questionnaires"
-    ),
-    path(
-        "questionnaires/<slug:key>/<int:version>/",
-        api_answering.QuestionnaireDetailView.as_view(),
-        name="api_questionnaire",
-    ),
     path("assessments/", api_answering.AssessmentListView.as_view(), name="api_assessments"),
     path(
         "assessments/<int:assessment_id>/",
@@ -59,4 +51,5 @@ urlpatterns = [
     ),
 ]
 urlpatterns += [path("", include("assessments.api_events_urls"))]
+urlpatterns += [path("", include("assessments.questionnaires.api_urls"))]
 urlpatterns += [path("", include("assessments.api_valuestream_urls"))]

@@ -29,7 +29,7 @@ from django.utils.functional import SimpleLazyObject
 from reports.models import RoadmapItem
 
 from . import permissions
-from .models import Answer, Membership, Response, Result, Team
+from .models import Answer, Membership, Questionnaire, Response, Result, Team
 
 User = get_user_model()
 
@@ -97,6 +97,25 @@ def record(instances, before=None, *, actor=None):
     return entries
 
 
+def record_questionnaire(questionnaire, event, summary, *, actor=None):
+    """One entry for an event in a questionnaire version's life: "loaded", "adopted",
+    "draft", "published", "retired", "discarded", with a one-line summary (for "published":
+    what changed against the previous published version)."""
+    if auditlog_disabled.get():
+        return None
+    extra = {"actor": actor, "actor_email": actor.email} if getattr(actor, "pk", None) else {}
+    action = LogEntry.Action.DELETE if event == "discarded" else LogEntry.Action.UPDATE
+    if event in ("loaded", "adopted", "draft"):
+        action = LogEntry.Action.CREATE
+    return LogEntry.objects.log_create(
+        questionnaire,
+        action=action,
+        changes={"event": [None, event], "summary": [None, summary]},
+        additional_data={"organization": questionnaire.organization_id},
+        **extra,
+    )
+
+
 # --- reading ------------------------------------------------------------------------------
 
 PAGE_SIZE = 50
@@ -118,6 +137,9 @@ AUDITED = {
         Audited("result", Result, "Results", "team"),
         Audited("roadmapitem", RoadmapItem, "Roadmap items", "roadmap__team"),
         Audited("membership", Membership, "Memberships", "team"),
+        # Questionnaire entries belong to the organisation that owns the version (kept in the
+        # entry, so a discarded draft stays listed); library entries to superusers only.
+        Audited("questionnaire", Questionnaire, "Questionnaires", ""),
     )
 }
 
@@ -146,11 +168,16 @@ def entries_for(user, team_ids=None, model_key=None):
     entries = LogEntry.objects.select_related("actor").order_by("-timestamp", "-id")
     if team_ids is None and permissions.access_for(user).is_superuser:
         return entries.filter(content_type__in=[types[a.model] for a in audited])
+    # Questionnaire entries are about an organisation, not a team: listed unless a team is
+    # asked for.
+    org_ids = [] if team_ids is not None else list(permissions.access_for(user).admin_org_ids)
     if team_ids is None:
         team_ids = list(teams_for(user).values_list("id", flat=True))
     scopes = []
     for a in audited:
-        if a.model is Membership:
+        if a.model is Questionnaire:
+            about = Q(additional_data__organization__in=org_ids)
+        elif a.model is Membership:
             about = Q(serialized_data__fields__team__in=team_ids)
         else:
             ids = a.model.objects.filter(**{f"{a.team_path}__in": team_ids}).values("pk")
@@ -172,7 +199,7 @@ def describe(entries):
             continue
         if audited.model is Membership:
             membership_team_ids.add(_membership_team_id(entry))
-        else:
+        elif audited.model is not Questionnaire:
             ids.setdefault(audited, set()).add(entry.object_id)
     team_of = {}  # (audited key, object id) -> team name
     for audited, object_ids in ids.items():
@@ -189,6 +216,8 @@ def describe(entries):
         audited = by_type.get(entry.content_type_id)
         if audited is not None and audited.model is Membership:
             team = team_names.get(_membership_team_id(entry), "")
+        elif audited is not None and audited.model is Questionnaire:
+            team = "(organisation)"
         elif audited is not None:
             team = team_of.get((audited.key, entry.object_id), "")
         else:

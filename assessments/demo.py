@@ -31,6 +31,7 @@ from .models import (
     TeamGroup,
 )
 from .periods import current_period, period_end, shift_period
+from .questionnaires import services as questionnaire_services
 
 QUESTIONNAIRE_DIR = Path(__file__).resolve().parent / "questionnaires"
 HISTORY_QUARTERS = 6
@@ -294,7 +295,7 @@ def _demo_roadmap(team):
 
 def load_shipped_questionnaires():
     for path in sorted(QUESTIONNAIRE_DIR.glob("*.yaml")):
-        services.load_questionnaire(path.read_bytes())
+        questionnaire_services.load_questionnaire(path.read_bytes())  # into the library
 
 
 def _demo_history(team):

@@ -1,7 +1,9 @@
 from django import forms
+from django.db.models import Q
 
 from .models import Membership, Organization, Questionnaire
 from .periods import PeriodError, current_period, parse_period
+from .selectors import latest_usable
 
 
 class AddMemberForm(forms.Form):
@@ -18,11 +20,21 @@ class OpenAssessmentForm(forms.Form):
         required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Optional."
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["questionnaire"].queryset = Questionnaire.objects.filter(
-            status=Questionnaire.PUBLISHED
-        ).order_by("key", "-version")
+        # Per key, the versions of the owner a team of this organisation gets: the
+        # organisation's own when it has published one, else the library's.
+        usable = {(q.key, q.organization_id) for q in latest_usable(organization)}
+        owner = Q()
+        for key, org_id in usable:
+            owner |= Q(key=key, organization_id=org_id)
+        self.fields["questionnaire"].queryset = (
+            Questionnaire.objects.filter(owner, status=Questionnaire.PUBLISHED).order_by(
+                "key", "-version"
+            )
+            if usable
+            else Questionnaire.objects.none()
+        )
         if not self.is_bound:
             self.fields["period"].initial = current_period()
         self.fields["questionnaire"].label_from_instance = lambda q: f"{q.title} (v{q.version})"
@@ -36,7 +48,25 @@ class OpenAssessmentForm(forms.Form):
 
 
 class QuestionnaireUploadForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        queryset=None,
+        empty_label=None,
+        help_text="The organisation that owns the version; nobody else sees or uses it.",
+    )
     file = forms.FileField(help_text="A questionnaire YAML file (docs/questionnaire-format.md).")
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["organization"]
+        field.queryset = organizations
+        self.only = organizations.first() if organizations.count() == 1 else None
+        if self.only is not None:  # nothing to choose: the user's one organisation
+            field.required = False
+            field.widget = forms.HiddenInput()
+            field.initial = self.only.pk
+
+    def clean_organization(self):
+        return self.cleaned_data.get("organization") or self.only
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

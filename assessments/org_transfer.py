@@ -3,7 +3,8 @@ it was deleted): ``export_organization(org) -> dict`` and ``import_organization(
 management commands ``export_org`` and ``import_org`` call these.
 
 The document holds no database ids. Rows refer to each other by natural keys: the organisation's
-slug, team slugs, group names, usernames, questionnaire key and version, an assessment's
+slug, team slugs, group names, usernames, questionnaire key, version and owner ("library" or
+"organization"), an assessment's
 questionnaire key and period inside its team, question and dimension keys, external ids of
 events. Lists come in a stable order, so the same data always exports to the same document and
 two exports can be compared with ``==`` (or ``diff``). Timestamps are ISO 8601 in UTC and are
@@ -13,7 +14,12 @@ Users are matched by username: one that exists in the target is taken as the sam
 left as it is. Left out on purpose: password hashes (new users get unusable passwords and set
 one through "forgot password"), team API tokens (credentials: issue new ones), PDF reports and
 their files (request them again), reminder logs, the audit trail (the import writes no audit
-entries: it is nobody's change), and questionnaire versions no assessment uses.
+entries: it is nobody's change), and library questionnaire versions no assessment uses. Every
+version the organisation owns is exported (drafts too), with the lineage of its items, so that
+history across versions compares the same after an import.
+
+Format version 1 (before questionnaires had owners) is still read: its versions are the
+library's.
 """
 
 import datetime as dt
@@ -22,7 +28,7 @@ from dataclasses import replace
 from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
 
-from . import selectors, services
+from . import selectors
 from .errors import Conflict, Invalid
 from .models import (
     Answer,
@@ -48,9 +54,11 @@ from .questionnaire_format import (
     export_questionnaire,
     parse_questionnaire,
 )
+from .questionnaires import services as questionnaire_services
 
 FORMAT = "vsm-assess/organization"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_FORMAT_VERSIONS = (1, 2)
 BATCH = 500
 
 # The fields copied as they are (besides the natural keys and user references handled below).
@@ -153,6 +161,7 @@ def export_organization(org):
             "team_id",
             "questionnaire_key",
             "questionnaire__version",
+            "questionnaire__organization_id",
             "opened_by__username",
             "closed_by__username",
         )
@@ -160,7 +169,11 @@ def export_organization(org):
     assessment_key = {
         a["id"]: _assessment_key(a["questionnaire_key"], a["period"]) for a in assessments
     }
-    questionnaires = {(a["questionnaire_key"], a["questionnaire__version"]) for a in assessments}
+    used_library = {
+        (a["questionnaire_key"], a["questionnaire__version"])
+        for a in assessments
+        if a["questionnaire__organization_id"] is None
+    }
     targets = _by(
         DimensionTarget.objects.filter(assessment__team__organization=org).values(
             "assessment_id", "dimension__key", "level"
@@ -193,6 +206,7 @@ def export_organization(org):
             "assessment_id",
             "questionnaire__key",
             "questionnaire__version",
+            "questionnaire__organization_id",
             "reviewed_by__username",
         )
     }
@@ -232,7 +246,7 @@ def export_organization(org):
         roadmap = roadmaps.get(result["id"])
         return _row(
             result, RESULT_FIELDS,
-            questionnaire=[result["questionnaire__key"], result["questionnaire__version"]],
+            questionnaire=_questionnaire_ref(result, "questionnaire__key"),
             reviewed_by=user(result["reviewed_by__username"]),
             roadmap=None if roadmap is None else _row(
                 roadmap, ROADMAP_FIELDS,
@@ -261,7 +275,7 @@ def export_organization(org):
     def export_assessment(assessment):
         return _row(
             assessment, ASSESSMENT_FIELDS,
-            questionnaire=[assessment["questionnaire_key"], assessment["questionnaire__version"]],
+            questionnaire=_questionnaire_ref(assessment, "questionnaire_key"),
             opened_by=user(assessment["opened_by__username"]),
             closed_by=user(assessment["closed_by__username"]),
             targets=sorted(
@@ -369,24 +383,57 @@ def export_organization(org):
     org_roles = [{"user": user(username), "role": role} for username, role in sorted(roles)]
     organization = Organization.objects.filter(pk=org.pk).values(*ORG_FIELDS).get()
     users = get_user_model().objects.filter(username__in=usernames).values(*USER_FIELDS)
-    used = Questionnaire.objects.filter(key__in={key for key, _ in questionnaires}).values(
-        "key", "version", "status", "source_yaml"
-    )
     groups = TeamGroup.objects.filter(organization=org).values_list("name", flat=True)
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "organization": _row(organization, ORG_FIELDS),
         "users": sorted((_row(u, USER_FIELDS) for u in users), key=lambda u: u["username"]),
-        "questionnaires": sorted(
-            (q for q in used if (q["key"], q["version"]) in questionnaires),
-            key=lambda q: (q["key"], q["version"]),
-        ),
+        "questionnaires": _export_questionnaires(org, used_library),
         "groups": [{"name": name} for name in sorted(groups)],
         "org_roles": org_roles,
         "teams": exported_teams,
         "campaigns": campaigns,
     }
+
+
+def _questionnaire_ref(row, key_field):
+    """How an assessment or result names its version: key, version, owner."""
+    owner = "library" if row["questionnaire__organization_id"] is None else "organization"
+    return [row[key_field], row["questionnaire__version"], owner]
+
+
+def _export_questionnaires(org, used_library):
+    """The library versions the organisation's assessments use, then every version it owns,
+    with its items' lineage and the library version it was adopted from."""
+    library = [
+        {**q, "owner": "library"}
+        for q in Questionnaire.objects.filter(
+            organization__isnull=True, key__in={key for key, _ in used_library}
+        ).values("key", "version", "status", "source_yaml")
+        if (q["key"], q["version"]) in used_library
+    ]
+    owned = []
+    rows = Questionnaire.objects.filter(organization=org).select_related("based_on")
+    for q in rows:
+        based_on = q.based_on
+        owned.append(
+            {
+                "key": q.key,
+                "version": q.version,
+                "status": q.status,
+                "source_yaml": q.source_yaml,
+                "owner": "organization",
+                "based_on": None if based_on is None else [based_on.key, based_on.version],
+                "lineage": {
+                    "dimensions": dict(sorted(q.dimensions.values_list("key", "lineage"))),
+                    "questions": dict(sorted(q.questions.values_list("key", "lineage"))),
+                },
+            }
+        )
+    return sorted(library, key=lambda q: (q["key"], q["version"])) + sorted(
+        owned, key=lambda q: (q["key"], q["version"])
+    )
 
 
 # --- import -------------------------------------------------------------------------------
@@ -448,7 +495,9 @@ def _insert(model, pairs, build):
 def _questionnaire(entry):
     """The target's questionnaire version with the exported content, loaded if missing."""
     key, version, source = entry["key"], entry["version"], entry["source_yaml"]
-    existing = Questionnaire.objects.filter(key=key, version=version).first()
+    existing = Questionnaire.objects.filter(
+        organization__isnull=True, key=key, version=version
+    ).first()
     if existing is not None:
         try:
             doc = parse_questionnaire(source)
@@ -460,25 +509,48 @@ def _questionnaire(entry):
             doc, status=existing.status
         ):
             return existing
-    questionnaire, outcome = services.load_questionnaire(source)
+    questionnaire, outcome = questionnaire_services.load_questionnaire(source)
     if (questionnaire.key, questionnaire.version) != (key, version):
         raise Invalid(f"The questionnaire source of {key} v{version} is {questionnaire.label}.")
     if outcome == "created" and questionnaire.status != entry["status"]:
         # source_yaml is the file as first loaded; it was published or retired later.
         doc = replace(parse_questionnaire(source), status=entry["status"])
-        questionnaire, _ = services.load_questionnaire(export_questionnaire(doc))
+        questionnaire, _ = questionnaire_services.load_questionnaire(export_questionnaire(doc))
     return questionnaire
+
+
+def _owned_questionnaire(entry, org):
+    """One of the organisation's own versions, restored as exported."""
+    based_on = None
+    if entry.get("based_on"):
+        key, version = entry["based_on"]
+        based_on = Questionnaire.objects.filter(
+            organization__isnull=True, key=key, version=version
+        ).first()
+        if based_on is None:
+            raise Invalid(
+                f"{entry['key']} v{entry['version']} was adopted from library {key} v{version}, "
+                "which this site's library does not have; load it first."
+            )
+    lineage = entry.get("lineage") or {}
+    return questionnaire_services.restore_version(
+        org,
+        entry["source_yaml"],
+        entry["status"],
+        based_on=based_on,
+        lineages=(lineage.get("dimensions", {}), lineage.get("questions", {})),
+    )
 
 
 @transaction.atomic
 def import_organization(data):
     """Create the organisation of an ``export_organization`` document, with its users where
     missing (unusable passwords), the questionnaire versions it uses (through
-    ``services.load_questionnaire``) and everything else. All or nothing. Raises ``Conflict``
+    ``load_questionnaire``) and everything else. All or nothing. Raises ``Conflict``
     when an organisation with that slug exists, ``Invalid`` for a malformed document."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise Invalid("This is not an organisation export of VSM Assess.")
-    if data.get("format_version") != FORMAT_VERSION:
+    if data.get("format_version") not in READABLE_FORMAT_VERSIONS:
         raise Invalid(
             f"Export format version {data.get('format_version')!r} is not supported "
             f"(this version reads {FORMAT_VERSION})."
@@ -513,15 +585,24 @@ def _import(data):
             raise Invalid(f"{username!r} is referred to but is not among the export's users.")
         return users.get(username)
 
-    questionnaires = {(q["key"], q["version"]): _questionnaire(q) for q in data["questionnaires"]}
-    questions = {q.id: {x.key: x for x in q.questions.all()} for q in questionnaires.values()}
-    dimensions = {q.id: {d.key: d for d in q.dimensions.all()} for q in questionnaires.values()}
-
     [(org, _)] = _insert(
         Organization,
         [(None, data["organization"])],
         lambda _, row: _fields(Organization, row, ORG_FIELDS),
     )
+    questionnaires = {}
+    for entry in data["questionnaires"]:
+        owner = entry.get("owner", "library")
+        questionnaires[(entry["key"], entry["version"], owner)] = (
+            _questionnaire(entry) if owner == "library" else _owned_questionnaire(entry, org)
+        )
+    questions = {q.id: {x.key: x for x in q.questions.all()} for q in questionnaires.values()}
+    dimensions = {q.id: {d.key: d for d in q.dimensions.all()} for q in questionnaires.values()}
+
+    def questionnaire_of(ref):
+        key, version, *owner = ref
+        return questionnaires[(key, version, owner[0] if owner else "library")]
+
     groups = {
         group.name: group
         for group, _ in _insert(
@@ -555,7 +636,7 @@ def _import(data):
     )
 
     def new_assessment(team, row):
-        questionnaire = questionnaires[tuple(row["questionnaire"])]
+        questionnaire = questionnaire_of(row["questionnaire"])
         return {
             **_fields(Assessment, row, ASSESSMENT_FIELDS),
             "team": team,
@@ -613,7 +694,7 @@ def _import(data):
             **_fields(Result, row, RESULT_FIELDS),
             "assessment": assessment,
             "team_id": assessment.team_id,
-            "questionnaire": questionnaires[tuple(row["questionnaire"])],
+            "questionnaire": questionnaire_of(row["questionnaire"]),
             "reviewed_by": user(row["reviewed_by"]),
         },
     )

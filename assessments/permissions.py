@@ -74,8 +74,9 @@ def access_for(user) -> Access:
 
 def forget_access(user):
     """Drop the cached roles (after memberships change within one request)."""
-    if hasattr(user, "_vsm_access"):
-        del user._vsm_access
+    for name in ("_vsm_access", "_vsm_member_org_ids"):
+        if hasattr(user, name):
+            delattr(user, name)
 
 
 def visible_teams(user):
@@ -139,6 +140,39 @@ def administered_organizations(user):
     if access.is_superuser:
         return Organization.objects.all()
     return Organization.objects.filter(id__in=access.admin_org_ids)
+
+
+def member_organization_ids(user):
+    """Organisations where the user has any role: a team's, or an organisation-wide one."""
+    access = access_for(user)
+    cached = getattr(user, "_vsm_member_org_ids", None)
+    if cached is not None:
+        return cached
+    team_orgs = Team.objects.filter(id__in=access.member_team_ids).values_list(
+        "organization_id", flat=True
+    )
+    ids = frozenset(team_orgs) | access.org_ids if access.member_team_ids else access.org_ids
+    if access.is_authenticated:
+        user._vsm_member_org_ids = ids
+    return ids
+
+
+def can_manage_questionnaires(user, organization) -> bool:
+    """Load, edit, publish and adopt the organisation's questionnaires: its CoE analysts and
+    admins. Library questionnaires are read-only to every organisation."""
+    return can_analyse(user, organization)
+
+
+def check_questionnaire_manager(user, organization):
+    """Raise ``NotFound`` for someone with no role in the organisation (another organisation's
+    questionnaires are not there for them) and ``NotAllowed`` for its team members."""
+    from .errors import NotAllowed, NotFound
+
+    if can_manage_questionnaires(user, organization):
+        return
+    if organization.id in member_organization_ids(user):
+        raise NotAllowed("Only CoE analysts and organisation admins manage questionnaires.")
+    raise NotFound("No such organisation.")
 
 
 def get_visible_team_or_404(user, team_id):

@@ -82,12 +82,66 @@ def questionnaire_doc(questionnaire):
     )
 
 
-def latest_published(key="vsm-maturity"):
-    return (
-        Questionnaire.objects.filter(key=key, status=Questionnaire.PUBLISHED)
-        .order_by("-version")
-        .first()
+def _published(organization, key):
+    rows = Questionnaire.objects.filter(key=key, status=Questionnaire.PUBLISHED)
+    if organization is None:
+        return rows.filter(organization__isnull=True)
+    return rows.filter(organization=organization)
+
+
+def latest_published(key="vsm-maturity", organization=None):
+    """The newest published version of ``key`` that ``organization`` uses: its own when it
+    has one, else the library's. ``organization=None``: the library's."""
+    if organization is not None:
+        own = _published(organization, key).order_by("-version").first()
+        if own is not None:
+            return own
+    return _published(None, key).order_by("-version").first()
+
+
+def resolve_published(organization, key, version=None):
+    """The version an assessment of a team of ``organization`` is opened on: the key is looked
+    up in the organisation first, then in the library; ``version`` counts in the owner's own
+    numbering. None when there is no such published version."""
+    owner = organization if _published(organization, key).exists() else None
+    rows = _published(owner, key)
+    if version is not None:
+        return rows.filter(version=version).first()
+    return rows.order_by("-version").first()
+
+
+def questionnaires_for(user, *, drafts=False):
+    """The versions ``user`` may see and use: the library's and those of their organisations
+    (any role). Drafts and retired versions of the library are listed; an organisation's
+    drafts only with ``drafts`` and only for the organisations whose questionnaires the user
+    manages. Never another organisation's."""
+    from . import permissions
+
+    access = permissions.access_for(user)
+    rows = Questionnaire.objects.select_related("organization")
+    library = Q(organization__isnull=True) & ~Q(status=Questionnaire.DRAFT)
+    if access.is_superuser:
+        return rows if drafts else rows.exclude(status=Questionnaire.DRAFT)
+    member_orgs = permissions.member_organization_ids(user)
+    visible = library | (Q(organization_id__in=member_orgs) & ~Q(status=Questionnaire.DRAFT))
+    if drafts:
+        visible |= Q(organization_id__in=access.org_ids)
+    return rows.filter(visible)
+
+
+def latest_usable(organization):
+    """The latest published version of each key that teams of ``organization`` would get,
+    with the organisation's own versions in place of the library's (one query)."""
+    own, library = {}, {}
+    rows = (
+        Questionnaire.objects.filter(status=Questionnaire.PUBLISHED)
+        .filter(Q(organization__isnull=True) | Q(organization=organization))
+        .order_by("key", "-version")
     )
+    for q in rows:
+        (library if q.organization_id is None else own).setdefault(q.key, q)
+    usable = library | own
+    return [usable[key] for key in sorted(usable)]
 
 
 def submitted_answer_sets(assessment):
@@ -210,3 +264,39 @@ def assessment_counts(assessment_ids):
 def question_lookup(questionnaire):
     """``{question_key: Question}`` including dimension, for rendering result tables."""
     return {q.key: q for q in Question.objects.filter(questionnaire=questionnaire)}
+
+
+def questionnaire_sections(user, organizations):
+    """The questionnaire list page in one query: per organisation, its own versions (newest
+    first per key), its open drafts by key, and the library keys it uses as they are; then the
+    library's versions (drafts for superusers only)."""
+    from . import permissions
+
+    organizations = list(organizations)
+    rows = list(
+        Questionnaire.objects.filter(
+            Q(organization__in=organizations) | Q(organization__isnull=True)
+        )
+        .select_related("organization", "based_on")
+        .order_by("key", "-version")
+    )
+    superuser = permissions.access_for(user).is_superuser
+    library = [
+        q for q in rows
+        if q.organization_id is None and (superuser or q.status != Questionnaire.DRAFT)
+    ]  # fmt: skip
+    library_keys = sorted({q.key for q in library if q.status == Questionnaire.PUBLISHED})
+    sections = []
+    for organization in organizations:
+        own = [q for q in rows if q.organization_id == organization.id]
+        own_keys = sorted({q.key for q in own})
+        sections.append(
+            {
+                "organization": organization,
+                "versions": own,
+                "own_keys": own_keys,
+                "drafts": {q.key: q for q in own if q.status == Questionnaire.DRAFT},
+                "library_keys": [k for k in library_keys if k not in own_keys],
+            }
+        )
+    return {"organizations": sections, "library": library}

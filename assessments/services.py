@@ -1,10 +1,8 @@
 """Writes: every change to assessment data goes through a function here, called alike by the
 views, the API, tasks and management commands. Each function is atomic, asks
 ``permissions`` itself, and raises an ``errors.DomainError`` with a message meant for the
-person who asked; nothing is half-saved when it raises."""
-
-import hashlib
-from dataclasses import replace
+person who asked; nothing is half-saved when it raises. Questionnaire versions (loading,
+adopting, editing, publishing) are written by ``assessments.questionnaires.services``."""
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -15,16 +13,12 @@ from .errors import Conflict, Invalid, NotAllowed, NotFound
 from .models import (
     Answer,
     Assessment,
-    Dimension,
     DimensionTarget,
     Membership,
-    Question,
-    Questionnaire,
     Response,
     Result,
 )
 from .periods import PeriodError, parse_period
-from .questionnaire_format import QuestionnaireFormatError, parse_questionnaire
 
 # --- memberships -------------------------------------------------------------------------
 
@@ -59,203 +53,29 @@ def remove_member(team, username):
         raise NotFound(f"{username!r} is not a member of {team.name}.")
 
 
-# --- questionnaires ----------------------------------------------------------------------
-
-
-def _lineage(previous, replaces, key, version):
-    """The identity an item keeps across versions: its predecessor's, when it replaces one."""
-    if replaces and previous is not None and replaces in previous:
-        return previous[replaces]
-    return key if version == 1 else f"{key}@v{version}"
-
-
-@transaction.atomic
-def load_questionnaire(source):
-    """Load one questionnaire version from YAML text or bytes.
-
-    Idempotent: the same content again changes nothing ("unchanged"). A draft may be replaced
-    by new content ("updated") as long as no assessment uses it; a published or retired
-    version never changes ("a change is a new version"). Returns ``(questionnaire, outcome)``
-    with outcome "created", "updated", "published" (status changed from draft), "retired" or
-    "unchanged". Raises ``Invalid`` with line-precise errors; nothing is saved then.
-    """
-    raw = source.encode("utf-8") if isinstance(source, str) else bytes(source)
-    try:
-        doc = parse_questionnaire(raw)
-    except QuestionnaireFormatError as exc:
-        errors = [f"line {line}: {msg}" if line else msg for line, msg in exc.errors]
-        raise Invalid(
-            f"The questionnaire file has {len(errors)} error(s): " + "; ".join(errors[:5]),
-            errors=errors,
-        ) from None
-    text = raw.decode("utf-8")
-    content_hash = hashlib.sha256(raw).hexdigest()
-
-    previous_version = (
-        Questionnaire.objects.filter(key=doc.key, version__lt=doc.version)
-        .order_by("-version")
-        .first()
-    )
-    _check_replaces(doc, previous_version)
-
-    existing = Questionnaire.objects.select_for_update().filter(key=doc.key, version=doc.version)
-    existing = existing.first()
-    if existing is not None:
-        if existing.content_hash == content_hash:
-            return existing, "unchanged"
-        same_content = selectors.questionnaire_doc(existing) == _without_status(doc, existing)
-        if same_content and existing.status == doc.status:
-            return existing, "unchanged"  # the same questionnaire, written differently
-        if same_content:
-            return _change_status(existing, doc.status)
-        if existing.status != Questionnaire.DRAFT:
-            raise Conflict(
-                f"{doc.key} v{doc.version} is {existing.status} and can never change; "
-                f"publish the change as version {_next_version(doc.key)}."
-            )
-        if existing.assessments.exists():
-            raise Conflict(
-                f"Draft {doc.key} v{doc.version} is already used by an assessment; "
-                f"load the change as version {_next_version(doc.key)}."
-            )
-        existing.delete()
-        outcome = "updated"
-    else:
-        outcome = "created"
-
-    questionnaire = Questionnaire.objects.create(
-        key=doc.key,
-        version=doc.version,
-        title=doc.title,
-        description=doc.description,
-        status=doc.status,
-        source_yaml=text,
-        content_hash=content_hash,
-        published_at=timezone.now() if doc.status == Questionnaire.PUBLISHED else None,
-    )
-    _create_items(questionnaire, doc, previous_version)
-    selectors.forget_questionnaire(questionnaire.id)
-    return questionnaire, outcome
-
-
-def _next_version(key):
-    latest = Questionnaire.objects.filter(key=key).order_by("-version").first()
-    return (latest.version + 1) if latest else 1
-
-
-def _without_status(doc, existing):
-    return replace(doc, status=existing.status)
-
-
-def _change_status(questionnaire, status):
-    allowed = {
-        Questionnaire.DRAFT: {Questionnaire.PUBLISHED, Questionnaire.RETIRED},
-        Questionnaire.PUBLISHED: {Questionnaire.RETIRED},
-        Questionnaire.RETIRED: set(),
-    }
-    if status not in allowed[questionnaire.status]:
-        raise Conflict(
-            f"{questionnaire.label} is {questionnaire.status}; it cannot become {status}."
-        )
-    questionnaire.status = status
-    fields = ["status"]
-    if status == Questionnaire.PUBLISHED:
-        questionnaire.published_at = timezone.now()
-        fields.append("published_at")
-    questionnaire.save(update_fields=fields)
-    selectors.forget_questionnaire(questionnaire.id)
-    return questionnaire, status
-
-
-def _check_replaces(doc, previous_version):
-    errors = []
-    if previous_version is None:
-        for dim in doc.dimensions:
-            if dim.replaces:
-                errors.append(f"dimension {dim.key!r} replaces {dim.replaces!r}, but there is "
-                              f"no earlier version of {doc.key}")  # fmt: skip
-        if errors:
-            raise Invalid("; ".join(errors), errors=errors)
-        return
-    dim_keys = set(previous_version.dimensions.values_list("key", flat=True))
-    question_keys = set(previous_version.questions.values_list("key", flat=True))
-    for dim in doc.dimensions:
-        if dim.replaces and dim.replaces not in dim_keys:
-            errors.append(
-                f"dimension {dim.key!r} replaces {dim.replaces!r}, which is not a dimension of "
-                f"{previous_version.label}"
-            )
-        for question in dim.questions:
-            if question.replaces and question.replaces not in question_keys:
-                errors.append(
-                    f"question {question.key!r} replaces {question.replaces!r}, which is not a "
-                    f"question of {previous_version.label}"
-                )
-    if errors:
-        raise Invalid("; ".join(errors), errors=errors)
-
-
-def _create_items(questionnaire, doc, previous_version):
-    prev_dims = prev_questions = None
-    if previous_version is not None:
-        prev_dims = dict(previous_version.dimensions.values_list("key", "lineage"))
-        prev_questions = dict(previous_version.questions.values_list("key", "lineage"))
-    question_position = 0
-    for position, dim in enumerate(doc.dimensions):
-        dimension = Dimension.objects.create(
-            questionnaire=questionnaire,
-            key=dim.key,
-            name=dim.name,
-            help=dim.help,
-            weight=dim.weight,
-            position=position,
-            focus_areas={str(level): list(items) for level, items in dim.focus_areas.items()},
-            replaces=dim.replaces or "",
-            lineage=_lineage(prev_dims, dim.replaces, dim.key, doc.version),
-        )
-        questions = []
-        for q in dim.questions:
-            questions.append(
-                Question(
-                    questionnaire=questionnaire,
-                    dimension=dimension,
-                    key=q.key,
-                    text=q.text,
-                    help=q.help,
-                    weight=q.weight,
-                    position=question_position,
-                    levels={str(level): text for level, text in q.levels.items()},
-                    replaces=q.replaces or "",
-                    lineage=_lineage(prev_questions, q.replaces, q.key, doc.version),
-                )
-            )
-            question_position += 1
-        Question.objects.bulk_create(questions)
-
-
 # --- assessments -------------------------------------------------------------------------
 
 
 def open_assessment(user, team, period, questionnaire_key="vsm-maturity", version=None,
                     due_date=None):  # fmt: skip
     """Open an assessment of ``team`` for ``period`` on a published questionnaire version
-    (the latest unless ``version`` is given). Team leads and organisation admins only."""
+    (the latest unless ``version`` is given) of the team's organisation, or of the library
+    when the organisation has none of that key. Team leads and organisation admins only."""
     if not permissions.can_lead_team(user, team):
         raise NotAllowed("Only the team's lead opens assessments.")
     try:
         parse_period(period)
     except PeriodError as exc:
         raise Invalid(str(exc), field="period") from None
-    published = Questionnaire.objects.filter(key=questionnaire_key, status=Questionnaire.PUBLISHED)
+    # The team's organisation's own version of the key first, then the library's.
+    questionnaire = selectors.resolve_published(team.organization, questionnaire_key, version)
     if version is not None:
-        questionnaire = published.filter(version=version).first()
         if questionnaire is None:
             raise Invalid(
                 f"There is no published version {version} of {questionnaire_key!r}.",
                 field="version",
             )
     else:
-        questionnaire = published.order_by("-version").first()
         if questionnaire is None:
             raise Invalid(
                 f"There is no published questionnaire {questionnaire_key!r}.",

@@ -69,14 +69,9 @@ urlpatterns += [
         views_answering.result_page,
         name="result_page",
     ),
-    path("questionnaires/", views_answering.questionnaire_list, name="questionnaire_list"),
-    path(
-        "questionnaires/<slug:key>/<int:version>/",
-        views_answering.questionnaire_detail,
-        name="questionnaire_detail",
-    ),
     path("teams/<int:team_id>/dora/", views_dora.team_dora, name="team_dora"),
     path("teams/<int:team_id>/dora/entry/", views_dora.team_dora_entry, name="team_dora_entry"),
     path("teams/<int:team_id>/dora/upload/", views_dora.team_dora_upload, name="team_dora_upload"),
 ]
 urlpatterns += [path("", include("assessments.urls_valuestream"))]
+urlpatterns += [path("", include("assessments.questionnaires.urls"))]

@@ -65,7 +65,7 @@ def team_detail(request, team_id):
             "is_member": permissions.is_team_member(request.user, team),
             "assessment_rows": rows,
             "member_count": len(memberships),
-            "open_form": OpenAssessmentForm() if can_lead else None,
+            "open_form": OpenAssessmentForm(organization=team.organization) if can_lead else None,
             "add_member_form": AddMemberForm() if can_administer else None,
             "level_names": scoring.LEVEL_NAMES,
         },

@@ -16,15 +16,15 @@ from django.views.decorators.http import require_POST
 
 from . import answer_cards, dora, permissions, presenters, scoring, selectors, services
 from .errors import DomainError, forbid_if_not_allowed
-from .forms import OpenAssessmentForm, QuestionnaireUploadForm
-from .models import Answer, Questionnaire, Response, Result
+from .forms import OpenAssessmentForm
+from .models import Answer, Response, Result
 
 
 @login_required
 @require_POST
 def assessment_open(request, team_id):
     team = permissions.get_visible_team_or_404(request.user, team_id)
-    form = OpenAssessmentForm(request.POST)
+    form = OpenAssessmentForm(request.POST, organization=team.organization)
     if not form.is_valid():
         messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
         return redirect("team_detail", team_id=team.id)
@@ -359,61 +359,3 @@ def result_page(request, assessment_id):
 
 
 RESULT_CACHE_SECONDS = 600
-
-
-@login_required
-def questionnaire_list(request):
-    orgs = permissions.analysable_organizations(request.user)
-    if not orgs.exists():
-        raise PermissionDenied("Only CoE analysts and organisation admins manage questionnaires.")
-    form = QuestionnaireUploadForm()
-    errors = []
-    if request.method == "POST":
-        form = QuestionnaireUploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                questionnaire, outcome = services.load_questionnaire(
-                    form.cleaned_data["file"].read()
-                )
-            except DomainError as exc:
-                forbid_if_not_allowed(exc)
-                errors = getattr(exc, "errors", None) or [exc.message]
-                messages.error(request, "The file was not loaded; nothing was saved.")
-            else:
-                messages.success(request, f"{questionnaire.label}: {outcome}.")
-                return redirect("questionnaire_list")
-    rows = list(Questionnaire.objects.order_by("key", "-version"))
-    return render(
-        request,
-        "assessments/questionnaire_list.html",
-        {"questionnaires": rows, "form": form, "errors": errors},
-    )
-
-
-@login_required
-def questionnaire_detail(request, key, version):
-    questionnaire = Questionnaire.objects.filter(key=key, version=version).first()
-    if questionnaire is None:
-        raise Http404("No such questionnaire.")
-    if questionnaire.status == Questionnaire.DRAFT and not (
-        permissions.analysable_organizations(request.user).exists()
-    ):
-        raise Http404("No such questionnaire.")
-    if request.GET.get("format") == "yaml":
-        from .questionnaire_format import export_questionnaire
-
-        response = HttpResponse(
-            export_questionnaire(selectors.questionnaire_doc(questionnaire)),
-            content_type="application/yaml; charset=utf-8",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{key}-v{version}.yaml"'
-        return response
-    return render(
-        request,
-        "assessments/questionnaire_detail.html",
-        {
-            "questionnaire": questionnaire,
-            "data": presenters.questionnaire_json(questionnaire),
-            "level_names": scoring.LEVEL_NAMES,
-        },
-    )

@@ -29,10 +29,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import permissions
+from assessments import permissions, selectors
 from assessments import services as assessment_services
 from assessments.errors import Conflict, Invalid, NotAllowed
-from assessments.models import Assessment, Membership, Questionnaire, Response, Team
+from assessments.models import Assessment, Membership, Response, Team
 from assessments.periods import PeriodError, parse_period
 
 from .models import Campaign, CampaignTeam, ReminderLog
@@ -95,7 +95,7 @@ def open_campaign(user, organization, name, period, due_date, team_ids=None, gro
                 campaign=campaign, team=team, assessment=assessment, joined_existing=joined
             )
             for team, assessment, joined in _round_assessments(
-                user, teams, questionnaire_key, period, due_date
+                user, organization, teams, questionnaire_key, period, due_date
             )
         )
     return campaign
@@ -120,20 +120,17 @@ def _chosen_teams(organization, team_ids, group):
     return sorted(teams.values(), key=lambda t: (t.name, t.id))
 
 
-def _round_assessments(user, teams, questionnaire_key, period, due_date):
+def _round_assessments(user, organization, teams, questionnaire_key, period, due_date):
     """``(team, assessment, joined_existing)`` for each team, creating what is missing.
 
     ``assessments.services.open_assessment`` is meant for a team's lead and refuses CoE
     analysts (``can_lead_team``); the round was already allowed by ``can_analyse``. So the
     assessments are created here, with the same rules open_assessment applies: the period was
-    parsed by the caller, the questionnaire is the latest published version of the key, and the
+    parsed by the caller, the questionnaire is the latest published version of the key that the
+    organisation uses (its own, else the library's), and the
     database's one-assessment-per-team-key-and-period constraint decides races (a lead opening
     the same assessment a moment ago makes the team join with it)."""
-    questionnaire = (
-        Questionnaire.objects.filter(key=questionnaire_key, status=Questionnaire.PUBLISHED)
-        .order_by("-version")
-        .first()
-    )
+    questionnaire = selectors.latest_published(questionnaire_key, organization)
     if questionnaire is None:
         raise Invalid(
             f"There is no published questionnaire {questionnaire_key!r}.", field="questionnaire"
@@ -276,14 +273,10 @@ def campaign_teams_choice(organization):
     return teams, groups
 
 
-def published_questionnaires():
-    """The latest published version of each questionnaire key (one query)."""
-    latest = {}
-    for q in Questionnaire.objects.filter(status=Questionnaire.PUBLISHED).order_by(
-        "key", "-version"
-    ):
-        latest.setdefault(q.key, q)
-    return list(latest.values())
+def published_questionnaires(organization):
+    """The latest published version of each questionnaire key the organisation's teams would
+    answer: its own, else the library's (one query)."""
+    return selectors.latest_usable(organization)
 
 
 # --- closing ------------------------------------------------------------------------------

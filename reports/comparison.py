@@ -125,14 +125,17 @@ def _dora_for(team_ids, period, benchmark):
     return out
 
 
-def _columns(results, key):
+def _columns(results, key, organization):
     """Dimension columns (lineage, name) of the newest questionnaire version in use."""
     versions = {}
     for r in results:
         versions[r.questionnaire_id] = r.questionnaire
-    latest = max(versions.values(), key=lambda q: q.version, default=None)
+    # Newest by publication, not by number: an organisation's copy counts its own versions.
+    latest = max(
+        versions.values(), key=lambda q: (q.published_at or q.loaded_at, q.version), default=None
+    )
     if latest is None:
-        latest = latest_published(key)
+        latest = latest_published(key, organization)
         if latest is None:
             return [], []
     columns = list(
@@ -197,7 +200,7 @@ def build_comparison(organization, period=None, group=None, questionnaire_key="v
     teams = list(teams.order_by("name"))
     ids = [t.id for t in teams]
     latest, previous = _latest_results(ids, questionnaire_key, period)
-    columns, versions = _columns(latest.values(), questionnaire_key)
+    columns, versions = _columns(latest.values(), questionnaire_key, organization)
     dora_rows = _dora_for(ids, period, benchmark)
     flows = {}
     if with_flow:

@@ -73,7 +73,7 @@ def _campaign_or_404(user, campaign_id):
 def campaign_list(request):
     organization, organizations = _organization_for(request)
     teams, groups = campaigns.campaign_teams_choice(organization)
-    questionnaires = campaigns.published_questionnaires()
+    questionnaires = campaigns.published_questionnaires(organization)
     status = 200
     if request.method == "POST":
         form = OpenCampaignForm(request.POST, teams=teams, groups=groups)

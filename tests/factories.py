@@ -108,7 +108,7 @@ def mini_questionnaire_yaml(version=1, status="published", flow_replaces="", wip
 
 
 def load_mini_questionnaire(**kwargs):
-    from assessments import services
+    from assessments.questionnaires import services
 
     questionnaire, _ = services.load_questionnaire(mini_questionnaire_yaml(**kwargs))
     return questionnaire

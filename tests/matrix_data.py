@@ -15,16 +15,21 @@ from django.utils import timezone
 
 from assessments import dora_services, services, valuestream_services
 from assessments.models import TeamApiToken
+from assessments.questionnaires import services as questionnaire_services
 from reports import campaigns
 from reports import services as report_services
 from reports.models import RoadmapReport
 
 from .conftest import ALL_LEVELS
-from .factories import build_world, load_mini_questionnaire
+from .factories import build_world, load_mini_questionnaire, mini_questionnaire_yaml
 
 CLOSED_PERIOD = "2026-Q3"
 OPEN_PERIOD = "2026-Q4"
 NEW_PERIOD = "2027-Q1"  # free on both sides: what a write that opens an assessment uses
+OWN_KEY = "own-survey"
+OWN_V1 = mini_questionnaire_yaml().replace("key: mini", f"key: {OWN_KEY}", 1)
+# What the API's YAML upload loads: the organisation's version 3 (v2 is the open draft).
+OWN_V3 = mini_questionnaire_yaml(version=3).replace("key: mini", f"key: {OWN_KEY}", 1)
 STAGES = [
     {"name": "Plan", "process_time_hours": 2, "wait_time_hours": 8},
     {"name": "Build", "process_time_hours": 6, "wait_time_hours": 20, "handoff": True},
@@ -77,6 +82,10 @@ def build_side(org, team, lead, respondents, analyst, label):
         team_ids=[team.id], questionnaire_key="mini",
     )  # fmt: skip
     _, token_key = TeamApiToken.issue(team, "ci")
+    # The organisation's own questionnaire, under the same key and numbers on both sides
+    # (keys are per owner): v1 published, v2 a draft in the editor.
+    own, _ = questionnaire_services.load_questionnaire(OWN_V1, org)
+    own_draft = questionnaire_services.start_draft(None, org, OWN_KEY)
     return SimpleNamespace(
         org=org,
         team=team,
@@ -90,6 +99,8 @@ def build_side(org, team, lead, respondents, analyst, label):
         portfolio_report=portfolio,
         campaign=campaign,
         token_key=token_key,
+        own=own,
+        own_draft=own_draft,
     )
 
 

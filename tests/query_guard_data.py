@@ -16,6 +16,7 @@ and the answers behind them (a closed assessment takes no answers).
 
 import datetime as dt
 import itertools
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,6 +26,7 @@ from assessments import dora_services, selectors, services, valuestream_services
 from assessments.ingest import ingest_rows
 from assessments.models import Answer, Membership, Response, Result
 from assessments.periods import current_period, shift_period
+from assessments.questionnaires import services as questionnaire_services
 from reports import campaigns
 from reports import services as report_services
 from reports.models import RoadmapItem, RoadmapReport
@@ -36,6 +38,7 @@ from .factories import (
     build_world,
     load_mini_questionnaire,
     make_result,
+    mini_questionnaire_yaml,
 )
 
 GROWTH = 4  # how many more of a kind a grower adds to the two of the data set
@@ -183,7 +186,7 @@ def touch_audited(d):
 def build():
     """The small data set; see the module docstring. Team A is the team of every team page."""
     world = build_world()
-    shipped, _ = services.load_questionnaire(SHIPPED.read_bytes())
+    shipped, _ = questionnaire_services.load_questionnaire(SHIPPED.read_bytes())
     mini = load_mini_questionnaire()
     world.lead_b = MembershipFactory(
         team=world.team_b, user__username="lead_b", role=Membership.LEAD
@@ -233,7 +236,21 @@ def build():
     )
     campaigns.open_campaign(world.analyst, world.org, "Platform round", period(0), due,
                             group=world.g2)  # fmt: skip
+    # The organisation's own questionnaires (under keys of their own, so that every other
+    # page keeps answering the library's): a published version and a draft of the next one.
+    own = _own(world.org, mini_questionnaire_yaml(), "own-mini")
+    own_big = _own(world.org, SHIPPED.read_text(), "own-maturity")
+    own_draft = questionnaire_services.start_draft(None, world.org, "own-mini")
+    own_big_draft = questionnaire_services.start_draft(None, world.org, "own-maturity")
+    questionnaire_services.edit_draft(
+        None, own_draft, {"op": "set", "path": "question.flow-wip.text", "value": "Reworded?"}
+    )
+    for key in list(selectors.questions_by_key(own_big_draft))[:8]:  # a longer review page
+        questionnaire_services.edit_draft(
+            None, own_big_draft, {"op": "set", "path": f"question.{key}.text", "value": "New?"}
+        )
     d = SimpleNamespace(
+        own=own, own_draft=own_draft, own_big=own_big, own_big_draft=own_big_draft,
         world=world, org=world.org, team=team, shipped=shipped, mini=mini, questionnaire=mini,
         open_assessment=opened, closed_assessment=result.assessment, result=result,
         roadmap=roadmap, item=roadmap.items.order_by("position").first(), report=report,
@@ -242,6 +259,11 @@ def build():
     )  # fmt: skip
     touch_audited(d)
     return d
+
+
+def _own(org, text, key):
+    text = re.sub(r"^key: .*$", f"key: {key}", text, count=1, flags=re.MULTILINE)
+    return questionnaire_services.load_questionnaire(text, org)[0]
 
 
 def grown(data):
@@ -358,9 +380,18 @@ def bigger_campaign(d):
 
 
 def more_questionnaires(d):
-    """Versions of the mini questionnaire (published and draft)."""
+    """Versions of the mini questionnaire (published and draft), in the library and in the
+    organisation."""
     for version in range(2, 2 + GROWTH):
         load_mini_questionnaire(version=version, status=("published", "draft")[version % 2])
+        text = mini_questionnaire_yaml(version=version, status="published")
+        questionnaire_services.load_questionnaire(text.replace("key: mini", "key: org-mini"), d.org)
+
+
+def more_own_questions(d):
+    """The organisation's own copy of the shipped questionnaire (48 questions) instead of its
+    mini one (4), published and in a draft."""
+    d.own, d.own_draft = d.own_big, d.own_big_draft
 
 
 def more_questions(d):

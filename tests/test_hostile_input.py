@@ -30,6 +30,7 @@ from assessments.models import (
     Questionnaire,
     ValueStreamMap,
 )
+from assessments.questionnaires import services as questionnaire_services
 
 from .factories import make_result, mini_questionnaire_yaml
 
@@ -463,7 +464,7 @@ def hostile(world):
 
     world.team_a.name = PAYLOAD
     world.team_a.save(update_fields=["name"])
-    services.load_questionnaire(hostile_questionnaire_yaml())
+    questionnaire_services.load_questionnaire(hostile_questionnaire_yaml())
     assessment = services.open_assessment(world.lead_a, world.team_a, "2026-Q3", "xss")
     levels = {"flow-wip": 3, "flow-wait": 4, "quality-tests": 2, "quality-review": 3}
     for user in (world.member_a, world.lead_a):
@@ -495,7 +496,7 @@ def assert_escaped(html, count=1):
         ("analyst", "/coe/", 1),
         ("analyst", "/questionnaires/", 1),
         # title, dimension name, question text
-        ("lead_a", "/questionnaires/xss/1/", 3),
+        ("lead_a", "/questionnaires/library/xss/1/", 3),
     ],
 )
 def test_html_injection_escaped_in_page(world, client, hostile, who, url, count):

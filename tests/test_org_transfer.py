@@ -160,7 +160,7 @@ def test_export_org_covers_every_kind_of_row(world, open_assessment):
         ("mini", 1, "published")
     ]
     (assessment,) = data["teams"][0]["assessments"]
-    assert assessment["questionnaire"] == ["mini", 1]
+    assert assessment["questionnaire"] == ["mini", 1, "library"]
     assert (assessment["period"], assessment["status"]) == ("2026-Q4", "closed")
     (response,) = assessment["responses"]
     assert {a["question"]: a["level"] for a in response["answers"]} == ALL_LEVELS
@@ -182,6 +182,29 @@ def test_import_org_refuses_an_existing_slug(world, open_assessment, tmp_path):
     with pytest.raises(CommandError, match="already exists"):
         call_command("import_org", str(path))
     assert row_counts() == before
+
+
+def _as_format_1(value):
+    """A version 2 document written as version 1 was: questionnaires without owners, and
+    assessments and results naming them by key and version only."""
+    if isinstance(value, dict):
+        return {
+            k: (v[:2] if k == "questionnaire" else _as_format_1(v))
+            for k, v in value.items()
+            if k not in ("owner", "based_on", "lineage")
+        }
+    if isinstance(value, list):
+        return [_as_format_1(v) for v in value]
+    return value
+
+
+def test_import_org_still_reads_format_version_1(world, open_assessment):
+    data = org_transfer.export_organization(world.org)
+    old = {**_as_format_1(data), "format_version": 1}
+    assert old["teams"][0]["assessments"][0]["questionnaire"] == ["mini", 1]
+    world.org.delete()
+    imported = org_transfer.import_organization(old)
+    assert org_transfer.export_organization(imported) == data
 
 
 @pytest.mark.django_db

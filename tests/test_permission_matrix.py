@@ -50,6 +50,7 @@ from assessments.models import (
     Result,
     ValueStreamMap,
 )
+from assessments.org_transfer import export_organization
 from reports.models import (
     Campaign,
     CampaignTeam,
@@ -97,6 +98,7 @@ class Case:
     variant: str = ""
     idor: tuple = (404, 404, 404, 404, 404)
     headers: dict = field(default_factory=dict)
+    content_type: str = "application/json"  # of an API body; a str body is sent as it is
 
     @property
     def key(self):
@@ -131,7 +133,11 @@ PORTFOLIO = {"report_id": Ref("portfolio_report")}
 CAMPAIGN = {"campaign_id": Ref("campaign")}
 ORG = {"org": Ref("org")}
 MINI = {"key": "mini", "version": 1}
-DRAFT = {"key": "mini", "version": 2}
+DRAFT = {"key": "mini", "version": 2}  # a draft of the library: nobody's but the operator's
+SLUG = {"slug": Ref("org.slug", missing="nobody")}
+OWN = {**SLUG, "key": Ref("own.key", missing="nothing"), "version": Ref("own.version")}
+OWN_DRAFT = {**SLUG, "key": Ref("own_draft.key", missing="nothing"),
+             "version": Ref("own_draft.version")}  # fmt: skip
 NEW_MEMBER = {"username": "outsider", "role": "member"}
 STAGES = {"stages": matrix_data.STAGES}
 CSV = {"what": "comparison", "fmt": "csv"}
@@ -173,9 +179,29 @@ EXPECTED = {case.key: case for case in (
     Case("result_page", "GET",                (L, 200, 200, 404, 200, 200, 404), CLOSED),
     Case("questionnaire_list", "GET",         (L, 403, 403, 403, 200, 200, 200)),
     Case("questionnaire_list", "POST",        (L, 403, 403, 403, 200, 200, 200), body={}),
-    Case("questionnaire_detail", "GET",       (L, 200, 200, 200, 200, 200, 200), MINI),
-    Case("questionnaire_detail", "GET",       (L, 404, 404, 404, 200, 200, 200), DRAFT,
+    # Questionnaires: the library's are everybody's to read and nobody's to change; an
+    # organisation's are read by its people and managed by its analysts and admins.
+    Case("questionnaire_detail", "GET",       (L, 302, 302, 302, 302, 302, 302), MINI),
+    Case("questionnaire_detail", "GET",       (L, 404, 404, 404, 404, 404, 404), DRAFT,
          variant="draft"),
+    Case("library_questionnaire_detail", "GET", (L, 200, 200, 200, 200, 200, 200), MINI),
+    Case("library_questionnaire_detail", "GET", (L, 404, 404, 404, 404, 404, 404), DRAFT,
+         variant="draft"),
+    Case("org_questionnaire_detail", "GET",   (L, 200, 200, 200, 200, 200, 404), OWN),
+    Case("org_questionnaire_detail", "GET",   (L, 404, 404, 404, 200, 200, 404), OWN_DRAFT,
+         variant="draft"),
+    Case("org_questionnaire_detail", "GET",   (L, 200, 200, 200, 200, 200, 404), OWN,
+         query={"format": "yaml"}, variant="yaml"),
+    Case("questionnaire_adopt", "POST",       (L, 403, 403, 403, 302, 302, 404),
+         {**SLUG, "key": "mini"}),
+    Case("questionnaire_start_draft", "POST", (L, 403, 403, 403, 302, 302, 404),
+         {**SLUG, "key": Ref("own.key", missing="nothing")}),
+    Case("questionnaire_edit", "GET",         (L, 403, 403, 403, 200, 200, 404), OWN_DRAFT),
+    Case("questionnaire_edit", "POST",        (L, 403, 403, 403, 302, 302, 404), OWN_DRAFT,
+         body={"path": "title", "value": "Edited in the matrix"}),
+    Case("questionnaire_review", "GET",       (L, 403, 403, 403, 200, 200, 404), OWN_DRAFT),
+    Case("questionnaire_publish", "POST",     (L, 403, 403, 403, 302, 302, 404), OWN_DRAFT),
+    Case("questionnaire_discard", "POST",     (L, 403, 403, 403, 302, 302, 404), OWN_DRAFT),
     Case("team_dora", "GET",                  (L, 200, 200, 404, 200, 200, 404), TEAM),
     Case("team_dora_entry", "POST",           (L, 403, 302, 404, 403, 302, 404), TEAM,
          body={"period": matrix_data.CLOSED_PERIOD, "deployment_frequency": "2",
@@ -243,8 +269,17 @@ EXPECTED = {case.key: case for case in (
     Case("api_team_member", "DELETE",         (U, 403, 403, 404, 403, 204, 404), MEMBER),
     Case("api_questionnaires", "GET",         (U, 200, 200, 200, 200, 200, 200)),
     Case("api_questionnaire", "GET",          (U, 200, 200, 200, 200, 200, 200), MINI),
-    Case("api_questionnaire", "GET",          (U, 404, 404, 404, 200, 200, 200), DRAFT,
+    Case("api_questionnaire", "GET",          (U, 404, 404, 404, 404, 404, 404), DRAFT,
          variant="draft"),
+    Case("api_org_questionnaires", "GET",     (U, 200, 200, 200, 200, 200, 404), SLUG),
+    Case("api_org_questionnaires", "POST",    (U, 403, 403, 403, 201, 201, 404), SLUG,
+         body=matrix_data.OWN_V3, content_type="application/yaml"),
+    Case("api_org_questionnaire", "GET",      (U, 200, 200, 200, 200, 200, 404), OWN),
+    Case("api_org_questionnaire", "GET",      (U, 404, 404, 404, 200, 200, 404), OWN_DRAFT,
+         variant="draft"),
+    Case("api_org_questionnaire_publish", "POST", (U, 403, 403, 403, 200, 200, 404), OWN_DRAFT),
+    Case("api_org_questionnaire_diff", "GET", (U, 403, 403, 403, 200, 200, 404),
+         {**SLUG, "key": Ref("own.key", missing="nothing")}, query={"from": 1, "to": 2}),
     Case("api_assessments", "POST",           (U, 403, 201, 404, 403, 201, 404),
          body={"team": Ref("team"), "questionnaire": "mini",
                "period": matrix_data.NEW_PERIOD}),
@@ -356,8 +391,8 @@ def send(web, case, side, **extra):
         return method(url, **extra)
     body = fill(case.body, side)
     if url.startswith("/api/"):
-        payload = "" if body is None else json.dumps(body)
-        return method(url, payload, content_type="application/json", **extra)
+        payload = body if isinstance(body, str) else "" if body is None else json.dumps(body)
+        return method(url, payload, content_type=case.content_type, **extra)
     return method(url, body or {}, **extra)
 
 
@@ -399,7 +434,13 @@ def footprint():
         "campaigns": sorted(Campaign.objects.values_list("id", "status")),
         "campaign_teams": CampaignTeam.objects.count(),
         "reminders": ReminderLog.objects.count(),
-        "questionnaires": Questionnaire.objects.count(),
+        "questionnaires": sorted(
+            Questionnaire.objects.values_list("id", "organization_id", "status", "content_hash")
+        ),
+        # Everything an organisation holds, as its export document (assessments/org_transfer.py).
+        "organisation_exports": {
+            org.slug: export_organization(org) for org in Organization.objects.order_by("slug")
+        },
         "emails": len(mail.outbox),
     }
 

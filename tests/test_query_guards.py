@@ -70,6 +70,9 @@ TEAM = {"team_id": At("team")}
 OPEN = {"assessment_id": At("open_assessment")}
 CLOSED = {"assessment_id": At("closed_assessment")}
 QUESTIONNAIRE = {"key": At("questionnaire.key"), "version": At("questionnaire.version")}
+OWN = {"slug": At("org.slug"), "key": At("own.key"), "version": At("own.version")}
+OWN_DRAFT = {"slug": At("org.slug"), "key": At("own_draft.key"),
+             "version": At("own_draft.version")}  # fmt: skip
 ANSWERING = {"assessment_id": At("answering")}  # the mini one, then the shipped one
 ANSWERED = {"assessment_id": At("answered")}
 QUESTIONS = (g.more_questions, g.more_my_answers)
@@ -99,9 +102,14 @@ GUARDS = [
     # Organisation admins also read every respondent's answers on it.
     Guard("result_page", "org_admin", (g.more_respondents,), CLOSED, variant="org_admin"),
     Guard("questionnaire_list", "analyst", (g.more_questionnaires,)),
-    Guard("questionnaire_detail", "member_a", (g.more_questions,), QUESTIONNAIRE),
-    Guard("questionnaire_detail", "member_a", (g.more_questions,), QUESTIONNAIRE,
+    Guard("library_questionnaire_detail", "member_a", (g.more_questions,), QUESTIONNAIRE),
+    Guard("library_questionnaire_detail", "member_a", (g.more_questions,), QUESTIONNAIRE,
           query={"format": "yaml"}, variant="yaml"),
+    Guard("org_questionnaire_detail", "member_a", (g.more_own_questions,), OWN),
+    Guard("org_questionnaire_detail", "analyst", (g.more_own_questions,), OWN,
+          query={"format": "yaml"}, variant="yaml"),
+    Guard("questionnaire_edit", "analyst", (g.more_own_questions,), OWN_DRAFT),
+    Guard("questionnaire_review", "analyst", (g.more_own_questions,), OWN_DRAFT),
     Guard("team_dora", "lead_a", (g.more_events, g.more_periods, g.more_respondents), TEAM),
     Guard("team_value_stream", "member_a", (g.more_map_versions,), TEAM),
     Guard("value_stream_edit", "lead_a", (g.more_map_versions,), {**TEAM, "kind": "current"},
@@ -141,6 +149,12 @@ GUARDS = [
     Guard("api_team_members", "member_a", (g.more_respondents,), TEAM),
     Guard("api_questionnaires", "member_a", (g.more_questionnaires,)),
     Guard("api_questionnaire", "member_a", (g.more_questions,), QUESTIONNAIRE),
+    Guard("api_org_questionnaires", "analyst", (g.more_questionnaires,),
+          {"slug": At("org.slug")}),
+    Guard("api_org_questionnaire", "member_a", (g.more_own_questions,), OWN),
+    Guard("api_org_questionnaire_diff", "analyst", (g.more_own_questions,),
+          {"slug": At("org.slug"), "key": At("own.key")},
+          query={"from": At("own.version"), "to": At("own_draft.version")}),
     Guard("api_assessment", "lead_a", (g.more_respondents,), OPEN, shows_growth=False),
     Guard("api_assessment", "lead_a", QUESTIONS, ANSWERING, variant="questions",
           shows_growth=False),
@@ -168,6 +182,7 @@ EXCLUDED_PREFIXES = {
 EXCLUDED = {
     "report_download": "a file download: one report row, then the stored PDF streamed",
     "api_roadmap_report_pdf": "a file download: one report row, then the stored PDF streamed",
+    "questionnaire_detail": "a redirect to the owner's address of a version: one lookup",
     "healthz": "health probe: fixed checks of the database and the broker, no list",
     "ping": "the benchmark's floor: no database at all",
     "api_schema": "OpenAPI schema: generated from the code, holds no data",

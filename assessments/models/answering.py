@@ -18,8 +18,10 @@ class Assessment(models.Model):
     STATUS_CHOICES = [(OPEN, "Open"), (CLOSED, "Closed")]
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="assessments")
+    # RESTRICT, not PROTECT: a version in use cannot be deleted, except together with
+    # its users (an organisation deleted with its teams, assessments and own versions).
     questionnaire = models.ForeignKey(
-        Questionnaire, on_delete=models.PROTECT, related_name="assessments"
+        Questionnaire, on_delete=models.RESTRICT, related_name="assessments"
     )
     # Denormalised from the questionnaire so the database can enforce one assessment per
     # team, questionnaire key and period whatever the version.
@@ -136,7 +138,7 @@ class Result(models.Model):
 
     assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="result")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="results")
-    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="+")
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.RESTRICT, related_name="+")
     questionnaire_key = models.SlugField(max_length=80)
     period = models.CharField(max_length=7)
     overall_score = models.FloatField(null=True)

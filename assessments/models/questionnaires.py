@@ -1,10 +1,14 @@
 """Questionnaires are versioned data loaded from YAML (docs/questionnaire-format.md).
 
 A published version never changes: loading changed content for it is refused, and a change is a
-new version. ``lineage`` links a dimension or question to its predecessors across versions (set
-from ``replaces:`` when a version is loaded), so trends follow renamed or reworded items and break
+new version. Every version belongs to one organisation or, with no organisation, to the site's
+library (the shipped files and what the operator loads with ``load_questionnaire --library``);
+keys are unique per owner, and a team's organisation is searched before the library.
+``lineage`` links a dimension or question to its predecessors across versions (set from
+``replaces:`` when a version is loaded), so trends follow renamed or reworded items and break
 visibly where nothing maps."""
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
@@ -15,6 +19,29 @@ class Questionnaire(models.Model):
     RETIRED = "retired"
     STATUS_CHOICES = [(DRAFT, "Draft"), (PUBLISHED, "Published"), (RETIRED, "Retired")]
 
+    organization = models.ForeignKey(
+        "assessments.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="questionnaires",
+        help_text="The owner; empty for the site's library (read-only to organisations).",
+    )
+    based_on = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="adoptions",
+        help_text="The library version an organisation's copy was adopted from.",
+    )
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     key = models.SlugField(max_length=80)
     version = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     title = models.CharField(max_length=200)
@@ -28,7 +55,16 @@ class Questionnaire(models.Model):
     class Meta:
         ordering = ["key", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["key", "version"], name="uniq_questionnaire_version"),
+            models.UniqueConstraint(
+                fields=["organization", "key", "version"],
+                condition=models.Q(organization__isnull=False),
+                name="uniq_org_questionnaire_version",
+            ),
+            models.UniqueConstraint(
+                fields=["key", "version"],
+                condition=models.Q(organization__isnull=True),
+                name="uniq_library_questionnaire_version",
+            ),
             models.CheckConstraint(
                 condition=models.Q(status__in=["draft", "published", "retired"]),
                 name="questionnaire_status_valid",
@@ -38,9 +74,29 @@ class Questionnaire(models.Model):
     def __str__(self):
         return f"{self.title} (v{self.version})"
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        if self.organization_id is None:
+            return reverse("library_questionnaire_detail", args=[self.key, self.version])
+        return reverse(
+            "org_questionnaire_detail", args=[self.organization.slug, self.key, self.version]
+        )
+
     @property
     def label(self):
         return f"{self.key} v{self.version}"
+
+    @property
+    def is_library(self):
+        return self.organization_id is None
+
+    @property
+    def owner_json(self):
+        """The API's ``owner``: ``"library"`` or ``{"organization": slug}``."""
+        if self.organization_id is None:
+            return "library"
+        return {"organization": self.organization.slug}
 
 
 class Dimension(models.Model):

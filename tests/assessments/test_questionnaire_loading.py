@@ -4,17 +4,18 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from assessments import selectors, services
+from assessments import selectors
 from assessments.errors import Conflict, Invalid
 from assessments.models import Dimension, Question, Questionnaire
 from assessments.questionnaire_format import export_questionnaire, parse_questionnaire
+from assessments.questionnaires import services as questionnaire_services
 from tests.factories import mini_questionnaire_yaml
 
 SHIPPED = Path(__file__).resolve().parents[2] / "assessments/questionnaires/vsm-maturity-v1.yaml"
 
 
 def test_load_questionnaire_creates_structure(db):
-    questionnaire, outcome = services.load_questionnaire(mini_questionnaire_yaml())
+    questionnaire, outcome = questionnaire_services.load_questionnaire(mini_questionnaire_yaml())
     assert outcome == "created"
     assert (questionnaire.key, questionnaire.version, questionnaire.status) == (
         "mini",
@@ -34,17 +35,17 @@ def test_load_questionnaire_creates_structure(db):
 
 
 def test_load_questionnaire_same_file_twice_is_unchanged(db):
-    services.load_questionnaire(mini_questionnaire_yaml())
-    _, outcome = services.load_questionnaire(mini_questionnaire_yaml())
+    questionnaire_services.load_questionnaire(mini_questionnaire_yaml())
+    _, outcome = questionnaire_services.load_questionnaire(mini_questionnaire_yaml())
     assert outcome == "unchanged"
     assert Questionnaire.objects.count() == 1
 
 
 def test_load_questionnaire_refuses_to_alter_published_version(db):
-    services.load_questionnaire(mini_questionnaire_yaml())
+    questionnaire_services.load_questionnaire(mini_questionnaire_yaml())
     changed = mini_questionnaire_yaml().replace("How are waits measured?", "Waits?")
     with pytest.raises(Conflict) as exc:
-        services.load_questionnaire(changed)
+        questionnaire_services.load_questionnaire(changed)
     assert exc.value.message == (
         "mini v1 is published and can never change; publish the change as version 2."
     )
@@ -52,15 +53,17 @@ def test_load_questionnaire_refuses_to_alter_published_version(db):
 
 
 def test_load_questionnaire_draft_can_be_replaced_then_published(db):
-    services.load_questionnaire(mini_questionnaire_yaml(status="draft"))
+    questionnaire_services.load_questionnaire(mini_questionnaire_yaml(status="draft"))
     changed = (
         mini_questionnaire_yaml(status="draft")
         .replace("Waits?", "x")
         .replace("How are waits measured?", "How long do items wait?")
     )
-    _, outcome = services.load_questionnaire(changed)
+    _, outcome = questionnaire_services.load_questionnaire(changed)
     assert outcome == "updated"
-    _, outcome = services.load_questionnaire(changed.replace("status: draft", "status: published"))
+    _, outcome = questionnaire_services.load_questionnaire(
+        changed.replace("status: draft", "status: published")
+    )
     assert outcome == "published"
     assert Questionnaire.objects.get().status == "published"
 
@@ -71,7 +74,7 @@ def test_load_questionnaire_malformed_yaml_saves_nothing(db):
         "levels: {1: one, 2: two}\n      - key: flow-wait",
     )
     with pytest.raises(Invalid) as exc:
-        services.load_questionnaire(bad)
+        questionnaire_services.load_questionnaire(bad)
     assert exc.value.errors == [
         "line 17: question 'flow-wip' has levels 1-2; all five levels (1-5) are required"
     ]
@@ -80,8 +83,8 @@ def test_load_questionnaire_malformed_yaml_saves_nothing(db):
 
 
 def test_load_questionnaire_new_version_follows_replaces_lineage(db):
-    services.load_questionnaire(mini_questionnaire_yaml())
-    v2, _ = services.load_questionnaire(
+    questionnaire_services.load_questionnaire(mini_questionnaire_yaml())
+    v2, _ = questionnaire_services.load_questionnaire(
         mini_questionnaire_yaml(
             version=2, flow_replaces="replaces: flow", wip_replaces="replaces: flow-wip"
         ).replace("key: quality\n", "key: quality2\n")
@@ -95,9 +98,9 @@ def test_load_questionnaire_new_version_follows_replaces_lineage(db):
 
 
 def test_load_questionnaire_replaces_unknown_key_is_refused(db):
-    services.load_questionnaire(mini_questionnaire_yaml())
+    questionnaire_services.load_questionnaire(mini_questionnaire_yaml())
     with pytest.raises(Invalid) as exc:
-        services.load_questionnaire(
+        questionnaire_services.load_questionnaire(
             mini_questionnaire_yaml(version=2, flow_replaces="replaces: nothing")
         )
     assert exc.value.message == (
@@ -107,7 +110,7 @@ def test_load_questionnaire_replaces_unknown_key_is_refused(db):
 
 
 def test_export_round_trips_stored_version(db):
-    questionnaire, _ = services.load_questionnaire(SHIPPED.read_bytes())
+    questionnaire, _ = questionnaire_services.load_questionnaire(SHIPPED.read_bytes())
     doc = selectors.questionnaire_doc(questionnaire)
     assert parse_questionnaire(export_questionnaire(doc)) == parse_questionnaire(
         SHIPPED.read_bytes()
@@ -115,7 +118,7 @@ def test_export_round_trips_stored_version(db):
 
 
 def test_shipped_questionnaire_meets_content_bar(db):
-    questionnaire, _ = services.load_questionnaire(SHIPPED.read_bytes())
+    questionnaire, _ = questionnaire_services.load_questionnaire(SHIPPED.read_bytes())
     structure = selectors.questionnaire_structure(questionnaire)
     assert questionnaire.status == "published"
     assert len(structure) >= 8
@@ -130,25 +133,25 @@ def test_shipped_questionnaire_meets_content_bar(db):
 def test_load_questionnaire_command_reports_outcome_and_errors(db, tmp_path, capsys):
     good = tmp_path / "mini.yaml"
     good.write_text(mini_questionnaire_yaml())
-    call_command("load_questionnaire", str(good))
-    assert "mini v1 (published): created" in capsys.readouterr().out
+    call_command("load_questionnaire", str(good), "--library")
+    assert "mini v1 (published, library): created" in capsys.readouterr().out
     bad = tmp_path / "bad.yaml"
     bad.write_text("key: [unclosed\n")
     with pytest.raises(CommandError) as exc:
-        call_command("load_questionnaire", str(bad))
+        call_command("load_questionnaire", str(bad), "--library")
     assert "bad.yaml was not loaded" in str(exc.value)
     assert "line 1" in str(exc.value) or "line 2" in str(exc.value)
 
 
 def test_export_questionnaire_command_prints_yaml(db, capsys):
-    services.load_questionnaire(mini_questionnaire_yaml())
+    questionnaire_services.load_questionnaire(mini_questionnaire_yaml())
     call_command("export_questionnaire", "mini", "1")
     out = capsys.readouterr().out
     assert parse_questionnaire(out) == parse_questionnaire(mini_questionnaire_yaml())
 
 
 def test_load_questionnaire_same_content_written_differently_is_unchanged(db):
-    services.load_questionnaire(mini_questionnaire_yaml())
+    questionnaire_services.load_questionnaire(mini_questionnaire_yaml())
     reformatted = "# a comment\n" + mini_questionnaire_yaml()
-    _, outcome = services.load_questionnaire(reformatted)
+    _, outcome = questionnaire_services.load_questionnaire(reformatted)
     assert outcome == "unchanged"

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 
 from assessments.models import Assessment, Result, Team
 from assessments.periods import current_period, shift_period
+from assessments.questionnaires import services as questionnaire_services
 from reports import campaigns
 
 from .helpers import log_in, serious_violations
@@ -31,6 +32,13 @@ def main_pages(demo):
         dt.date.today() + dt.timedelta(days=30), group=org.groups.get(name="Platform"),
         questionnaire_key="vsm-maturity",
     )  # fmt: skip
+    draft = questionnaire_services.start_draft(coe, org, "vsm-maturity")
+    questionnaire_services.edit_draft(
+        coe,
+        draft,
+        {"op": "set", "path": "question.flow-wip-limits.text", "value": "How is WIP capped?"},
+    )
+    edit = f"/organizations/{org.slug}/questionnaires/vsm-maturity/{draft.version}"
     lead = "checkout.lead"
     return [
         (None, "login", "/accounts/login/"),
@@ -48,6 +56,8 @@ def main_pages(demo):
         ("coe", "campaigns list", "/campaigns/"),
         ("coe", "campaign round page", f"/campaigns/{round_.id}/"),
         ("coe", "questionnaires list", "/questionnaires/"),
+        ("coe", "questionnaire editor", f"{edit}/edit/"),
+        ("coe", "questionnaire changes", f"{edit}/review/"),
         ("coe", "portfolio", "/portfolio/"),
     ]
 

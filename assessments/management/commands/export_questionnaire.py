@@ -6,17 +6,26 @@ from assessments.questionnaire_format import export_questionnaire
 
 
 class Command(BaseCommand):
-    help = "Print a stored questionnaire version as YAML (the format load_questionnaire reads)."
+    help = (
+        "Print a stored questionnaire version as YAML (the format load_questionnaire reads): "
+        "the library's, or with --organization SLUG that organisation's."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("key")
         parser.add_argument("version", type=int)
+        parser.add_argument("--organization", metavar="SLUG", help="The owning organisation.")
 
-    def handle(self, key, version, **options):
-        try:
-            questionnaire = Questionnaire.objects.get(key=key, version=version)
-        except Questionnaire.DoesNotExist:
-            raise CommandError(f"There is no questionnaire {key} v{version}.") from None
+    def handle(self, key, version, organization=None, **options):
+        rows = Questionnaire.objects.filter(key=key, version=version)
+        if organization:
+            rows = rows.filter(organization__slug=organization)
+        else:
+            rows = rows.filter(organization__isnull=True)
+        questionnaire = rows.first()
+        if questionnaire is None:
+            owner = f"organisation {organization!r}" if organization else "the library"
+            raise CommandError(f"{owner} has no questionnaire {key} v{version}.")
         self.stdout.write(
             export_questionnaire(selectors.questionnaire_doc(questionnaire)), ending=""
         )
