@@ -52,4 +52,5 @@ urlpatterns = [
 ]
 urlpatterns += [path("", include("assessments.api_events_urls"))]
 urlpatterns += [path("", include("assessments.questionnaires.api_urls"))]
+urlpatterns += [path("", include("assessments.people.api_urls"))]
 urlpatterns += [path("", include("assessments.api_valuestream_urls"))]

@@ -25,6 +25,7 @@ from .models import (
     Incident,
     Membership,
     Organization,
+    OrganizationMember,
     OrgRole,
     Response,
     Team,
@@ -146,6 +147,13 @@ def load_demo_organization():
             for i in range(1, MEMBERS_PER_TEAM + 1):
                 member = _user(f"{slug}.m{i}", team_name, f"Member {i}", created)
                 Membership.objects.get_or_create(user=member, team=team)
+    # Everyone with a team or a role is a person of the organisation.
+    people = set(
+        Membership.objects.filter(team__organization=org).values_list("user_id", flat=True)
+    )
+    people |= set(OrgRole.objects.filter(organization=org).values_list("user_id", flat=True))
+    for user_id in sorted(people):
+        OrganizationMember.objects.get_or_create(organization=org, user_id=user_id)
     load_shipped_questionnaires()
     for team in teams:
         _demo_history(team)

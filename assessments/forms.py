@@ -7,7 +7,11 @@ from .selectors import latest_usable
 
 
 class AddMemberForm(forms.Form):
-    username = forms.CharField(max_length=150, help_text="The person's login name.")
+    username = forms.CharField(
+        max_length=150,
+        help_text="The login name of a person of the organisation; invite new people under "
+        '"People of the organisation".',
+    )
     role = forms.ChoiceField(choices=Membership.ROLE_CHOICES, initial=Membership.MEMBER)
 
 

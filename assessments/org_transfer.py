@@ -11,7 +11,9 @@ two exports can be compared with ``==`` (or ``diff``). Timestamps are ISO 8601 i
 restored as they were, including the automatic ones (created, updated).
 
 Users are matched by username: one that exists in the target is taken as the same person and
-left as it is. Left out on purpose: password hashes (new users get unusable passwords and set
+left as it is, unless it is a person of another organisation there: then the import is refused
+(``attach_existing`` says they are the same people). The organisation's people come along.
+Left out on purpose: password hashes (new users get unusable passwords and set
 one through "forgot password"), team API tokens (credentials: issue new ones), PDF reports and
 their files (request them again), reminder logs, the audit trail (the import writes no audit
 entries: it is nobody's change), and library questionnaire versions no assessment uses. Every
@@ -41,6 +43,7 @@ from .models import (
     Incident,
     Membership,
     Organization,
+    OrganizationMember,
     OrgRole,
     Questionnaire,
     Response,
@@ -381,6 +384,14 @@ def export_organization(org):
     # punctuation), and the same data must export to the same document everywhere.
     roles = OrgRole.objects.filter(organization=org).values_list("user__username", "role")
     org_roles = [{"user": user(username), "role": role} for username, role in sorted(roles)]
+    people = [
+        user(username)
+        for username in sorted(
+            OrganizationMember.objects.filter(organization=org).values_list(
+                "user__username", flat=True
+            )
+        )
+    ]
     organization = Organization.objects.filter(pk=org.pk).values(*ORG_FIELDS).get()
     users = get_user_model().objects.filter(username__in=usernames).values(*USER_FIELDS)
     groups = TeamGroup.objects.filter(organization=org).values_list("name", flat=True)
@@ -391,6 +402,7 @@ def export_organization(org):
         "users": sorted((_row(u, USER_FIELDS) for u in users), key=lambda u: u["username"]),
         "questionnaires": _export_questionnaires(org, used_library),
         "groups": [{"name": name} for name in sorted(groups)],
+        "people": people,
         "org_roles": org_roles,
         "teams": exported_teams,
         "campaigns": campaigns,
@@ -543,7 +555,7 @@ def _owned_questionnaire(entry, org):
 
 
 @transaction.atomic
-def import_organization(data):
+def import_organization(data, *, attach_existing=False):
     """Create the organisation of an ``export_organization`` document, with its users where
     missing (unusable passwords), the questionnaire versions it uses (through
     ``load_questionnaire``) and everything else. All or nothing. Raises ``Conflict``
@@ -556,14 +568,14 @@ def import_organization(data):
             f"(this version reads {FORMAT_VERSION})."
         )
     try:
-        return _import(data)
+        return _import(data, attach_existing)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise Invalid(
             f"The export is incomplete or malformed ({type(exc).__name__}: {exc})."
         ) from exc
 
 
-def _import(data):
+def _import(data, attach_existing=False):
     from reports.models import Campaign, CampaignTeam, Roadmap, RoadmapItem
 
     slug = data["organization"]["slug"]
@@ -573,6 +585,18 @@ def _import(data):
     User = get_user_model()
     wanted = [row["username"] for row in data["users"]]
     users = {u.username: u for u in User.objects.filter(username__in=wanted)}
+    taken = sorted(
+        OrganizationMember.objects.filter(user__in=users.values())
+        .values_list("user__username", flat=True)
+        .distinct()
+    )
+    if taken and not attach_existing:
+        raise Conflict(
+            f"{len(taken)} username(s) of the export belong to people of other organisations "
+            f"here ({', '.join(taken[:10])}{', ...' if len(taken) > 10 else ''}); nothing "
+            "imported. Rename them in the file, or import with --attach-existing-users if they "
+            "are the same people."
+        )
     for row in data["users"]:
         if row["username"] not in users:
             new_user = User(**_fields(User, row, USER_FIELDS))
@@ -771,4 +795,15 @@ def _import(data):
         }
 
     _insert(CampaignTeam, _children(campaigns, "teams"), new_campaign_team)
+    # The organisation's people: those the export lists (format 1 had no list) and everyone
+    # with a team or a role in it.
+    people = {user(username).pk for username in data.get("people", [])}
+    people |= set(Membership.objects.filter(team__organization=org).values_list("user", flat=True))
+    people |= set(OrgRole.objects.filter(organization=org).values_list("user", flat=True))
+    OrganizationMember.objects.bulk_create(
+        [
+            OrganizationMember(organization=org, user_id=pk, source=OrganizationMember.IMPORT)
+            for pk in sorted(people)
+        ]
+    )
     return org

@@ -24,14 +24,27 @@ from .periods import PeriodError, parse_period
 
 
 def add_member(team, username, role=Membership.MEMBER):
-    """Add a user to a team, or change their role if they already belong to it."""
+    """Add a person of the team's organisation to the team, or change their role if they
+    already belong to it."""
     if role not in (Membership.MEMBER, Membership.LEAD):
         raise Invalid(f"Role must be 'member' or 'lead', not {role!r}.", field="role")
-    User = get_user_model()
-    try:
-        user = User.objects.get(username=username, is_active=True)
-    except User.DoesNotExist:
-        raise Invalid(f"No active user named {username!r}.", field="username") from None
+    # Only the organisation's people: an unknown name, an inactive account and someone of
+    # another organisation are refused with the same words, so nothing tells them apart.
+    user = (
+        get_user_model()
+        .objects.filter(
+            username=username,
+            is_active=True,
+            organization_memberships__organization_id=team.organization_id,
+        )
+        .first()
+    )
+    if user is None:
+        raise Invalid(
+            f"{team.organization.name} has no member named {username!r}; invite them to "
+            "the organisation first.",
+            field="username",
+        )
     with transaction.atomic():
         try:
             with transaction.atomic():

@@ -75,3 +75,4 @@ urlpatterns += [
 ]
 urlpatterns += [path("", include("assessments.urls_valuestream"))]
 urlpatterns += [path("", include("assessments.questionnaires.urls"))]
+urlpatterns += [path("", include("assessments.people.urls"))]

@@ -323,12 +323,13 @@ def assessment_targets(request, assessment_id):
 
 @login_required
 def result_page(request, assessment_id):
-    """A frozen result. Its content reads the same for every viewer who sees the same detail
-    (the spread is hidden from all but admins when few responded) and changes only with the
-    organisation's data version (a review, a newer or older result, a rename, the threshold):
-    rendered once per version and kept in the cache. The review form and the individual
-    answers are per viewer."""
-    from reports.results import individual_answers, result_page_context
+    """A frozen result. Its content reads the same for every viewer who may see the same
+    detail (the comments and spread of a low-confidence result are for organisation admins
+    only: ``reports.results.may_see_candid_detail``) and changes only with the organisation's
+    data version (a review, a newer or older result, a rename, the threshold): rendered once
+    per version and detail and kept in the cache. The review form and the individual answers
+    are per viewer."""
+    from reports.results import individual_answers, may_see_candid_detail, result_page_context
 
     assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
     result = Result.objects.filter(assessment=assessment).select_related("questionnaire").first()
@@ -336,14 +337,16 @@ def result_page(request, assessment_id):
         raise Http404("This assessment has no result yet.")
     team = assessment.team
     result.assessment, result.team = assessment, team  # loaded already
-    may_see_individuals = permissions.can_administer(request.user, team.organization)
-    show_spread = may_see_individuals or not result.low_confidence
-    key = f"result:{result.id}:{team.organization.data_version}:{int(show_spread)}"
+    candid = may_see_candid_detail(request.user, team.organization, result.low_confidence)
+    # The kept body holds the comments when ``candid``, so ``candid`` is in its key. "v2": bodies
+    # kept before comments were hidden must never be served.
+    key = f"result-v2:{result.id}:{team.organization.data_version}:{int(candid)}"
     body = cache.get(key)
     if body is None:
-        context = result_page_context(request.user, result, with_individual=False)
+        context = result_page_context(result, candid=candid)
         body = render_to_string("assessments/_result_body.html", context)
         cache.set(key, body, RESULT_CACHE_SECONDS)
+    may_see_individuals = permissions.can_administer(request.user, team.organization)
     return render(
         request,
         "assessments/result.html",

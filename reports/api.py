@@ -35,6 +35,14 @@ class ReportCreatedOut(serializers.Serializer):
     status = serializers.CharField()
 
 
+class TooManyReportsOut(serializers.Serializer):
+    """429: a limit on PDFs in flight is reached; ``retry_after`` repeats the Retry-After
+    header (seconds)."""
+
+    detail = serializers.CharField()
+    retry_after = serializers.IntegerField()
+
+
 def report_json(request, report):
     ready = report.status == RoadmapReport.READY
     return {
@@ -57,10 +65,27 @@ def report_json(request, report):
 
 
 class AssessmentRoadmapReportsView(APIView):
-    """Request the roadmap PDF of a closed assessment: 202 with the report to poll."""
+    """Request the roadmap PDF of a closed assessment: 202 with the report to poll. Asking
+    again answers with the same report while it is in flight, or ready and the roadmap
+    unchanged. 429 with Retry-After when the caller or their organisation already has as many
+    PDFs in flight as allowed."""
 
     @extend_schema(
-        request=None, responses={202: ReportCreatedOut, **error_responses(401, 403, 404, 409)}
+        request=None,
+        responses={
+            202: ReportCreatedOut,
+            429: TooManyReportsOut,
+            **error_responses(401, 403, 404, 409),
+        },
+        parameters=[
+            OpenApiParameter(
+                "Retry-After",
+                OpenApiTypes.INT,
+                OpenApiParameter.HEADER,
+                response=[429],
+                description="Seconds to wait before asking again.",
+            )
+        ],
     )
     def post(self, request, assessment_id):
         assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
@@ -68,7 +93,14 @@ class AssessmentRoadmapReportsView(APIView):
         if result is None:
             raise Conflict("This assessment is still open; a roadmap needs its closed result.")
         services.generate_roadmap(result)
-        report, _ = services.request_roadmap_report(request.user, result)
+        try:
+            report, _ = services.request_roadmap_report(request.user, result)
+        except services.TooManyReports as exc:
+            return Response(
+                {"detail": exc.message, "retry_after": exc.retry_after},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
         return Response({"id": report.id, "status": report.status}, status=status.HTTP_202_ACCEPTED)
 
 

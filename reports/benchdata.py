@@ -36,6 +36,7 @@ from assessments.models import (
     Incident,
     Membership,
     Organization,
+    OrganizationMember,
     OrgRole,
     Result,
     Team,
@@ -117,6 +118,9 @@ def generate_organization(teams=500, quarters=8, members=8, seed=42, slug="bench
                 Membership(user=user, team=team, role=Membership.LEAD if m == 0 else "member")
             )
     Membership.objects.bulk_create(memberships, batch_size=5000)
+    OrganizationMember.objects.bulk_create(
+        [OrganizationMember(organization=org, user=user) for user in users], batch_size=5000
+    )
     steps["people"] = time.perf_counter() - started
 
     mark = time.perf_counter()

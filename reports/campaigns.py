@@ -345,7 +345,8 @@ def pending_reminders(today, campaign=None):
 
     A person is pending for an assessment of a round when the round is open, its due date is
     not more than REMINDER_GRACE_DAYS behind, the assessment is still open, they are a current
-    member of the team (active, with an email address), they have not submitted, and they
+    member of the team and a person of its organisation (active, with an email address), they
+    have not submitted, and they
     have had no reminder today from any round. ``campaign`` limits it to that round's people,
     but their email still lists everything they have pending."""
     entries = CampaignTeam.objects.filter(
@@ -354,8 +355,14 @@ def pending_reminders(today, campaign=None):
         assessment__status=Assessment.OPEN,
     ).select_related("campaign", "team", "assessment__questionnaire")
     entries = list(entries.order_by("campaign__due_date", "team__name", "id"))
+    # Only the organisation's own people: a team membership alone never makes the platform
+    # e-mail someone on an organisation's behalf.
     memberships = list(
-        Membership.objects.filter(team_id__in={e.team_id for e in entries}, user__is_active=True)
+        Membership.objects.filter(
+            team_id__in={e.team_id for e in entries},
+            user__is_active=True,
+            user__organization_memberships__organization=F("team__organization"),
+        )
         .exclude(user__email="")
         .select_related("user")
     )

@@ -7,8 +7,10 @@ Numbers stay numbers."""
 
 import tablib
 
-from assessments import dora
-from assessments.models import Answer, Response
+from assessments import dora, permissions
+from assessments.models import Answer, Assessment, Response, Result
+
+from .results import may_see_candid_detail
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CONTENT_TYPES = {
@@ -69,18 +71,38 @@ def comparison_table(comparison):
     return _dataset(headers, rows, "Comparison")
 
 
-def answers_table(organization, period=None, group=None, named=False):
-    """One row per respondent and question of the submitted responses of the scope's
-    assessments (the period, or every closed one). Respondents are pseudonymous (R1, R2, ...
-    per assessment) unless ``named`` (organisation admins)."""
+def answers_table(viewer, organization, period=None, group=None):
+    """One row per respondent and question of the submitted responses of the scope's closed
+    assessments (the period, or every one); open assessments are not results yet and are left
+    out. Respondents are pseudonymous (R1, R2, ... per assessment) except for organisation
+    admins. The answers of a result ``viewer`` may not see in detail (``may_see_candid_detail``:
+    low-confidence results, for anyone but organisation admins) are left out too; each such
+    result gets one row first, with its team, period and questionnaire and the reason in the
+    last column ("Note"), so that a reader knows what is missing and why."""
+    named = permissions.can_administer(viewer, organization)
     answers = Answer.objects.filter(
         response__status=Response.SUBMITTED,
+        response__assessment__status=Assessment.CLOSED,
         response__assessment__team__organization=organization,
     )
+    left_out = Result.objects.none()
+    if not may_see_candid_detail(viewer, organization, low_confidence=True):
+        answers = answers.filter(response__assessment__result__low_confidence=False)
+        left_out = Result.objects.filter(team__organization=organization, low_confidence=True)
     if group is not None:
         answers = answers.filter(response__assessment__team__group=group)
+        left_out = left_out.filter(team__group=group)
     if period:
         answers = answers.filter(response__assessment__period=period)
+        left_out = left_out.filter(period=period)
+    rows = [
+        [team, period_, f"{key} v{version}", "", "", "", "", "", "", "", _left_out_note(n)]
+        for team, period_, key, version, n in left_out.order_by(
+            "team__name", "period", "questionnaire_key", "questionnaire__version"
+        ).values_list(
+            "team__name", "period", "questionnaire_key", "questionnaire__version", "respondents"
+        )
+    ]
     answers = answers.order_by(
         "response__assessment__team__name", "response__assessment__period", "response_id",
         "question__position",
@@ -92,7 +114,6 @@ def answers_table(organization, period=None, group=None, named=False):
         "question__text", "level", "comment", "evidence_url",
     )  # fmt: skip
     pseudonyms = {}
-    rows = []
     for (team, period_, key, version, response_id, username, dimension, qkey, text, level,
          comment, evidence) in answers.iterator(chunk_size=2000):  # fmt: skip
         if named:
@@ -100,11 +121,20 @@ def answers_table(organization, period=None, group=None, named=False):
         else:
             numbers = pseudonyms.setdefault((team, period_), {})
             respondent = f"R{numbers.setdefault(response_id, len(numbers) + 1)}"
+        level = level if level is not None else "don't know"
         rows.append([team, period_, f"{key} v{version}", respondent, dimension, qkey, text,
-                     level if level is not None else "don't know", comment, evidence])  # fmt: skip
+                     level, comment, evidence, ""])  # fmt: skip
     headers = ["Team", "Period", "Questionnaire", "Respondent", "Dimension", "Question key",
-               "Question", "Level", "Comment", "Evidence"]  # fmt: skip
+               "Question", "Level", "Comment", "Evidence", "Note"]  # fmt: skip
     return _dataset(headers, rows, "Answers")
+
+
+def _left_out_note(respondents):
+    people = f"{respondents} respondent{'' if respondents == 1 else 's'}"
+    return (
+        f"Left out: low confidence ({people}, fewer than the organisation's threshold), "
+        "so an answer could identify its author."
+    )
 
 
 def render(dataset, fmt):

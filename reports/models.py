@@ -77,7 +77,9 @@ class RoadmapItem(models.Model):
 class RoadmapReport(models.Model):
     """One requested PDF. queued -> rendering -> ready | failed. The task claims the row with a
     conditional UPDATE, so a redelivered or duplicated message renders it at most once at a
-    time; the sweeper re-queues rows stuck in queued/rendering."""
+    time; the sweeper re-queues rows stuck in queued/rendering. A ready report is handed out
+    again while the content it shows is unchanged (``content_fingerprint``), and pruned after
+    REPORT_RETENTION_DAYS unless it is the newest of its result or portfolio scope."""
 
     QUEUED, RENDERING, READY, FAILED = "queued", "rendering", "ready", "failed"
     STATUS_CHOICES = [
@@ -114,6 +116,12 @@ class RoadmapReport(models.Model):
     checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the file")
     size_bytes = models.PositiveIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
+    content_fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 of what the PDF shows (services.content_fingerprint), taken when "
+        "requested and again just before rendering",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -4,11 +4,17 @@ from the database, with a fixed number of queries."""
 from django.utils import timezone
 
 from assessments import dora, dora_services, scoring, selectors, valuestream_services
-from assessments.models import Answer, Response, Result
+from assessments.models import Result
 
 from . import charts, planning
 from .models import Roadmap, RoadmapItem
-from .results import compare_with_previous, radar_for
+from .results import (
+    comments_hidden_note,
+    compare_with_previous,
+    may_see_candid_detail,
+    radar_for,
+    result_comments,
+)
 
 PHASE_LABELS = dict(RoadmapItem.PHASE_CHOICES)
 
@@ -157,7 +163,7 @@ def trend_chart(team, rows, id_prefix=None):
     )
 
 
-def _appendix(result):
+def _appendix(result, candid):
     structure = selectors.questionnaire_structure(result.questionnaire)
     stats = {row["key"]: row for row in result.data.get("questions", [])}
     dimensions = []
@@ -178,24 +184,25 @@ def _appendix(result):
         )
     comments = [
         {"dimension": dimension, "question": question, "comment": comment}
-        for dimension, question, comment in Answer.objects.filter(
-            response__assessment_id=result.assessment_id, response__status=Response.SUBMITTED
-        )
-        .exclude(comment="")
-        .order_by("question__position", "id")
-        .values_list("question__dimension__name", "question__text", "comment")
+        for dimension, question, comment, _ in (result_comments(result) if candid else ())
     ]
     return {
         "dimensions": dimensions,
         "comments": comments,
-        "hidden_distribution": result.low_confidence,
+        "comments_hidden": "" if candid else comments_hidden_note(result.team.organization),
+        "hidden_distribution": not candid,
     }
 
 
-def roadmap_context(result):
+def roadmap_context(result, viewer=None):
+    """The roadmap PDF's context. The comments and spread of a low-confidence result are left
+    out unless ``viewer`` may see them (``may_see_candid_detail``). A stored roadmap PDF may be
+    downloaded by everyone who sees the team, so it is built without a viewer (as
+    ``services.build_pdf`` does); pass one only for a document that viewer alone reads."""
     from . import services
 
     team = result.team
+    candid = may_see_candid_detail(viewer, team.organization, result.low_confidence)
     roadmap = services.generate_roadmap(result)
     previous = selectors.previous_result(result)
     deltas = compare_with_previous(result, previous)
@@ -209,8 +216,8 @@ def roadmap_context(result):
                 "score": row["score"],
                 "level": row["level"],
                 "level_name": scoring.LEVEL_NAMES.get(row["level"], ""),
-                "min": None if result.low_confidence else row["min"],
-                "max": None if result.low_confidence else row["max"],
+                "min": row["min"] if candid else None,
+                "max": row["max"] if candid else None,
                 "target": row.get("target"),
                 "disagreement": row["disagreement"],
                 "insufficient": row["insufficient"],
@@ -254,7 +261,7 @@ def roadmap_context(result):
                 for d, label in roadmap.checkpoints
             ],
         },
-        "appendix": _appendix(result),
+        "appendix": _appendix(result, candid),
         "vsm": valuestream_services.pdf_vsm_context(team),
     }
 

@@ -1,6 +1,10 @@
 """What a team's result page (and later its PDF) shows: the frozen result, the change since the
 previous result of the same questionnaire key (matched by lineage across versions), the radar
-chart, per-question statistics and comments, and individual answers for those allowed."""
+chart, per-question statistics and comments, and individual answers for those allowed.
+
+Candour: ``may_see_candid_detail`` is the one rule for what could identify a respondent of a
+result (comments, the spread of answers, answer rows in the export); the result page, the
+roadmap PDF and the answers export all ask it."""
 
 from assessments import permissions, scoring, selectors
 from assessments.models import Answer, Response
@@ -57,7 +61,50 @@ def radar_for(result, previous=None, deltas=None, id_prefix=None):
     )
 
 
-def result_page_context(user, result, with_individual=True):
+def may_see_candid_detail(user, organization, low_confidence) -> bool:
+    """May ``user`` see what could identify a respondent of a result of ``organization``: its
+    comments (with their evidence links), the spread of its answers (lowest and highest
+    respondent, answers per level) and its rows in the answers export?
+
+    Everyone who sees the result may, unless it is low-confidence (fewer respondents than the
+    organisation's threshold when it closed): a comment of one of two people is as good as
+    signed, and a lead knows who submitted. Then only organisation admins (and superusers),
+    who may read individual answers anyway. ``user`` None stands for a document that everyone
+    who sees the team may download, such as the stored roadmap PDF.
+
+    Takes the flag rather than a result so that the export can apply it to every result of a
+    scope in one query."""
+    return not low_confidence or permissions.can_administer(user, organization)
+
+
+def comments_hidden_note(organization):
+    """The one sentence shown where comments of a low-confidence result are hidden."""
+    threshold = organization.low_confidence_threshold
+    return (
+        f"Comments are hidden: fewer than {threshold} people answered, so a comment could "
+        "identify its author."
+    )
+
+
+def result_comments(result):
+    """(dimension name, question text, comment, evidence URL) of every comment of the result's
+    submitted responses, in questionnaire order; never names. Ask
+    ``may_see_candid_detail`` first."""
+    return list(
+        Answer.objects.filter(
+            response__assessment_id=result.assessment_id,
+            response__status=Response.SUBMITTED,
+        )
+        .exclude(comment="")
+        .order_by("question__position", "id")
+        .values_list("question__dimension__name", "question__text", "comment", "evidence_url")
+    )
+
+
+def result_page_context(result, *, candid):
+    """The result page's content. ``candid``: ``may_see_candid_detail`` for the viewer, the only
+    thing about the viewer this content depends on, so that it can be kept per result, data
+    version and ``candid`` (assessments.views_answering.result_page)."""
     previous = selectors.previous_result(result)
     deltas = compare_with_previous(result, previous)
     questions = {
@@ -80,20 +127,6 @@ def result_page_context(user, result, with_individual=True):
                 ],
             }
         )
-    comments = list(
-        Answer.objects.filter(
-            response__assessment_id=result.assessment_id,
-            response__status=Response.SUBMITTED,
-        )
-        .exclude(comment="")
-        .select_related("question__dimension")
-        .order_by("question__position", "id")
-        .values_list("question__dimension__name", "question__text", "comment", "evidence_url")
-    )
-    individual = None
-    may_see_individuals = permissions.can_administer(user, result.team.organization)
-    if may_see_individuals and with_individual:
-        individual = individual_answers(result)
     overall_change = None
     if previous is not None and previous.overall_score is not None and result.overall_score:
         overall_change = round(result.overall_score - previous.overall_score, 2)
@@ -107,14 +140,14 @@ def result_page_context(user, result, with_individual=True):
         "level_description": scoring.LEVEL_DESCRIPTIONS.get(result.overall_level),
         "dimension_rows": dimension_rows,
         "radar": radar_for(result, previous, deltas),
-        "comments": comments,
-        **({"individual": individual} if with_individual else {}),
+        "comments": result_comments(result) if candid else [],
+        "comments_hidden": "" if candid else comments_hidden_note(result.team.organization),
         "weakest": next(
             (r for r in dimension_rows if r["key"] == result.data.get("weakest_dimension")), None
         ),
         "level_names": scoring.LEVEL_NAMES,
         # With few respondents the range and its explanation would reveal individuals.
-        "show_spread": may_see_individuals or not result.low_confidence,
+        "show_spread": candid,
     }
 
 

@@ -17,14 +17,26 @@ from . import services
     max_retries=services.MAX_ATTEMPTS,
 )
 def task_render_report(self, report_id):
-    """Render report ``report_id`` (see services.render_report for the state transitions)."""
-    return services.render_report(report_id)
+    """Render the queued report whose turn it is (services.render_next_report has the state
+    transitions). Every request sends one of these, so there are as many messages as queued
+    reports, but which report a message renders is decided when a worker takes it, fairly
+    between organisations: the order of messages in the broker never lets one organisation's
+    backlog hold another's report back. ``report_id`` is the report whose request sent it
+    (shown in the worker's log; the name and argument are those of the messages already sent)."""
+    return services.render_next_report()
 
 
 @shared_task(name="reports.task_sweep_stuck_reports")
 def task_sweep_stuck_reports():
     """Re-queue reports stuck in queued/rendering beyond the timeout."""
     return services.sweep_stuck_reports()
+
+
+@shared_task(name="reports.task_prune_old_reports")
+def task_prune_old_reports():
+    """Delete reports older than REPORT_RETENTION_DAYS and their files, keeping the newest
+    ready report of every result and portfolio scope. Returns how many were deleted."""
+    return len(services.prune_old_reports())
 
 
 from .tasks_campaigns import task_send_reminders  # noqa: E402,F401

@@ -1,7 +1,6 @@
 """The team's roadmap page, report progress and downloads."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
@@ -84,12 +83,18 @@ def _item_for_lead(request, item_id):
 
 
 def _member_or_none(team, username):
+    """The team member named ``username`` (None for none). Looked up among the team's members
+    only, so the answer never tells an existing account from a missing one."""
     if not username:
         return None
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise DomainError(f"No user named {username!r}.")
-    return user
+    membership = (
+        team.memberships.filter(user__username=username, user__is_active=True)
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
+        raise DomainError(f"{team.name} has no member named {username!r}.")
+    return membership.user
 
 
 def _due_date(request):
@@ -164,11 +169,19 @@ def roadmap_report_request(request, team_id):
         messages.error(request, "There is no closed assessment to build a roadmap from yet.")
         return redirect("team_roadmap", team_id=team.id)
     services.generate_roadmap(result)
-    report, created = services.request_roadmap_report(request.user, result)
-    if created:
-        messages.info(request, "Your PDF is being prepared; it appears below when ready.")
+    try:
+        report, created = services.request_roadmap_report(request.user, result)
+    except services.TooManyReports as exc:
+        messages.warning(request, exc.message)
     else:
-        messages.info(request, "This PDF is already being prepared; it appears below when ready.")
+        if created:
+            messages.info(request, "Your PDF is being prepared; it appears below when ready.")
+        elif report.status == RoadmapReport.READY:
+            messages.info(request, "This PDF is up to date with the roadmap; download it below.")
+        else:
+            messages.info(
+                request, "This PDF is already being prepared; it appears below when ready."
+            )
     return redirect(f"/teams/{team.id}/roadmap/#reports")
 
 
@@ -236,6 +249,8 @@ def portfolio(request):
             report, created = services.request_portfolio_report(
                 request.user, organization, group, period=""
             )
+        except services.TooManyReports as exc:
+            messages.warning(request, exc.message)
         except DomainError as exc:
             forbid_if_not_allowed(exc)
             messages.error(request, exc.message)
@@ -243,6 +258,10 @@ def portfolio(request):
             scope = group.name if group else organization.name
             if created:
                 messages.info(request, f"The portfolio of {scope} is being prepared.")
+            elif report.status == RoadmapReport.READY:
+                messages.info(
+                    request, f"The portfolio of {scope} is up to date; download it below."
+                )
             else:
                 messages.info(request, f"The portfolio of {scope} is already being prepared.")
         return redirect("portfolio")

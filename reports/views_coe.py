@@ -20,6 +20,7 @@ from assessments.dora_services import benchmark_context
 from assessments.errors import DomainError
 from assessments.models import Result, TeamGroup
 from assessments.periods import PeriodError, parse_period
+from vsm_site.http import attachment_header, download_filename
 
 from . import charts, comparison, exports, heatmap, history
 
@@ -231,13 +232,12 @@ def export(request, what, fmt):
         data = comparison.cached_comparison(organization, period, group)
         table = exports.comparison_table(data)
     else:
-        named = permissions.can_administer(request.user, organization)
-        table = exports.answers_table(organization, period, group, named=named)
+        table = exports.answers_table(request.user, organization, period, group)
     content, content_type = exports.render(table, fmt)
-    scope = (group.name if group else organization.slug).lower().replace(" ", "-")
-    filename = f"{what}-{scope}-{period or 'latest'}.{fmt}"
+    scope = group.name if group else organization.slug
+    filename = download_filename(what, scope, period or "latest", ext=fmt)
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = attachment_header(filename)
     return response
 
 

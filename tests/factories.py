@@ -5,7 +5,14 @@ from types import SimpleNamespace
 import factory
 from django.contrib.auth import get_user_model
 
-from assessments.models import Membership, Organization, OrgRole, Team, TeamGroup
+from assessments.models import (
+    Membership,
+    Organization,
+    OrganizationMember,
+    OrgRole,
+    Team,
+    TeamGroup,
+)
 
 PASSWORD = "correct horse battery staple"
 
@@ -48,19 +55,36 @@ class TeamFactory(factory.django.DjangoModelFactory):
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Membership
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     team = factory.SubFactory(TeamFactory)
     role = Membership.MEMBER
 
+    @factory.post_generation
+    def person_of_the_organization(self, create, extracted, **kwargs):
+        """A team member is a person of the team's organisation, as the product makes them."""
+        if create:
+            OrganizationMember.objects.get_or_create(
+                organization_id=self.team.organization_id, user=self.user
+            )
+
 
 class OrgRoleFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = OrgRole
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     organization = factory.SubFactory(OrganizationFactory)
     role = OrgRole.COE_ANALYST
+
+    @factory.post_generation
+    def person_of_the_organization(self, create, extracted, **kwargs):
+        if create:
+            OrganizationMember.objects.get_or_create(
+                organization_id=self.organization_id, user=self.user
+            )
 
 
 MINI_QUESTIONNAIRE = """\

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from assessments import dora_services, services, valuestream_services
 from assessments.models import TeamApiToken
+from assessments.people import services as people_services
 from assessments.questionnaires import services as questionnaire_services
 from reports import campaigns
 from reports import services as report_services
@@ -86,6 +87,7 @@ def build_side(org, team, lead, respondents, analyst, label):
     # (keys are per owner): v1 published, v2 a draft in the editor.
     own, _ = questionnaire_services.load_questionnaire(OWN_V1, org)
     own_draft = questionnaire_services.start_draft(None, org, OWN_KEY)
+    invitation, _ = people_services.invite(None, org, f"invitee-{org.slug}@example.com")
     return SimpleNamespace(
         org=org,
         team=team,
@@ -101,12 +103,18 @@ def build_side(org, team, lead, respondents, analyst, label):
         token_key=token_key,
         own=own,
         own_draft=own_draft,
+        invitation=invitation,
     )
 
 
 def build():
     """The whole data set; see the module docstring."""
     world = build_world()
+    # Acme's two respondents make a confident result (its answers export has rows for
+    # analysts); Other Corp's one stays low-confidence.
+    for org in (world.org, world.other):
+        org.low_confidence_threshold = 2
+        org.save(update_fields=["low_confidence_threshold"])
     mini = load_mini_questionnaire()
     draft = load_mini_questionnaire(version=2, status="draft")
     a = build_side(

@@ -25,6 +25,8 @@ from django.utils import timezone
 from assessments import dora_services, selectors, services, valuestream_services
 from assessments.ingest import ingest_rows
 from assessments.models import Answer, Membership, Response, Result
+from assessments.people import services as people_services
+from assessments.people.services import add_person
 from assessments.periods import current_period, shift_period
 from assessments.questionnaires import services as questionnaire_services
 from reports import campaigns
@@ -167,6 +169,7 @@ def touch_audited(d):
     and member A edits a comment (an answer)."""
     n = next(_serial)
     joiner = UserFactory(username=f"joiner{n}")
+    add_person(d.org, joiner)
     services.add_member(d.team, joiner.username)
     answer(joiner, d.open_assessment, shift=n)
     # Fresh rows, changed whatever an earlier test left in the shared instances: an update
@@ -186,6 +189,9 @@ def touch_audited(d):
 def build():
     """The small data set; see the module docstring. Team A is the team of every team page."""
     world = build_world()
+    # Two respondents make a confident result: its page shows the comments the growers add.
+    world.org.low_confidence_threshold = 2
+    world.org.save(update_fields=["low_confidence_threshold"])
     shipped, _ = questionnaire_services.load_questionnaire(SHIPPED.read_bytes())
     mini = load_mini_questionnaire()
     world.lead_b = MembershipFactory(
@@ -311,6 +317,7 @@ def more_respondents(d):
     users = []
     for i in range(GROWTH):
         user = UserFactory(username=f"respondent{next(_serial)}")
+        add_person(d.org, user)
         services.add_member(d.team, user.username, (Membership.MEMBER, Membership.LEAD)[i % 2])
         answer(user, d.open_assessment, shift=i + 2)
         users.append(user)
@@ -386,6 +393,14 @@ def more_questionnaires(d):
         load_mini_questionnaire(version=version, status=("published", "draft")[version % 2])
         text = mini_questionnaire_yaml(version=version, status="published")
         questionnaire_services.load_questionnaire(text.replace("key: mini", "key: org-mini"), d.org)
+
+
+def more_invitations(d):
+    """Pending invitations of the organisation, some to a team."""
+    for n in range(GROWTH):
+        people_services.invite(
+            None, d.org, f"guest{next(_serial)}@example.com", team=(None, d.team)[n % 2]
+        )
 
 
 def more_own_questions(d):

@@ -464,6 +464,9 @@ def hostile(world):
 
     world.team_a.name = PAYLOAD
     world.team_a.save(update_fields=["name"])
+    # Two respondents count as confident here, so comments are shown (and must be escaped).
+    world.org.low_confidence_threshold = 2
+    world.org.save(update_fields=["low_confidence_threshold"])
     questionnaire_services.load_questionnaire(hostile_questionnaire_yaml())
     assessment = services.open_assessment(world.lead_a, world.team_a, "2026-Q3", "xss")
     levels = {"flow-wip": 3, "flow-wait": 4, "quality-tests": 2, "quality-review": 3}

@@ -138,7 +138,9 @@ SLUG = {"slug": Ref("org.slug", missing="nobody")}
 OWN = {**SLUG, "key": Ref("own.key", missing="nothing"), "version": Ref("own.version")}
 OWN_DRAFT = {**SLUG, "key": Ref("own_draft.key", missing="nothing"),
              "version": Ref("own_draft.version")}  # fmt: skip
-NEW_MEMBER = {"username": "outsider", "role": "member"}
+NEW_MEMBER = {"username": "member_b", "role": "member"}  # a person of Acme, not in team A
+FOREIGN_MEMBER = {"username": "other_member", "role": "member"}  # Other Corp's
+INVITE = {"email": "invitee@example.com", "role": "member"}
 STAGES = {"stages": matrix_data.STAGES}
 CSV = {"what": "comparison", "fmt": "csv"}
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -157,6 +159,15 @@ EXPECTED = {case.key: case for case in (
     Case("team_member_add", "POST",           (L, 403, 403, 404, 403, 302, 404), TEAM,
          body=NEW_MEMBER),
     Case("team_member_remove", "POST",        (L, 403, 403, 404, 403, 302, 404), MEMBER),
+    # The people directory: an organisation's people only, managed by its admins.
+    Case("organization_people", "GET",        (L, 403, 403, 403, 403, 200, 404),
+         {"org_id": Ref("org")}),
+    Case("organization_people", "POST",       (L, 403, 403, 403, 403, 302, 404),
+         {"org_id": Ref("org")}, body=INVITE),
+    Case("organization_person_remove", "POST", (L, 403, 403, 403, 403, 302, 404),
+         {"org_id": Ref("org"), "username": Ref("member.username", missing="nobody")}),
+    Case("invitation_revoke", "POST",         (L, 403, 403, 403, 403, 302, 404),
+         {"org_id": Ref("org"), "invitation_id": Ref("invitation")}),
     Case("assessment_open", "POST",           (L, 403, 302, 404, 403, 302, 404), TEAM,
          body={"questionnaire": Ref("questionnaire"), "period": matrix_data.NEW_PERIOD}),
     Case("assessment_detail", "GET",          (L, 200, 200, 404, 200, 200, 404), OPEN),
@@ -217,6 +228,11 @@ EXPECTED = {case.key: case for case in (
     Case("roadmap_report_request", "POST",    (L, 302, 302, 404, 302, 302, 404), TEAM),
     Case("roadmap_item_update", "POST",       (L, 403, 302, 404, 403, 302, 404),
          {"item_id": Ref("item")}, body={"phase": "now"}),
+    # Another organisation's person as owner: refused like an unknown name (the page says
+    # so; tests/assessments/test_people.py checks nothing changed).
+    Case("roadmap_item_update", "POST",       (L, 403, 302, 404, 403, 302, 404),
+         {"item_id": Ref("item")}, body={"phase": "now", "owner": "other_member"},
+         variant="foreign-owner"),
     Case("roadmap_item_add", "POST",          (L, 403, 302, 404, 403, 302, 404),
          {"roadmap_id": Ref("roadmap")}, body={"title": "Matrix item"}),
     Case("portfolio", "GET",                  (L, 403, 403, 403, 200, 200, 404), query=ORG,
@@ -266,6 +282,12 @@ EXPECTED = {case.key: case for case in (
     Case("api_team_members", "GET",           (U, 200, 200, 404, 200, 200, 404), TEAM),
     Case("api_team_members", "POST",          (U, 403, 403, 404, 403, 201, 404), TEAM,
          body=NEW_MEMBER),
+    Case("api_team_members", "POST",          (U, 403, 403, 404, 403, 400, 404), TEAM,
+         body=FOREIGN_MEMBER, variant="foreign"),
+    Case("api_org_people", "GET",             (U, 403, 200, 403, 200, 200, 404), SLUG,
+         query={"search": "a"}),
+    Case("api_org_invitations", "POST",       (U, 403, 403, 403, 403, 202, 404), SLUG,
+         body=INVITE),
     Case("api_team_member", "DELETE",         (U, 403, 403, 404, 403, 204, 404), MEMBER),
     Case("api_questionnaires", "GET",         (U, 200, 200, 200, 200, 200, 200)),
     Case("api_questionnaire", "GET",          (U, 200, 200, 200, 200, 200, 200), MINI),
@@ -340,6 +362,8 @@ EXEMPT = {
     "password_reset_complete": "Django auth view: a confirmation page",
     "api_schema": "OpenAPI schema: describes the API, holds no data",
     "api_docs": "Swagger UI over the schema: no data",
+    "invitation_accept": "public by design: guarded by the unguessable token in its URL, "
+    "like password_reset_confirm (tests/assessments/test_people.py)",
 }
 # Static files are served by WhiteNoise's middleware, not by a URL pattern; media files have no
 # URL at all (test_report_files_are_not_served_from_media).
@@ -599,6 +623,9 @@ def test_acme_objects(matrix, web, case, role):
     before = footprint() if case.writes and expected in DENIED else None
     response = send(web, case, matrix.a)
     assert (status_of(response), changes(before)) == (expected, {})
+    if role != "anonymous":  # whatever the status, no browser or proxy keeps it
+        directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+        assert {"private", "no-store"} <= directives, response.get("Cache-Control")
     if expected == 404:
         assert_like_missing(web, case, matrix.a, response)
     if expected == 200:
@@ -623,6 +650,9 @@ def test_other_organisation_objects(matrix, web, case, role):
     before = footprint() if case.writes else None
     response = send(web, case, matrix.other)
     assert (status_of(response), changes(before)) == (expected, {})
+    if role != "anonymous":  # whatever the status, no browser or proxy keeps it
+        directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+        assert {"private", "no-store"} <= directives, response.get("Cache-Control")
     if expected == 404:
         assert_like_missing(web, case, matrix.other, response)
     if expected == 200:

@@ -143,10 +143,13 @@ GUARDS = [
     Guard("campaign_detail", "analyst", (g.bigger_campaign, g.more_respondents), CAMPAIGN),
     Guard("campaign_close", "analyst", (g.bigger_campaign, g.more_respondents), CAMPAIGN),
     Guard("audit_log", "org_admin", (g.more_audit_entries, g.more_teams)),
+    Guard("organization_people", "org_admin", (g.more_respondents, g.more_invitations),
+          {"org_id": At("org")}),
     # --- API ----------------------------------------------------------------------------------
     Guard("api_teams", "member_a", (g.more_my_teams,)),
     Guard("api_teams", "analyst", (g.more_teams,), variant="analyst"),
     Guard("api_team_members", "member_a", (g.more_respondents,), TEAM),
+    Guard("api_org_people", "lead_a", (g.more_respondents,), {"slug": At("org.slug")}),
     Guard("api_questionnaires", "member_a", (g.more_questionnaires,)),
     Guard("api_questionnaire", "member_a", (g.more_questions,), QUESTIONNAIRE),
     Guard("api_org_questionnaires", "analyst", (g.more_questionnaires,),
@@ -182,6 +185,7 @@ EXCLUDED_PREFIXES = {
 EXCLUDED = {
     "report_download": "a file download: one report row, then the stored PDF streamed",
     "api_roadmap_report_pdf": "a file download: one report row, then the stored PDF streamed",
+    "invitation_accept": "a public page behind a token: one invitation, no list",
     "questionnaire_detail": "a redirect to the owner's address of a version: one lookup",
     "healthz": "health probe: fixed checks of the database and the broker, no list",
     "ping": "the benchmark's floor: no database at all",

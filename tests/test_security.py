@@ -1,5 +1,7 @@
 """Issue "Trust": login brute-force protection (django-axes), the Content Security Policy
-(django-csp), request size limits and the audit trail (django-auditlog) with its page."""
+(django-csp), request size limits and the audit trail (django-auditlog) with its page.
+Issue "Hardening": nothing a logged-in user receives is cached, and download file names are
+safe whatever the names they are made of."""
 
 import datetime as dt
 import re
@@ -10,17 +12,22 @@ from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.test import override_settings
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
 from assessments import services
 from assessments.models import Answer, Membership, Response, Result
 from reports import services as report_services
-from reports.models import RoadmapItem
+from reports.models import RoadmapItem, RoadmapReport
 from tests.conftest import ALL_LEVELS
+from vsm_site.http import MAX_FILENAME_STEM, attachment_header, download_filename
 from vsm_site.settings import _forwarded_client_ip
 
-from .factories import UserFactory
+from .factories import TeamGroupFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGIN_URL = "/accounts/login/"
@@ -277,7 +284,17 @@ def test_editing_a_roadmap_item_records_the_lead(world, open_assessment):
     }
 
 
-def test_adding_a_member_by_api_token_records_the_admin(world, api_client):
+@pytest.fixture
+def outsider_everywhere(world):
+    """``outsider`` made a person of both organisations, so that teams of either take them."""
+    from assessments.people.services import add_person
+
+    add_person(world.org, world.outsider)
+    add_person(world.other, world.outsider)
+    return world.outsider
+
+
+def test_adding_a_member_by_api_token_records_the_admin(world, outsider_everywhere, api_client):
     token = Token.objects.create(user=world.org_admin)
     response = api_client.post(
         f"/api/v1/teams/{world.team_a.id}/members/",
@@ -300,7 +317,7 @@ def test_adding_a_member_by_api_token_records_the_admin(world, api_client):
     }
 
 
-def test_adding_a_member_by_service_records_the_actor(world):
+def test_adding_a_member_by_service_records_the_actor(world, outsider_everywhere):
     with set_actor(world.org_admin):
         services.add_member(world.team_b, "outsider", Membership.LEAD)
     (logged,) = entries(Membership)
@@ -326,7 +343,7 @@ def listed(response):
     ]
 
 
-def test_audit_page_lists_the_admins_organisation_only(world, client):
+def test_audit_page_lists_the_admins_organisation_only(world, outsider_everywhere, client):
     acme_and_other_changes(world)
     client.force_login(world.org_admin)
     response = client.get("/audit/")
@@ -342,7 +359,7 @@ def test_audit_page_lists_the_admins_organisation_only(world, client):
     assert listed(client.get("/audit/")) == [("Other Team", "Memberships", "create", "other_admin")]
 
 
-def test_audit_page_for_superuser_lists_everything(world, client):
+def test_audit_page_for_superuser_lists_everything(world, outsider_everywhere, client):
     acme_and_other_changes(world)
     client.force_login(world.superuser)
     assert [team for team, *_ in listed(client.get("/audit/"))] == [
@@ -371,7 +388,7 @@ def test_audit_link_in_nav_for_admins_only(world, client):
     assert link not in client.get("/").content.decode()
 
 
-def test_audit_page_filters_by_team_and_model(world, open_assessment, client):
+def test_audit_page_filters_by_team_and_model(world, outsider_everywhere, open_assessment, client):
     with set_actor(world.org_admin):
         services.add_member(world.team_a, "outsider")
         services.add_member(world.team_b, "outsider")
@@ -386,7 +403,9 @@ def test_audit_page_filters_by_team_and_model(world, open_assessment, client):
     assert [team for team, *_ in listed(foreign)] == ["Team B", "Team A"]
 
 
-def test_audit_page_paginates_fifty_newest_first(world, client, django_assert_num_queries):
+def test_audit_page_paginates_fifty_newest_first(
+    world, outsider_everywhere, client, django_assert_num_queries
+):
     with set_actor(world.org_admin):
         services.add_member(world.team_a, "outsider")
         for n in range(50):
@@ -404,3 +423,150 @@ def test_audit_page_paginates_fifty_newest_first(world, client, django_assert_nu
     second = client.get("/audit/?page=2")
     ((row,),) = [second.context["rows"]]
     assert (row["entry"].action, row["entry"].changes_dict["role"]) == (CREATE, ["None", "member"])
+
+
+# --- caching: nothing a user sees is kept by a browser or a proxy -------------------------
+
+NEVER_CACHE = {"max-age=0", "no-cache", "no-store", "must-revalidate", "private"}
+HOSTILE_GROUP = 'a"; b\r\nX: y/../é'
+
+
+def cache_control(response):
+    return {part.strip() for part in response.get("Cache-Control", "").split(",") if part}
+
+
+def ready_portfolio(world, tmp_path, settings, group=None):
+    """A portfolio PDF of Acme, ready as the worker would leave it, without rendering."""
+    settings.MEDIA_ROOT = tmp_path
+    report, _ = report_services.request_portfolio_report(world.analyst, world.org, group=group)
+    report.file.save("portfolio.pdf", ContentFile(b"%PDF-1.4\n% portfolio\n"), save=False)
+    report.status = RoadmapReport.READY
+    report.finished_at = timezone.now()
+    report.save()
+    return report
+
+
+def test_page_for_a_logged_in_user_is_never_cached(world, client):
+    client.force_login(world.member_a)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert cache_control(response) == NEVER_CACHE
+
+
+def test_redirect_for_a_logged_in_user_is_never_cached(world, client):
+    client.force_login(world.analyst)
+    response = client.get("/coe/export/comparison.csv?group=999999")  # no such group
+    assert (response.status_code, response["Location"]) == (302, "/coe/")
+    assert cache_control(response) == NEVER_CACHE
+
+
+def test_api_answer_for_a_token_user_is_never_cached(world, api_client):
+    token = Token.objects.create(user=world.member_a)
+    response = api_client.get("/api/v1/teams/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+    assert cache_control(response) == NEVER_CACHE
+
+
+def test_api_answer_for_a_user_without_cookie_or_header_is_never_cached(world, api_client):
+    api_client.force_authenticate(world.member_a)  # authenticated inside the view only
+    response = api_client.get("/api/v1/teams/")
+    assert response.status_code == 200
+    assert cache_control(response) == NEVER_CACHE
+
+
+def test_pdf_download_is_never_cached(world, client, settings, tmp_path):
+    report = ready_portfolio(world, tmp_path, settings)
+    client.force_login(world.analyst)
+    for url in (f"/reports/{report.id}/download/", f"/api/v1/roadmap-reports/{report.id}/pdf/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == b"%PDF-1.4\n% portfolio\n"
+        assert response["Content-Disposition"] == 'attachment; filename="portfolio-acme-latest.pdf"'
+        assert cache_control(response) == NEVER_CACHE
+
+
+@pytest.mark.parametrize("path", ["comparison.csv", "comparison.xlsx", "answers.csv"])
+def test_export_is_never_cached(world, client, path):
+    client.force_login(world.analyst)
+    response = client.get(f"/coe/export/{path}?period=2026-Q4")
+    assert response.status_code == 200
+    what, fmt = path.split(".")
+    assert response["Content-Disposition"] == f'attachment; filename="{what}-acme-2026-q4.{fmt}"'
+    assert cache_control(response) == NEVER_CACHE
+
+
+def test_anonymous_responses_are_left_as_django_makes_them(client, db):
+    assert client.get("/ping").has_header("Cache-Control") is False
+    # the login page is never cached by Django itself
+    assert "no-store" in cache_control(client.get(LOGIN_URL))
+
+
+def test_static_files_stay_cacheable_for_a_logged_in_user(world, client):
+    client.force_login(world.member_a)
+    response = client.get("/static/css/app.css")
+    assert response.status_code == 200
+    assert "no-store" not in cache_control(response)
+    assert "private" not in cache_control(response)
+
+
+# --- download file names -------------------------------------------------------------------
+
+SAFE_NAME = re.compile(r"[a-z0-9_]+(-[a-z0-9_]+)*\.(csv|xlsx|pdf|yaml)")
+SAFE_PART = st.from_regex(r"[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,2}", fullmatch=True)
+EXTENSIONS = st.sampled_from(["csv", "xlsx", "pdf", "yaml"])
+
+
+@given(st.lists(st.text(), max_size=6), EXTENSIONS)
+def test_download_filename_of_any_text_is_a_safe_ascii_name(parts, ext):
+    name = download_filename(*parts, ext=ext)
+    assert SAFE_NAME.fullmatch(name), name
+    assert name.endswith(f".{ext}")
+    assert len(name.removesuffix(f".{ext}")) <= MAX_FILENAME_STEM
+    assert attachment_header(name) == f'attachment; filename="{name}"'
+    # a safe name is its own safe name
+    assert download_filename(name.removesuffix(f".{ext}"), ext=ext) == name
+
+
+@given(st.lists(SAFE_PART, min_size=1, max_size=3), EXTENSIONS)
+def test_download_filename_keeps_safe_parts_as_they_are(parts, ext):
+    assert download_filename(*parts, ext=ext) == "-".join(parts) + f".{ext}"
+
+
+def test_download_filename_examples():
+    assert download_filename(HOSTILE_GROUP, ext="csv") == "a-b-x-y-e.csv"
+    assert download_filename("Team A", "2026-Q4", ext="pdf") == "team-a-2026-q4.pdf"
+    assert download_filename("", "—", "日本", ext="yaml") == "download.yaml"
+    assert download_filename("x" * 500, ext="csv") == "x" * 100 + ".csv"
+    # cut at the limit, and never left ending in a separator
+    assert download_filename("abc-" * 50, ext="csv") == ("abc-" * 25)[:-1] + ".csv"
+    with pytest.raises(ValueError):
+        download_filename("a", ext="../csv")
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("comparison.csv", "comparison-a-b-x-y-e-latest.csv"),
+        ("comparison.xlsx", "comparison-a-b-x-y-e-latest.xlsx"),
+        ("answers.csv", "answers-a-b-x-y-e-latest.csv"),
+    ],
+)
+def test_export_of_a_group_with_a_hostile_name_has_a_safe_file_name(world, client, path, name):
+    group = TeamGroupFactory(organization=world.org, name=HOSTILE_GROUP)
+    client.force_login(world.analyst)
+    response = client.get(f"/coe/export/{path}?group={group.id}")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+
+
+def test_portfolio_of_a_group_with_a_hostile_name_has_a_safe_file_name(
+    world, client, settings, tmp_path
+):
+    group = TeamGroupFactory(organization=world.org, name=HOSTILE_GROUP)
+    report = ready_portfolio(world, tmp_path, settings, group=group)
+    assert report_services.report_filename(report) == "portfolio-a-b-x-y-e-latest.pdf"
+    client.force_login(world.analyst)
+    response = client.get(f"/reports/{report.id}/download/")
+    assert (
+        response["Content-Disposition"] == 'attachment; filename="portfolio-a-b-x-y-e-latest.pdf"'
+    )

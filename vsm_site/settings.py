@@ -43,6 +43,13 @@ def _int(name, default):
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
 
 
+def _positive_int(name, default):
+    value = _int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name}={value} must be at least 1")
+    return value
+
+
 DEBUG = _bool("DEBUG", False)
 # The test suite (pytest) runs with DEBUG off, as production does, but over plain HTTP, with a
 # fast password hasher, in-memory email and static files served from the apps.
@@ -86,6 +93,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files keep their caching), before everything that may answer
+    # early (CommonMiddleware's redirects): no response to a logged-in user is cached.
+    "vsm_site.http.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -212,6 +222,13 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = _int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = _int("FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = _int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
+
+# /healthz answers anonymous callers (load balancers) with its status only; staff users, and
+# monitoring presenting this token (`Authorization: Bearer ...` or `X-Health-Token: ...`), also
+# get which component is down and why (host names, ports, driver errors). Unset: staff only.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="").strip()
+if HEALTHZ_TOKEN and len(HEALTHZ_TOKEN) < 16:
+    raise ImproperlyConfigured("HEALTHZ_TOKEN must be at least 16 characters (or unset)")
 
 # Content Security Policy (django-csp 4). Scripts only from our own origin: no inline <script>,
 # no on...= handlers, no eval (htmx works from hx-* attributes; Swagger UI loads its init script
@@ -362,12 +379,25 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Reports queued or rendering for longer than this are sent again by the sweeper.
 REPORT_STUCK_AFTER_SECONDS = _int("REPORT_STUCK_AFTER_SECONDS", 600)
+# Renders in flight (queued or rendering, portfolio PDFs included) one person, and everyone of
+# one organisation together, may have: a request beyond either is refused with 429 and a
+# Retry-After, so that nobody can fill the shared workers (issue 15). A repeated request of a
+# PDF whose content has not changed is answered with the existing report and costs nothing.
+REPORT_MAX_QUEUED_PER_USER = _positive_int("REPORT_MAX_QUEUED_PER_USER", 3)
+REPORT_MAX_QUEUED_PER_ORGANIZATION = _positive_int("REPORT_MAX_QUEUED_PER_ORGANIZATION", 10)
+# PDFs older than this are deleted (rows and files) by a nightly task, except the newest ready
+# one of every result and of every portfolio scope.
+REPORT_RETENTION_DAYS = _positive_int("REPORT_RETENTION_DAYS", 90)
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-reports": {
         "task": "reports.task_sweep_stuck_reports",
         "schedule": _int("REPORT_SWEEP_INTERVAL_SECONDS", 120),
+    },
+    "prune-old-reports": {
+        "task": "reports.task_prune_old_reports",
+        "schedule": crontab(hour=3, minute=30),
     },
     "send-campaign-reminders": {
         "task": "reports.task_send_reminders",

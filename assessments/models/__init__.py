@@ -1,6 +1,14 @@
 from .answering import Answer, Assessment, DimensionTarget, Response, Result
 from .dora import Deployment, DoraEntry, DoraSnapshot, DoraSurveyAnswer, Incident, TeamApiToken
-from .people import Membership, Organization, OrgRole, Team, TeamGroup
+from .people import (
+    Invitation,
+    Membership,
+    Organization,
+    OrganizationMember,
+    OrgRole,
+    Team,
+    TeamGroup,
+)
 from .questionnaires import Dimension, Question, Questionnaire
 from .valuestream import ValueStreamMap
 
@@ -14,9 +22,11 @@ __all__ = [
     "DoraSnapshot",
     "DoraSurveyAnswer",
     "Incident",
+    "Invitation",
     "Membership",
     "OrgRole",
     "Organization",
+    "OrganizationMember",
     "Question",
     "Questionnaire",
     "Response",

@@ -129,3 +129,81 @@ class OrgRole(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.get_role_display()} of {self.organization}"
+
+
+class OrganizationMember(models.Model):
+    """A person of the organisation. Only its people can be put in its teams, own its roadmap
+    items, be reminded by it or be shown on its pages. A person joins by accepting an
+    invitation from the organisation's admin (or through single sign-on, or the site operator
+    adds them); nobody outside the organisation learns whether an account exists."""
+
+    INVITATION = "invitation"
+    OPERATOR = "operator"
+    MIGRATION = "migration"
+    IMPORT = "import"
+    SOURCE_CHOICES = [
+        (INVITATION, "Accepted an invitation"),
+        (OPERATOR, "Added by the site operator"),
+        (MIGRATION, "Had a team or role when organisations got members"),
+        (IMPORT, "Imported with the organisation"),
+    ]
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organization_memberships"
+    )
+    source = models.CharField(max_length=20, choices=SOURCE_CHOICES, default=OPERATOR)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="uniq_org_member")
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.organization}"
+
+
+class Invitation(models.Model):
+    """An organisation admin's invitation to an e-mail address, accepted through the link in
+    the e-mail (the token is stored only as its hash). It may name a team to join too."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
+    role = models.CharField(
+        max_length=10, choices=Membership.ROLE_CHOICES, default=Membership.MEMBER
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Invitation of {self.email} to {self.organization}"
+
+    @property
+    def is_pending(self):
+        from django.utils import timezone
+
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )

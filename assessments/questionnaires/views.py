@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from vsm_site.http import attachment_header, download_filename
+
 from .. import permissions, presenters, scoring, selectors
 from ..errors import DomainError, NotAllowed, NotFound, forbid_if_not_allowed
 from ..forms import QuestionnaireUploadForm
@@ -64,8 +66,8 @@ def _yaml_response(questionnaire):
         content_type="application/yaml; charset=utf-8",
     )
     owner = questionnaire.organization.slug if questionnaire.organization_id else "library"
-    name = f"{questionnaire.key}-v{questionnaire.version}-{owner}.yaml"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    name = download_filename(questionnaire.key, f"v{questionnaire.version}", owner, ext="yaml")
+    response["Content-Disposition"] = attachment_header(name)
     return response
 
 

@@ -171,8 +171,13 @@ def test_close_then_result_page(world, open_assessment, client):
     html = response.content.decode()
     assert "Low confidence." in html  # one respondent, threshold 3
     assert "<svg" in html and 'role="img"' in html
-    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
+    # One respondent: the lead is not shown the comment (it would name its author) ...
+    assert "&lt;b&gt;bold" not in html and "Comments are hidden" in html
     assert response.context["individual"] is None  # leads see aggregates only
+    # ... an organisation admin is, escaped.
+    client.force_login(world.org_admin)
+    html = client.get(f"/assessments/{open_assessment.id}/result/").content.decode()
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
 
 
 def test_individual_answers_only_for_org_admin(world, open_assessment, client):

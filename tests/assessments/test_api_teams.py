@@ -118,7 +118,10 @@ def test_api_other_org_admin_cannot_touch_team(world, api_client):
 @pytest.mark.parametrize(
     ("payload", "message"),
     [
-        ({"username": "nobody", "role": "member"}, "No active user named 'nobody'."),
+        (
+            {"username": "nobody", "role": "member"},
+            "Acme has no member named 'nobody'; invite them to the organisation first.",
+        ),
         ({"username": "member_b", "role": "owner"}, 'role: "owner" is not a valid choice.'),
         ({"role": "member"}, "username: This field is required."),
     ],

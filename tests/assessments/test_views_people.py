@@ -86,7 +86,7 @@ def test_admin_unknown_user_in_ui_shows_error(world, client):
         {"username": "ghost", "role": "member"},
         follow=True,
     )
-    assert "No active user named &#x27;ghost&#x27;." in response.content.decode()
+    assert "Acme has no member named &#x27;ghost&#x27;" in response.content.decode()
 
 
 def test_load_demo_is_idempotent(db):

@@ -130,7 +130,16 @@ def test_safe_cell_neutralises_formula_prefixes(value):
     assert safe_cell(-1.5) == -1.5
 
 
-def test_answers_export_pseudonymous_for_analyst_named_for_admin(world, closed_result, client):
+@pytest.fixture
+def confident_result(world, request):
+    """``closed_result`` (two respondents) under a threshold of 2: not low-confidence, so the
+    answers export shows its rows to analysts too (tests/reports/test_candour.py)."""
+    world.org.low_confidence_threshold = 2
+    world.org.save(update_fields=["low_confidence_threshold"])
+    return request.getfixturevalue("closed_result")
+
+
+def test_answers_export_pseudonymous_for_analyst_named_for_admin(world, confident_result, client):
     client.force_login(world.analyst)
     response = client.get("/coe/export/answers.csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
