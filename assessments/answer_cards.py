@@ -50,7 +50,13 @@ def question_card(question, content_hash, answer, previous, *, save_url, csrf_in
     """One question's ``<form>`` card as HTML text (already escaped)."""
     k, legend, radios = _parts(question, content_hash)
     level = answer.level if answer is not None else "none"
-    out = [f'<form id="q-{k}" class="card question-card mb-3" method="post" action="{save_url}"']
+    # novalidate: the server judges every field (the API's rule) and answers per field; the
+    # browser's own validation would silently drop every later save of the card.
+    answered = ' data-answered="1"' if answer is not None else ""
+    out = [
+        f'<form id="q-{k}" class="card question-card mb-3" method="post" action="{save_url}" '
+        f"novalidate{answered}"
+    ]
     if not read_only:
         out.append(
             f' hx-post="{save_url}" hx-trigger="change, input delay:1200ms from:find textarea, '
@@ -93,11 +99,21 @@ def question_card(question, content_hash, answer, previous, *, save_url, csrf_in
         f'rows="2" maxlength="4000">{comment}</textarea>\n'
         f'<label class="form-label small mt-2" for="q-{k}-evidence">Evidence link</label>\n'
         f'<input class="form-control form-control-sm" type="url" id="q-{k}-evidence" '
-        f'name="evidence_url" maxlength="500" placeholder="https://" value="{evidence}">\n'
+        f'name="evidence_url" maxlength="500" placeholder="https://" value="{evidence}" '
+        f'aria-describedby="q-{k}-evidence-error">\n'
+        f'<div id="q-{k}-evidence-error" class="field-error small text-danger"></div>\n'
         "</div>\n</details>\n</fieldset>\n"
         '<div class="d-flex justify-content-between align-items-center mt-2">\n'
         f'<div id="status-{k}" class="save-status small" aria-live="polite">{saved}</div>\n'
     )
+    # Issue 16: once submitted the fields are disabled; the evidence stays a link to follow.
+    link = answer.evidence_url if read_only and answer is not None else ""
+    if link.startswith(("https://", "http://")):
+        out.append(
+            f'<a class="small text-break-anywhere" href="{escape(link)}" target="_blank" '
+            f'rel="noopener noreferrer nofollow">Open the evidence link<span '
+            f'class="visually-hidden"> of {escape(question.text)}</span></a>\n'
+        )
     if not read_only:
         out.append(
             '<noscript><button class="btn btn-sm btn-outline-primary" type="submit">Save'

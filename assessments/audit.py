@@ -14,6 +14,7 @@ import copy
 import functools
 import operator
 from dataclasses import dataclass
+from datetime import datetime
 
 from auditlog.context import auditlog_disabled
 from auditlog.diff import model_instance_diff
@@ -23,13 +24,25 @@ from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from reports.models import RoadmapItem
 
 from . import permissions
-from .models import Answer, Membership, Questionnaire, Response, Result, Team
+from .models import (
+    Answer,
+    DoraEntry,
+    EventBatch,
+    Membership,
+    Organization,
+    Questionnaire,
+    Response,
+    Result,
+    Team,
+)
 
 User = get_user_model()
 
@@ -137,6 +150,9 @@ AUDITED = {
         Audited("result", Result, "Results", "team"),
         Audited("roadmapitem", RoadmapItem, "Roadmap items", "roadmap__team"),
         Audited("membership", Membership, "Memberships", "team"),
+        Audited("doraentry", DoraEntry, "DORA figures", "team"),
+        Audited("eventbatch", EventBatch, "Event uploads", "team"),
+        Audited("organization", Organization, "Organisation settings", ""),
         # Questionnaire entries belong to the organisation that owns the version (kept in the
         # entry, so a discarded draft stays listed); library entries to superusers only.
         Audited("questionnaire", Questionnaire, "Questionnaires", ""),
@@ -177,13 +193,19 @@ def entries_for(user, team_ids=None, model_key=None):
     for a in audited:
         if a.model is Questionnaire:
             about = Q(additional_data__organization__in=org_ids)
-        elif a.model is Membership:
+        elif a.model is Organization:
+            about = Q(object_id__in=org_ids)
+        elif a.model in SERIALIZED_TEAM:
             about = Q(serialized_data__fields__team__in=team_ids)
         else:
             ids = a.model.objects.filter(**{f"{a.team_path}__in": team_ids}).values("pk")
             about = Q(object_id__in=ids)
         scopes.append(Q(content_type=types[a.model]) & about)
     return entries.filter(functools.reduce(operator.or_, scopes))
+
+
+# Entries of these models keep their team in the entry, so a deletion stays listed.
+SERIALIZED_TEAM = (Membership, DoraEntry, EventBatch)
 
 
 def describe(entries):
@@ -197,9 +219,9 @@ def describe(entries):
         audited = by_type.get(entry.content_type_id)
         if audited is None:
             continue
-        if audited.model is Membership:
+        if audited.model in SERIALIZED_TEAM:
             membership_team_ids.add(_membership_team_id(entry))
-        elif audited.model is not Questionnaire:
+        elif audited.model not in (Questionnaire, Organization):
             ids.setdefault(audited, set()).add(entry.object_id)
     team_of = {}  # (audited key, object id) -> team name
     for audited, object_ids in ids.items():
@@ -214,9 +236,9 @@ def describe(entries):
     rows = []
     for entry in entries:
         audited = by_type.get(entry.content_type_id)
-        if audited is not None and audited.model is Membership:
+        if audited is not None and audited.model in SERIALIZED_TEAM:
             team = team_names.get(_membership_team_id(entry), "")
-        elif audited is not None and audited.model is Questionnaire:
+        elif audited is not None and audited.model in (Questionnaire, Organization):
             team = "(organisation)"
         elif audited is not None:
             team = team_of.get((audited.key, entry.object_id), "")
@@ -254,13 +276,42 @@ def _usernames(entries, by_type):
 
 
 def _readable_changes(entry, audited, usernames):
-    """[(field, [old, new])] without the row id, with usernames for user ids."""
+    """[(label, [old, new])] without the row id: fields by the label people see ("Submitted
+    at", not ``submitted_at``), usernames for user ids, date-times to the minute."""
     fields = _user_fields(audited.model) if audited else set()
     return [
-        (name, [usernames.get(v, v) for v in values] if name in fields else values)
+        (
+            field_label(audited.model if audited else None, name),
+            [readable_value(usernames.get(v, v) if name in fields else v) for v in values],
+        )
         for name, values in sorted(entry.changes_dict.items())
         if name != "id"
     ]
+
+
+def field_label(model, name):
+    """The field's verbose name, capitalised: what forms and pages call it."""
+    try:
+        label = str(model._meta.get_field(name).verbose_name)
+    except (AttributeError, LookupError, FieldDoesNotExist):
+        label = name.replace("_", " ")
+    return label[:1].upper() + label[1:]
+
+
+def readable_value(value):
+    """A logged value for people: a date-time as ``2026-12-07 09:41`` in the site's zone,
+    "None" as an em dash; anything else unchanged."""
+    if value in (None, "None", ""):
+        return "—"
+    if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] in " T":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return value
 
 
 def _types():

@@ -15,7 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from . import dora, dora_services, selectors, services
+from . import dora, dora_services, selectors, services, signals
 from .models import (
     Answer,
     Assessment,
@@ -155,11 +155,12 @@ def load_demo_organization():
     for user_id in sorted(people):
         OrganizationMember.objects.get_or_create(organization=org, user_id=user_id)
     load_shipped_questionnaires()
-    for team in teams:
-        _demo_history(team)
-        _demo_delivery(team)
-        _demo_value_stream(team)
-        _demo_roadmap(team)
+    with signals.muted():  # history, not news: nobody is notified of it
+        for team in teams:
+            _demo_history(team)
+            _demo_delivery(team)
+            _demo_value_stream(team)
+            _demo_roadmap(team)
     return DemoSummary(org, teams, len(created))
 
 

@@ -237,6 +237,87 @@ def save_entry(user, team, period, values):
     return entry
 
 
+def delete_entry(user, team, period):
+    """Remove the figures a lead entered for a period, and their classification. The delete
+    goes through the model, so the audit trail records it."""
+    if not permissions.can_lead_team(user, team):
+        raise NotAllowed("Only the team's lead deletes DORA figures.")
+    with transaction.atomic():
+        entry = DoraEntry.objects.filter(team=team, period=period).first()
+        if entry is None:
+            raise Invalid(f"No figures entered for {period}.", field="period")
+        entry.delete()
+        DoraSnapshot.objects.filter(team=team, period=period, source=DoraSnapshot.ENTRY).delete()
+
+
+ENTRY_UNITS = {
+    "deployment_frequency": "per day",
+    "lead_time": "hours",
+    "time_to_restore": "hours",
+    "change_failure_rate": "%",
+    "rework_rate": "%",
+}
+
+
+def entered_figures(team):
+    """The figures entered by hand, newest period first: per metric the stored value in its
+    unit (per day, hours, percent) and the same value as the page shows it (e.g. 3.0 per
+    week), so a lead can check the conversion."""
+    entries = list(
+        DoraEntry.objects.filter(team=team).select_related("entered_by").order_by("-period")
+    )
+    rows = []
+    for entry in entries:
+        figures = []
+        for metric in dora.SCORED_METRICS:
+            value = getattr(entry, metric)
+            if value is None:
+                continue
+            stored = f"{value:g} {ENTRY_UNITS[metric]}".replace(" %", "%")
+            figures.append(
+                {
+                    "metric": metric,
+                    "value": value,
+                    "stored": stored,
+                    "display": display_value(metric, value),
+                }
+            )
+        rows.append({"entry": entry, "period": entry.period, "figures": figures})
+    return rows
+
+
+def event_batches(team):
+    from .models import EventBatch
+
+    return list(
+        EventBatch.objects.filter(team=team)
+        .select_related("uploaded_by")
+        .order_by("-uploaded_at", "-id")
+    )
+
+
+def remove_batch(user, team, batch_id):
+    """Delete an uploaded file's events (those it last wrote) and the batch, then refresh the
+    event-based classification of the periods they fell in. Returns the number of events."""
+    from .models import EventBatch
+
+    if not permissions.can_lead_team(user, team):
+        raise NotAllowed("Only the team's lead removes uploaded events.")
+    with transaction.atomic():
+        batch = EventBatch.objects.select_for_update().filter(team=team, pk=batch_id).first()
+        if batch is None:
+            raise Invalid("That upload does not exist (any more).")
+        events = Deployment.objects if batch.kind == "deployments" else Incident.objects
+        moment = "finished_at" if batch.kind == "deployments" else "started_at"
+        dates = events.filter(batch=batch).values_list(moment, flat=True)
+        periods = {period_for_date(timezone.localdate(d)) for d in dates if d}
+        removed, _ = events.filter(batch=batch).delete()
+        batch.delete()
+    periods.add(period_for_date(timezone.localdate()))
+    refresh_event_snapshots(team, periods=sorted(periods))
+    return removed
+
+
 # --- survey -------------------------------------------------------------------------------
 
 SURVEY_FIELDS = ("deployment_frequency", "lead_time", "time_to_restore")

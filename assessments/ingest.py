@@ -17,7 +17,8 @@ external ids used to spot duplicates (about 160 bytes a row: 16 MB for 100,000 r
 Line numbers: in a CSV file the physical line on which the row starts (the header is line 1);
 in a list of rows, the 1-based position of the row in the list. Both are reported as "line".
 
-CSV format (UTF-8, with or without a byte-order mark; comma-separated; header line first;
+CSV format (UTF-8, with or without a byte-order mark; comma- or semicolon-separated, as the
+header line shows; header line first;
 columns in any order; an empty optional cell means the default; a line whose cells are all
 empty is skipped, as spreadsheets export them):
 
@@ -42,13 +43,13 @@ import marshal
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import chain, islice
 
 from django.db import connection, transaction
 
 from . import dora_services
 from .errors import Invalid
-from .models import Deployment, Incident
+from .models import Deployment, EventBatch, Incident
 
 DEPLOYMENTS = "deployments"
 INCIDENTS = "incidents"
@@ -130,11 +131,14 @@ def _kind(kind):
 # --- public interface -----------------------------------------------------------------------
 
 
-def ingest_csv(team, kind, binary_file, *, refresh=True):
+def ingest_csv(team, kind, binary_file, *, refresh=True, uploaded_by=None, filename=""):
     """Validate a CSV file of events (a binary file object, read line by line) and, if every
     row is valid, create or update the team's events and (unless ``refresh`` is false)
-    refresh its event-based DORA snapshot. Raises ``BatchRejected`` otherwise."""
+    refresh its event-based DORA snapshot. Raises ``BatchRejected`` otherwise. With
+    ``uploaded_by`` (an upload on the team's page) the file is recorded as an ``EventBatch``
+    that owns the events it wrote, so it can be listed and removed as a whole."""
     batch = _Batch(_kind(kind))
+    batch.uploaded_by, batch.filename = uploaded_by, filename
     try:
         _read_csv(binary_file, batch)
         return batch.save(team, refresh)
@@ -194,9 +198,35 @@ def _decoded_lines(binary_file):
             ) from None
 
 
+def sniff_delimiter(header_line):
+    """``,`` or ``;`` for a header line: spreadsheets in locales with a decimal comma (Excel
+    in German, French, Dutch ...) save "CSV" with semicolons. The header only holds column
+    names, so whichever of the two occurs is the one; commas win a tie."""
+    if header_line.count(";") > header_line.count(","):
+        return ";"
+    return ","
+
+
+def _delimiter_hint(header_line):
+    """A sentence for a header that looks separated by something we do not read."""
+    for char, name in (("\t", "tabs"), ("|", "vertical bars")):
+        if char in header_line and "," not in header_line and ";" not in header_line:
+            return f" The file looks separated by {name}; save it with commas or semicolons."
+    return ""
+
+
 def _read_csv(binary_file, batch):
     kind = batch.kind
-    reader = csv.reader(_decoded_lines(binary_file))
+    lines = _decoded_lines(binary_file)
+    first = next(lines, None)
+    if first is None:
+        first_lines = iter(())
+        delimiter = ","
+    else:
+        first_lines = iter((first,))
+        delimiter = sniff_delimiter(first)
+    batch.hint = _delimiter_hint(first or "")
+    reader = csv.reader(chain(first_lines, lines), delimiter=delimiter)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -206,7 +236,7 @@ def _read_csv(binary_file, batch):
             1, f"The file is empty; line 1 must name the columns: {','.join(CSV_COLUMNS[kind])}."
         )
     columns = [cell.strip() for cell in header]
-    _check_columns(kind, columns)
+    _check_columns(kind, columns, batch.hint)
     width = len(columns)
     previous_end = reader.line_num
     while True:
@@ -229,14 +259,14 @@ def _read_csv(binary_file, batch):
         batch.add(line, values, [], from_csv=True)
 
 
-def _check_columns(kind, columns):
+def _check_columns(kind, columns, hint=""):
     known = CSV_COLUMNS[kind]
     unknown = [c for c in columns if c not in known]
     if unknown:
         raise _file_error(
             1,
             f"Unknown column(s) on line 1: {', '.join(repr(c) for c in unknown)}. "
-            f"The {kind} columns are {','.join(known)}.",
+            f"The {kind} columns are {','.join(known)}.{hint}",
         )
     repeated = sorted({c for c in columns if columns.count(c) > 1})
     if repeated:
@@ -261,6 +291,9 @@ class _Batch:
 
     def __init__(self, kind):
         self.kind = kind
+        self.hint = ""
+        self.uploaded_by = None
+        self.filename = ""
         self.validate = _validate_deployment if kind == DEPLOYMENTS else _validate_incident
         self.first_line = {}  # external_id -> line of its first occurrence
         self.total = 0
@@ -319,15 +352,24 @@ class _Batch:
         records = (marshal.load(self.spool) for _ in range(self.total))
         created = updated = 0
         with transaction.atomic():
+            stored = None
+            if self.uploaded_by is not None:
+                stored = EventBatch.objects.create(
+                    team=team, kind=self.kind, filename=self.filename[:255],
+                    uploaded_by=self.uploaded_by, rows=self.total,
+                )  # fmt: skip
             while chunk := list(islice(records, CHUNK_SIZE)):
                 for line, external_id, field_name, message in _conflicts(team, self.kind, chunk):
                     self.reject(line, external_id, [(field_name, message)])
                 if self.rejected:
                     continue  # check every chunk for the report; the batch is rolled back
-                new, existing = _upsert(team, self.kind, chunk)
+                new, existing = _upsert(team, self.kind, chunk, stored)
                 created += new
                 updated += existing
             self._raise_if_rejected()
+            if stored is not None:
+                stored.created, stored.updated = created, updated
+                stored.save(update_fields=["created", "updated"])
         if refresh:
             dora_services.refresh_event_snapshots(team)
         return IngestReport(created, updated)
@@ -631,7 +673,7 @@ def _json_type(value):
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _upsert(team, kind, chunk):
+def _upsert(team, kind, chunk, stored_batch=None):
     """Write one chunk: count the external ids already stored (for the report), then one
     INSERT ... ON CONFLICT (team, external_id) DO UPDATE per batch of rows. An upsert rather
     than bulk_create + bulk_update: one kind of statement instead of CASE WHEN updates, and a
@@ -646,12 +688,15 @@ def _upsert(team, kind, chunk):
     else:
         model, build = Incident, _incident
         update_fields = ["started_at", "resolved_at", "deployment_external_id", "updated_at"]
+    if stored_batch is not None:
+        update_fields = [*update_fields, "batch"]
     ids = [record[1] for record in chunk]
     existing = sum(
         model.objects.filter(team=team, external_id__in=part).count() for part in _slices(ids)
     )
+    batch_id = stored_batch.pk if stored_batch is not None else None
     model.objects.bulk_create(
-        [build(team.id, record) for record in chunk],
+        [build(team.id, record, batch_id) for record in chunk],
         update_conflicts=True,
         unique_fields=["team", "external_id"],
         update_fields=update_fields,
@@ -659,7 +704,7 @@ def _upsert(team, kind, chunk):
     return len(chunk) - existing, existing
 
 
-def _deployment(team_id, record):
+def _deployment(team_id, record, batch_id=None):
     (
         _,
         external_id,
@@ -685,10 +730,11 @@ def _deployment(team_id, record):
         caused_failure=caused_failure,
         unplanned_fix=unplanned_fix,
         changes=[{"id": change_id, "first_commit_at": at} for change_id, at in changes],
+        batch_id=batch_id,
     )
 
 
-def _incident(team_id, record):
+def _incident(team_id, record, batch_id=None):
     _, external_id, started_at, resolved_at, deployment_id = record
     return Incident(
         team_id=team_id,
@@ -696,6 +742,7 @@ def _incident(team_id, record):
         started_at=datetime.fromisoformat(started_at),
         resolved_at=datetime.fromisoformat(resolved_at) if resolved_at else None,
         deployment_external_id=deployment_id,
+        batch_id=batch_id,
     )
 
 

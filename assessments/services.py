@@ -5,10 +5,11 @@ person who asked; nothing is half-saved when it raises. Questionnaire versions (
 adopting, editing, publishing) are written by ``assessments.questionnaires.services``."""
 
 from django.contrib.auth import get_user_model
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import audit, permissions, scoring, selectors
+from . import audit, permissions, scoring, selectors, signals
 from .errors import Conflict, Invalid, NotAllowed, NotFound
 from .models import (
     Answer,
@@ -60,10 +61,42 @@ def add_member(team, username, role=Membership.MEMBER):
 
 
 def remove_member(team, username):
-    """Remove a user from a team. Their submitted answers stay part of closed results."""
-    deleted, _ = Membership.objects.filter(team=team, user__username=username).delete()
-    if not deleted:
+    """Remove a user from a team. Their submitted answers stay part of closed results.
+    Returns a signed token that ``restore_member`` accepts for ``MEMBER_UNDO_SECONDS`` to
+    put them back with the role they had."""
+    membership = (
+        Membership.objects.filter(team=team, user__username=username).select_related("user").first()
+    )
+    if membership is None or not Membership.objects.filter(pk=membership.pk).delete()[0]:
         raise NotFound(f"{username!r} is not a member of {team.name}.")
+    return signing.dumps(
+        {"team": team.id, "user": membership.user_id, "role": membership.role},
+        salt=MEMBER_UNDO_SALT,
+    )
+
+
+# Undo of a removal: a signed token (nothing stored) naming the team, the person and the role.
+MEMBER_UNDO_SECONDS = 15 * 60
+MEMBER_UNDO_SALT = "assessments.member-undo"
+
+
+def restore_member(team, token):
+    """Undo ``remove_member``: the person rejoins ``team`` with their previous role. The token
+    must be this team's and at most ``MEMBER_UNDO_SECONDS`` old; the person must still belong
+    to the organisation. Harmless when repeated."""
+    try:
+        data = signing.loads(token, salt=MEMBER_UNDO_SALT, max_age=MEMBER_UNDO_SECONDS)
+    except signing.SignatureExpired:
+        raise Invalid("Too late to undo: add the person again below.") from None
+    except signing.BadSignature:
+        raise Invalid("This undo link is not valid.") from None
+    if not isinstance(data, dict) or data.get("team") != team.id:
+        raise Invalid("This undo link is not valid.")
+    user = get_user_model().objects.filter(pk=data.get("user")).first()
+    if user is None:
+        raise Invalid("This person no longer has an account.")
+    membership, _ = add_member(team, user.username, data.get("role", Membership.MEMBER))
+    return membership
 
 
 # --- assessments -------------------------------------------------------------------------
@@ -96,7 +129,7 @@ def open_assessment(user, team, period, questionnaire_key="vsm-maturity", versio
             )
     try:
         with transaction.atomic():
-            return Assessment.objects.create(
+            assessment = Assessment.objects.create(
                 team=team,
                 questionnaire=questionnaire,
                 questionnaire_key=questionnaire.key,
@@ -108,6 +141,8 @@ def open_assessment(user, team, period, questionnaire_key="vsm-maturity", versio
         raise Conflict(
             f"{team.name} already has a {questionnaire_key} assessment for {period}."
         ) from None
+    signals.send_on_commit(signals.assessment_opened, assessment_id=assessment.id)
+    return assessment
 
 
 def _answerable(user, assessment):
@@ -296,6 +331,34 @@ def submit_response(user, assessment):
     return response
 
 
+def unsubmit_response(user, assessment):
+    """Take a submission back (submitted -> draft) while the assessment is open, to change
+    answers and submit again. Once it closes, the submission is part of the frozen result."""
+    _answerable(user, assessment)
+    with transaction.atomic():
+        response = (
+            Response.objects.select_for_update()
+            .filter(assessment=assessment, respondent=user)
+            .first()
+        )
+        if response is None or response.status != Response.SUBMITTED:
+            raise Conflict("You have not submitted your answers; there is nothing to undo.")
+        # Closing locks the assessment row: take the same lock, so a close either sees the
+        # submission or runs after it was taken back, never half-way.
+        still_open = Assessment.objects.select_for_update().filter(
+            pk=assessment.pk, status=Assessment.OPEN
+        )
+        if not still_open.exists():
+            raise Conflict("This assessment is closed; answers can no longer change.")
+        before = audit.snapshot([response])
+        Response.objects.filter(pk=response.pk, status=Response.SUBMITTED).update(
+            status=Response.DRAFT, submitted_at=None, updated_at=timezone.now()
+        )
+        response.refresh_from_db()
+        audit.record([response], before)
+    return response
+
+
 def set_targets(user, assessment, targets):
     """Set the team's target level per dimension key (1-5)."""
     if not permissions.can_lead_team(user, assessment.team):
@@ -348,6 +411,7 @@ def close_assessment_for(assessment, closed_by):
         Assessment.objects.filter(pk=locked.pk, status=Assessment.OPEN).update(
             status=Assessment.CLOSED, closed_at=timezone.now(), closed_by=closed_by
         )
+        signals.send_on_commit(signals.assessment_closed, assessment_id=locked.pk)
     return result
 
 

@@ -16,6 +16,11 @@ urlpatterns = [
         views.team_member_remove,
         name="team_member_remove",
     ),
+    path(
+        "teams/<int:team_id>/members/undo-remove/",
+        views.team_member_undo_remove,
+        name="team_member_undo_remove",
+    ),
 ]
 
 urlpatterns += [
@@ -45,6 +50,11 @@ urlpatterns += [
         name="answer_submit",
     ),
     path(
+        "assessments/<int:assessment_id>/answer/unsubmit/",
+        views_answering.answer_unsubmit,
+        name="answer_unsubmit",
+    ),
+    path(
         "assessments/<int:assessment_id>/answer/dora/",
         views_dora.survey_dora_save,
         name="survey_dora_save",
@@ -72,6 +82,16 @@ urlpatterns += [
     path("teams/<int:team_id>/dora/", views_dora.team_dora, name="team_dora"),
     path("teams/<int:team_id>/dora/entry/", views_dora.team_dora_entry, name="team_dora_entry"),
     path("teams/<int:team_id>/dora/upload/", views_dora.team_dora_upload, name="team_dora_upload"),
+    path(
+        "teams/<int:team_id>/dora/entry/delete/",
+        views_dora.team_dora_entry_delete,
+        name="team_dora_entry_delete",
+    ),
+    path(
+        "teams/<int:team_id>/dora/batches/<int:batch_id>/delete/",
+        views_dora.team_dora_batch_delete,
+        name="team_dora_batch_delete",
+    ),
 ]
 urlpatterns += [path("", include("assessments.urls_valuestream"))]
 urlpatterns += [path("", include("assessments.questionnaires.urls"))]

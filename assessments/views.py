@@ -32,6 +32,10 @@ def home(request):
             "my_teams": my_teams,
             "org_teams": org_teams,
             "led_team_ids": access.led_team_ids,
+            # Admins and analysts see the organisation's teams without being members: their
+            # empty state must not send them to an admin.
+            "is_admin": access.is_superuser or bool(access.admin_org_ids),
+            "is_analyst": bool(access.analyst_org_ids),
         },
     )
 
@@ -67,9 +71,19 @@ def team_detail(request, team_id):
             "member_count": len(memberships),
             "open_form": OpenAssessmentForm(organization=team.organization) if can_lead else None,
             "add_member_form": AddMemberForm() if can_administer else None,
+            "member_undo": _pop_member_undo(request, team) if can_administer else None,
             "level_names": scoring.LEVEL_NAMES,
         },
     )
+
+
+def _pop_member_undo(request, team):
+    """The removal this page may offer to undo: the caller's last one, on this team, once."""
+    undo = request.session.get(MEMBER_UNDO_KEY)
+    if not undo or undo.get("team") != team.id:
+        return None
+    del request.session[MEMBER_UNDO_KEY]
+    return undo
 
 
 @login_required
@@ -104,12 +118,38 @@ def team_member_remove(request, team_id, username):
     if not permissions.can_administer(request.user, team.organization):
         raise PermissionDenied("Only organisation admins manage team membership.")
     try:
-        services.remove_member(team, username)
+        token = services.remove_member(team, username)
     except DomainError as exc:
         forbid_if_not_allowed(exc)
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{username} removed from {team.name}.")
+        # The team page offers "Undo" once, beside the members list (shown, then dropped).
+        request.session[MEMBER_UNDO_KEY] = {"team": team.id, "username": username, "token": token}
+    return redirect("team_detail", team_id=team.id)
+
+
+MEMBER_UNDO_KEY = "member_undo"
+
+
+@login_required
+@require_POST
+def team_member_undo_remove(request, team_id):
+    """Put back the member just removed, with the role they had (a signed, short-lived token
+    from ``team_member_remove``)."""
+    team = permissions.get_visible_team_or_404(request.user, team_id)
+    if not permissions.can_administer(request.user, team.organization):
+        raise PermissionDenied("Only organisation admins manage team membership.")
+    try:
+        membership = services.restore_member(team, request.POST.get("token", ""))
+    except DomainError as exc:
+        forbid_if_not_allowed(exc)
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"Undone: {membership.user.username} is back in {team.name} as {membership.role}.",
+        )
     return redirect("team_detail", team_id=team.id)
 
 

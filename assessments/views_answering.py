@@ -1,6 +1,8 @@
 """Pages for opening, answering, closing assessments and reading results. Thin: each view asks
 permissions, calls one service or selector and renders."""
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -9,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -55,6 +58,7 @@ def assessment_detail(request, assessment_id):
     progress = selectors.response_progress(assessment) if can_lead else None
     structure = selectors.questionnaire_structure(assessment.questionnaire)
     targets = dict(assessment.targets.values_list("dimension__key", "level"))
+    current = _current_levels(assessment)
     return render(
         request,
         "assessments/assessment_detail.html",
@@ -68,7 +72,8 @@ def assessment_detail(request, assessment_id):
             "total_questions": sum(len(qs) for _, qs in structure),
             "progress": progress,
             "submitted_count": sum(1 for p in progress or [] if p["status"] == "submitted"),
-            "target_rows": [(d, targets.get(d.key)) for d, _ in structure],
+            "pending_count": sum(1 for p in progress or [] if p["status"] != "submitted"),
+            "target_rows": [(d, targets.get(d.key), current.get(d.key)) for d, _ in structure],
             "levels": scoring.LEVEL_NAMES.items(),
         },
     )
@@ -97,7 +102,7 @@ def _answer_context(request, assessment):
     key = ":".join(
         str(part)
         for part in (
-            "answer-cards", assessment.id, request.user.id,
+            "answer-cards-v2", assessment.id, request.user.id,
             response.updated_at.isoformat() if response else "-",
             assessment.questionnaire.content_hash, int(read_only),
             assessment.team.organization.data_version,
@@ -139,6 +144,7 @@ def _answer_context(request, assessment):
         "answered": kept["answered"],
         "total": total,
         "has_previous": kept["has_previous"],
+        "unanswered": kept["unanswered"],
         "read_only": read_only,
     }
 
@@ -183,13 +189,26 @@ def _answer_cards(user, assessment, response, structure, read_only):
         )
         for _, questions in structure
     ]
-    return {"cards": cards, "answered": len(answers), "has_previous": bool(previous)}
+    unanswered = [
+        {"key": q.key, "text": q.text}
+        for _, questions in structure
+        for q in questions
+        if q.id not in answers
+    ]
+    return {
+        "cards": cards,
+        "answered": len(answers),
+        "has_previous": bool(previous),
+        "unanswered": unanswered,
+    }
 
 
 @login_required
 @require_POST
 def answer_save(request, assessment_id, question_key):
-    """Autosave of one question (htmx), or a plain form post without JavaScript."""
+    """Autosave of one question (htmx), or a plain form post without JavaScript. Each field is
+    judged on its own: an evidence link the service refuses (the API's rule) is reported next
+    to the link while the level and the comment are saved."""
     assessment = permissions.get_visible_assessment_or_404(
         request.user, assessment_id, related=("team", "questionnaire")
     )
@@ -210,34 +229,91 @@ def answer_save(request, assessment_id, question_key):
         if existing is None:
             status, message = 400, 'Choose a level (or "don\'t know") to save your comment.'
             return _save_feedback(request, assessment, question_key, status, message)
+    evidence_error = False
     try:
-        answered = services.save_answers(request.user, assessment, answers, comments, evidence)
+        try:
+            answered = services.save_answers(request.user, assessment, answers, comments, evidence)
+        except DomainError as exc:
+            if not (exc.field or "").startswith("evidence.") or not (answers or comments):
+                raise
+            # Nothing was written (the service validates first): save the rest without it.
+            evidence_error = True
+            answered = services.save_answers(request.user, assessment, answers, comments, {})
     except DomainError as exc:
         forbid_if_not_allowed(exc)
-        return _save_feedback(request, assessment, question_key, exc.status, exc.message)
+        refused = (exc.field or "").startswith("evidence.")
+        return _save_feedback(
+            request, assessment, question_key, exc.status, exc.message, evidence_error=refused
+        )
     saved_at = timezone.localtime().strftime("%H:%M:%S")
+    if evidence_error:
+        message = (
+            f"Your answer and comment were saved at {saved_at}; the evidence link was not "
+            "saved (see below)."
+        )
+    else:
+        message = f"Saved at {saved_at}"
     return _save_feedback(
-        request, assessment, question_key, 200, f"Saved at {saved_at}", answered=answered
+        request,
+        assessment,
+        question_key,
+        200,
+        message,
+        answered=answered,
+        evidence_error=evidence_error,
     )
 
 
-def _save_feedback(request, assessment, question_key, status, message, answered=None):
+EVIDENCE_ERROR = (
+    "Not saved: an evidence link must be a full web address starting with https:// or "
+    "http:// (at most 500 characters), for example https://wiki.example.com/page."
+)
+
+
+def _save_feedback(
+    request, assessment, question_key, status, message, answered=None, evidence_error=False
+):
     if not request.htmx:
         (messages.success if status == 200 else messages.error)(request, message)
+        if evidence_error:
+            messages.error(request, EVIDENCE_ERROR)
         return redirect(f"/assessments/{assessment.id}/answer/#q-{question_key}")
     if answered is None:  # nothing was saved: count what there is
         answered = Answer.objects.filter(
             response__assessment=assessment, response__respondent=request.user
         ).count()
-    # The status line and the page's progress count (out of band); two elements, on every
-    # autosave: written here rather than through a template.
+    # What the server holds now, echoed so the page says "Saved" only when these are the
+    # values it shows (answering.js compares them).
+    stored = (
+        Answer.objects.filter(
+            response__assessment=assessment,
+            response__respondent=request.user,
+            question__key=question_key,
+        )
+        .values("level", "comment", "evidence_url")
+        .first()
+    )
+    echo = None
+    if stored is not None:
+        echo = {
+            "level": "dk" if stored["level"] is None else str(stored["level"]),
+            "comment": stored["comment"],
+            "evidence": stored["evidence_url"],
+        }
+    # The status line, the page's progress count and the evidence link's own error (both out
+    # of band); written here rather than through a template.
     html = format_html(
-        '<span class="{}" role="status">{} {}</span>\n'
-        '<span id="progress-count" hx-swap-oob="true">{}</span>\n',
+        '<span class="{}" role="status" data-saved="{}">{} {}</span>\n'
+        '<span id="progress-count" hx-swap-oob="true">{}</span>\n'
+        '<div id="q-{}-evidence-error" class="field-error small text-danger" '
+        'hx-swap-oob="true">{}</div>\n',
         "text-success" if status == 200 else "text-danger fw-semibold",
+        json.dumps(echo) if echo is not None and status == 200 else "",
         "✔" if status == 200 else "⚠",
         message,
         answered,
+        question_key,
+        EVIDENCE_ERROR if evidence_error else "",
     )
     # Errors are shown in place too: htmx swaps only 2xx by default, so answer 200 with the
     # error text and an HX-Trigger the page script uses to keep the warning visible.
@@ -276,10 +352,41 @@ def answer_submit(request, assessment_id):
         services.submit_response(request.user, assessment)
     except DomainError as exc:
         forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
+        message = exc.message
+        if "unanswered" in message:
+            # The list on the answer page, each question linked to its card.
+            url = reverse("answer_page", args=[assessment.id])
+            message = format_html(
+                '{} <a class="alert-link" href="{}#unanswered">Go to the list of unanswered '
+                "questions</a>.",
+                message,
+                url,
+            )
+        messages.error(request, message)
         return redirect("answer_page", assessment_id=assessment.id)
-    messages.success(request, "Thank you: your answers are submitted.")
+    messages.success(
+        request,
+        "Thank you: your answers are submitted. Until the assessment closes you can take "
+        "them back (Undo submit) to change them.",
+    )
     return redirect("assessment_detail", assessment_id=assessment.id)
+
+
+@login_required
+@require_POST
+def answer_unsubmit(request, assessment_id):
+    """Undo a submission while the assessment is open: the answers become a draft again."""
+    assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
+    try:
+        services.unsubmit_response(request.user, assessment)
+    except DomainError as exc:
+        forbid_if_not_allowed(exc)
+        messages.error(request, exc.message)
+        return redirect("assessment_detail", assessment_id=assessment.id)
+    messages.success(
+        request, "Submission undone: your answers are a draft again. Submit when ready."
+    )
+    return redirect("answer_page", assessment_id=assessment.id)
 
 
 @login_required
@@ -296,6 +403,21 @@ def assessment_close(request, assessment_id):
     return redirect("result_page", assessment_id=assessment.id)
 
 
+def _current_levels(assessment):
+    """{dimension key: level} where the team is now: this assessment's result once closed,
+    else the team's latest result of an earlier period (empty when there is none)."""
+    result = (
+        Result.objects.filter(assessment=assessment).only("data").first()
+        or Result.objects.filter(team=assessment.team, assessment__period__lt=assessment.period)
+        .order_by("-assessment__period")
+        .only("data")
+        .first()
+    )
+    if result is None:
+        return {}
+    return {d["key"]: d["level"] for d in result.data.get("dimensions", []) if d.get("level")}
+
+
 @login_required
 @require_POST
 def assessment_targets(request, assessment_id):
@@ -308,6 +430,21 @@ def assessment_targets(request, assessment_id):
             except ValueError:
                 messages.error(request, f"{value!r} is not a level.")
                 return redirect("assessment_detail", assessment_id=assessment.id)
+    # A target below where the team already is plans nothing: refuse it, naming the level.
+    if permissions.can_lead_team(request.user, assessment.team):
+        current = _current_levels(assessment)
+        names = dict(assessment.questionnaire.dimensions.values_list("key", "name"))
+        below = [
+            f"{names.get(key, key)}: target {level} is below the current level "
+            f"{current[key]} {scoring.LEVEL_NAMES.get(current[key], '')}".rstrip()
+            for key, level in targets.items()
+            if current.get(key) and level < current[key]
+        ]
+        if below:
+            messages.error(request, "Targets not saved. " + "; ".join(below) + ".")
+            if request.POST.get("next") == "result":
+                return redirect("result_page", assessment_id=assessment.id)
+            return redirect("assessment_detail", assessment_id=assessment.id)
     try:
         services.set_targets(request.user, assessment, targets)
     except DomainError as exc:

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -64,6 +65,10 @@ def team_dora(request, team_id):
             "events" if "events" in latest else ("entry" if "entry" in latest else None)
         )
     can_lead = permissions.can_lead_team(request.user, team)
+    entered = dora_services.entered_figures(team)
+    editing = None
+    if can_lead and request.GET.get("edit"):
+        editing = next((row for row in entered if row["period"] == request.GET["edit"]), None)
     context = {
         "team": team,
         "overview": overview,
@@ -74,13 +79,61 @@ def team_dora(request, team_id):
         else [],
         "survey_rows": _metric_rows(latest.get("survey"), benchmark) if latest else [],
         "can_lead": can_lead,
-        "entry_form": DoraEntryForm(initial={"period": current_period()}) if can_lead else None,
+        "entry_form": DoraEntryForm(initial=_entry_initial(editing)) if can_lead else None,
+        "editing": editing,
+        "entered": entered,
+        "batches": dora_services.event_batches(team),
         "upload_form": EventUploadForm() if can_lead else None,
         "tier_labels": dora.TIER_LABELS,
         "metric_labels": {m: dora.metric_label(m, benchmark.year) for m in dora.METRICS},
         **benchmark_context(benchmark),
     }
     return render(request, "assessments/team_dora.html", context)
+
+
+def _entry_initial(editing):
+    """The form's starting values: the period being edited in the stored units (per day,
+    hours, percent), or the current period."""
+    if editing is None:
+        return {"period": current_period()}
+    initial = {
+        "period": editing["period"],
+        "deployment_frequency_unit": "day",
+        "lead_time_unit": "hours",
+        "time_to_restore_unit": "hours",
+    }
+    for figure in editing["figures"]:
+        initial[figure["metric"]] = f"{figure['value']:.6g}"
+    return initial
+
+
+@login_required
+@require_POST
+def team_dora_entry_delete(request, team_id):
+    team = permissions.get_visible_team_or_404(request.user, team_id)
+    period = request.POST.get("period", "")
+    try:
+        dora_services.delete_entry(request.user, team, period)
+    except DomainError as exc:
+        forbid_if_not_allowed(exc)
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Figures entered for {period} deleted.")
+    return redirect("team_dora", team_id=team.id)
+
+
+@login_required
+@require_POST
+def team_dora_batch_delete(request, team_id, batch_id):
+    team = permissions.get_visible_team_or_404(request.user, team_id)
+    try:
+        removed = dora_services.remove_batch(request.user, team, batch_id)
+    except DomainError as exc:
+        forbid_if_not_allowed(exc)
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Upload removed with its {removed} event{pluralize(removed)}.")
+    return redirect("team_dora", team_id=team.id)
 
 
 @login_required
@@ -121,7 +174,8 @@ def team_dora_upload(request, team_id):
         return redirect("team_dora", team_id=team.id)
     kind = form.cleaned_data["kind"]
     try:
-        report = ingest_csv(team, kind, form.cleaned_data["file"])
+        upload = form.cleaned_data["file"]
+        report = ingest_csv(team, kind, upload, uploaded_by=request.user, filename=upload.name)
     except DomainError as exc:
         forbid_if_not_allowed(exc)
         errors = getattr(exc, "errors", None) or []
@@ -141,28 +195,81 @@ def team_dora_upload(request, team_id):
     return redirect("team_dora", team_id=team.id)
 
 
+PERCENT_FIELDS = {
+    "change_failure_rate": "the percentage of deployments that cause a failure",
+    "rework_rate": "the percentage of deployments that are unplanned fixes",
+}
+
+
 @login_required
 @require_POST
 def survey_dora_save(request, assessment_id):
-    """Autosave of the DORA questions on the answering page."""
+    """Autosave of the DORA questions on the answering page. Each answer is judged on its own
+    (by the service, the API's rule): one the service refuses is reported next to its field,
+    in words, and the others are saved."""
     assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
     answers = {key: request.POST.get(key, "") for key in dora.SCORED_METRICS if key in request.POST}
+    refused = {}
     try:
-        dora_services.save_survey_answers(request.user, assessment, answers)
+        while True:
+            try:
+                dora_services.save_survey_answers(request.user, assessment, answers)
+                break
+            except DomainError as exc:
+                if exc.field not in answers or exc.field in refused:
+                    raise
+                what = PERCENT_FIELDS.get(exc.field)
+                refused[exc.field] = (
+                    f"Not saved: {answers[exc.field]!r} is not a number from 0 to 100; "
+                    f"enter {what} between 0 and 100."
+                    if what
+                    else f"Not saved: {exc.message}"
+                )
+                del answers[exc.field]  # its stored value stays as it was
     except DomainError as exc:
         forbid_if_not_allowed(exc)
         ok, message = False, exc.message
     else:
-        ok, message = True, f"Saved at {timezone.localtime().strftime('%H:%M:%S')}"
+        saved_at = timezone.localtime().strftime("%H:%M:%S")
+        ok, message = True, f"Saved at {saved_at}"
+        if refused:
+            message = (
+                f"Some answers were not saved (see above); the others were saved at {saved_at}."
+            )
     if not request.htmx:
         (messages.success if ok else messages.error)(request, message)
+        for text in refused.values():
+            messages.error(request, text)
         return redirect(f"/assessments/{assessment.id}/answer/#dora")
-    css = "text-success" if ok else "text-danger fw-semibold"
-    icon = "✔" if ok else "⚠"
-    from django.utils.html import format_html
+    import json
 
-    response = HttpResponse(format_html('<span class="{}" role="status">{} {}</span>', css, icon,
-                                        message))  # fmt: skip
+    from django.utils.html import format_html, format_html_join
+
+    from .models import DoraSurveyAnswer
+
+    # The stored values, echoed so the page says "Saved" only when they are the ones it shows.
+    stored = (
+        DoraSurveyAnswer.objects.filter(
+            response__assessment=assessment, response__respondent=request.user
+        )
+        .values(*dora.SCORED_METRICS)
+        .first()
+    )
+    css = "text-success" if ok and not refused else "text-danger fw-semibold"
+    icon = "✔" if ok and not refused else "⚠"
+    html = format_html(
+        '<span class="{}" role="status" data-saved="{}">{} {}</span>',
+        css,
+        json.dumps(stored) if ok and stored is not None else "",
+        icon,
+        message,
+    )
+    errors = format_html_join(
+        "",
+        '<div id="dora-{}-error" class="field-error small text-danger" hx-swap-oob="true">{}</div>',
+        ((field, refused.get(field, "")) for field in PERCENT_FIELDS),
+    )
+    response = HttpResponse(html + errors)
     if not ok:
         response["HX-Trigger"] = "vsm-save-failed"
     return response

@@ -2,6 +2,8 @@
 versions) and the lead's editor: one row per stage, blank rows to add a stage, a "remove"
 box to drop one, no JavaScript. Saving goes through ``valuestream_services.save_map``."""
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -30,6 +32,32 @@ def _number_input(**attrs):
 
 def _text_input(**attrs):
     return forms.TextInput(attrs={"class": "form-control form-control-sm", **attrs})
+
+
+# The rules (``valuestream.validate_stages``) speak the API's field names; the page's people
+# know the fields by the labels the form shows.
+PAGE_LABELS = {
+    "process_time_hours": "“Process time (h)”",
+    "wait_time_hours": "“Wait before (h)”",
+    "percent_complete_accurate": "“%C&A”",
+    "a position": "an “Order” number",
+    "position": "the “Order” number",
+    "positions": "“Order” numbers",
+    "activities": "“Activities”",
+    "people": "“People”",
+    "handoff": "“Handoff”",
+    "stages:": "Stages:",
+}
+
+
+def as_the_page_says(message):
+    """A rule's message with the field names the editor shows (“Wait before (h)”, not
+    wait_time_hours)."""
+    return re.sub(
+        r"\b(" + "|".join(re.escape(k) for k in PAGE_LABELS) + r")(?=\W|$)",
+        lambda m: PAGE_LABELS[m.group(1)],
+        message,
+    )
 
 
 class StageForm(forms.Form):
@@ -306,7 +334,7 @@ def value_stream_edit(request, team_id, kind):
                     request.user, team, kind, formset.ordered_stages(), note=note
                 )
             except DomainError as exc:
-                messages.error(request, exc.message)
+                messages.error(request, as_the_page_says(exc.message))
             else:
                 messages.success(
                     request, f"{KIND_LABELS[kind]} map saved as version {vsm.version}."

@@ -23,3 +23,16 @@ class ReportsConfig(AppConfig):
         post_delete.connect(
             roadmap_added_or_removed, sender=Roadmap, dispatch_uid=f"{uid}-del", weak=False
         )
+
+        # Notifications react to assessments opening and closing; assessments does not import
+        # reports (the dependency runs one way), it sends signals after commit.
+        from assessments import signals
+
+        from . import notifications
+
+        signals.assessment_opened.connect(
+            notifications.on_assessment_opened, dispatch_uid="vsm-notify-opened"
+        )
+        signals.assessment_closed.connect(
+            notifications.on_assessment_closed, dispatch_uid="vsm-notify-closed"
+        )

@@ -20,6 +20,7 @@ import datetime as dt
 import logging
 import smtplib
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
@@ -35,6 +36,7 @@ from assessments.errors import Conflict, Invalid, NotAllowed
 from assessments.models import Assessment, Membership, Response, Team
 from assessments.periods import PeriodError, parse_period
 
+from . import notifications
 from .models import Campaign, CampaignTeam, ReminderLog
 
 log = logging.getLogger(__name__)
@@ -148,6 +150,10 @@ def _round_assessments(user, organization, teams, questionnaire_key, period, due
                     team=team, questionnaire=questionnaire, opened_by=user, due_date=due_date,
                     **same,
                 )  # fmt: skip
+                # The team is told, as when its lead opens one (after the round commits).
+                transaction.on_commit(
+                    partial(notifications.notify_assessment_opened, assessment.id)
+                )
             rows.append((team, assessment, False))
         except IntegrityError:
             rows.append((team, Assessment.objects.get(team=team, **same), True))
@@ -474,9 +480,6 @@ def _reminder_email(user, items):
 
 
 def _site_url():
-    """Links in emails need the site's address: SITE_URL if set, else the first trusted
-    origin (production sets CSRF_TRUSTED_ORIGINS behind its proxy), else relative links."""
-    site = getattr(settings, "SITE_URL", "") or next(
-        iter(getattr(settings, "CSRF_TRUSTED_ORIGINS", []) or []), ""
-    )
-    return site.rstrip("/")
+    """Links in e-mails are absolute, built on SITE_URL (required when DEBUG is off; the
+    development server's address under `make run`): the worker sending them has no request."""
+    return settings.SITE_URL

@@ -746,6 +746,73 @@ def bar_chart(
     return _svg("bar", width, height, id_prefix, title, desc, title_markup + bars)
 
 
+def grouped_bar_chart(
+    categories: Sequence[str],
+    groups: Sequence[tuple[str, Sequence[float | None], str, str]],
+    title: str,
+    description: str = "",
+    value_format: str = "{:.0f}",
+    *,
+    id_prefix: str | None = None,
+) -> SafeString:
+    """Bars side by side, one per group in each category, e.g. teams per level in the previous
+    and the selected period. Never stacked: each bar's length and printed value are its own
+    count, so two periods of a 9-team organisation never read as 18 teams.
+
+    ``groups`` are ``(name, one value per category, hex colour, style)``; a "dashed" or
+    "dotted" style draws a pale bar with a broken outline, so the groups differ without colour.
+    The description lists every value and each group's total.
+    """
+    categories = [_clean(c) for c in categories]
+    names, rows, colours, styles = [], [], [], []
+    for name, values, colour, style in groups:
+        if len(values) != len(categories):
+            raise ValueError(f"Group {name!r} has {len(values)} values")
+        if style not in DASHES:
+            raise ValueError(f"Group style must be one of {sorted(DASHES)}, not {style!r}")
+        names.append(_clean(name))
+        rows.append([_value(v) for v in values])
+        colours.append(_check_colour(colour))
+        styles.append(style)
+    per_category = " ".join(
+        f"{category}: "
+        + ", ".join(f"{n} {_format(value_format, r[i])}" for n, r in zip(names, rows, strict=True))
+        + "."
+        for i, category in enumerate(categories)
+    )
+    totals = "; ".join(
+        f"{n} {value_format.format(sum(v for v in r if v is not None))}"
+        for n, r in zip(names, rows, strict=True)
+    )
+    desc = _describe(description, per_category, f"Totals: {totals}." if totals else "")
+    if not categories or not rows:
+        return _no_data("grouped-bar", title, desc, id_prefix)
+    high = max([v for r in rows for v in r if v is not None] + [0])
+    high = high if high > 0 else 1
+
+    width = 640
+    title_markup, top = _title_block(title, width)
+    bars, bars_height = _horizontal_bars(
+        categories,
+        rows,
+        [[c] * len(categories) for c in colours],
+        styles,
+        value_format,
+        0,
+        high,
+        width,
+        top,
+    )
+    legend, legend_height = _legend(
+        [_LegendEntry(n, c) for n, c in zip(names, colours, strict=True)],
+        MARGIN,
+        top + bars_height + 10,
+        width - 2 * MARGIN,
+    )
+    height = top + bars_height + 10 + legend_height + MARGIN
+    return _svg("grouped-bar", width, height, id_prefix, title, desc, title_markup + bars + legend)
+
+
 def _vertical_bars(categories, row, colours, value_format, high, width, top) -> tuple[str, float]:
     plot_left, plot_right = MARGIN + 8, width - MARGIN
     plot_top, plot_height = top + 20, 200

@@ -293,33 +293,110 @@ def rollups(comparison):
     }
 
 
+# A trend point is drawn only where at least this many teams have a result in the period
+# (docs/scoring.md, "CoE charts"): below it a median and quartiles describe one or two teams,
+# not the organisation, and would identify them.
+TREND_MIN_TEAMS = 3
+
+
 def organisation_trend(organization, questionnaire_key="vsm-maturity", group=None, last=8):
-    """Median, quartiles and range of overall scores per period (one query): the latest result
-    of each team in each period counts once."""
+    """Per period, n and the median, quartiles and range of the teams' overall scores (one
+    query; see ``summarise_trend``)."""
     results = Result.objects.filter(
         team__organization=organization, questionnaire_key=questionnaire_key
     )
     if group is not None:
         results = results.filter(team__group=group)
+    scores = results.exclude(overall_score=None).values_list(
+        "period", "team_id", "created_at", "id", "overall_score"
+    )
+    return summarise_trend(scores, last=last)
+
+
+def summarise_trend(scores, last=8, min_teams=TREND_MIN_TEAMS):
+    """``scores``: (period, team id, created at, id, overall score) rows. Each team counts once
+    per period, with its latest result there. Per period (the newest ``last``): ``teams`` (n),
+    and where n >= ``min_teams`` (``drawn``) the median, quartiles and range; fewer teams get
+    None figures instead of statistics of one or two teams."""
+    latest = {}
+    for period, team_id, created_at, pk, score in scores:
+        key = (period, team_id)
+        order = (created_at, pk)
+        if key not in latest or order > latest[key][0]:
+            latest[key] = (order, score)
     by_period = {}
-    for period, score in results.exclude(overall_score=None).values_list("period", "overall_score"):
+    for (period, _team), (_order, score) in latest.items():
         by_period.setdefault(period, []).append(score)
     rows = []
     for period in sorted(by_period)[-last:]:
         values = sorted(by_period[period])
-        quartiles = statistics.quantiles(values, n=4) if len(values) >= 2 else [values[0]] * 3
-        rows.append(
-            {
-                "period": period,
-                "teams": len(values),
-                "median": round(statistics.median(values), 2),
-                "q1": round(quartiles[0], 2),
-                "q3": round(quartiles[2], 2),
-                "min": round(values[0], 2),
-                "max": round(values[-1], 2),
-            }
-        )
+        row = {"period": period, "teams": len(values), "drawn": len(values) >= min_teams,
+               "median": None, "q1": None, "q3": None, "min": None, "max": None}  # fmt: skip
+        if row["drawn"]:
+            quartiles = statistics.quantiles(values, n=4)
+            row.update(
+                median=round(statistics.median(values), 2),
+                q1=round(quartiles[0], 2),
+                q3=round(quartiles[2], 2),
+                min=round(values[0], 2),
+                max=round(values[-1], 2),
+            )
+        rows.append(row)
     return rows
+
+
+def trend_labels(trend, min_teams=TREND_MIN_TEAMS):
+    """The x labels of the trend chart: every period names its n, and says so when it is not
+    drawn."""
+    return [
+        f"{t['period']} (n={t['teams']})"
+        if t["drawn"]
+        else f"{t['period']} (n={t['teams']}, under {min_teams}: not drawn)"
+        for t in trend
+    ]
+
+
+def distribution(rows, previous_rows, kind):
+    """Teams per overall level (``kind`` "level") or per measured DORA tier ("tier") in the
+    selected period and, when given, the previous one: ``categories`` (key, label) and one count
+    per category for each. Teams without a result (or without measured DORA data) form their
+    own category, so each period's counts add up to the teams shown."""
+    if kind == "level":
+        keys = list(range(1, 6))
+        labels = [f"{n} {scoring.LEVEL_NAMES[n]}" for n in keys]
+        none_label = "No result"
+
+        def count(some):
+            return level_distribution(some)
+    else:
+        keys = list(dora.TIERS)
+        labels = [dora.TIER_LABELS[t] for t in keys]
+        none_label = "No measured data"
+
+        def count(some):
+            return tier_distribution(some)
+
+    def counts(some):
+        by_key = count(some)
+        values = [by_key[k] for k in keys]
+        return [*values, len(some) - sum(values)]
+
+    selected = counts(rows)
+    previous = counts(previous_rows) if previous_rows is not None else None
+    categories = list(zip([*keys, None], [*labels, none_label], strict=True))
+    if selected[-1] == 0 and (previous is None or previous[-1] == 0):
+        categories, selected = categories[:-1], selected[:-1]
+        previous = previous[:-1] if previous is not None else None
+    return {
+        "categories": categories,
+        "selected": selected,
+        "previous": previous,
+        "teams": len(rows),
+        "rows": [
+            (label, previous[i] if previous is not None else None, selected[i])
+            for i, (_key, label) in enumerate(categories)
+        ],
+    }
 
 
 def previous_period_rows(comparison):

@@ -2,6 +2,8 @@
 the template engine spent most of the page's time on these cells (profiled with cProfile on the
 500-team benchmark), so this hot path formats them directly, escaping every text."""
 
+from urllib.parse import parse_qsl, urlencode
+
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -41,6 +43,71 @@ def tier_badge(tier):
     if not tier:
         return '<span class="text-muted">—</span>'
     return f'<span class="tier tier-{tier}">{TIER_TEXT[tier]}</span>'  # tier: a fixed key
+
+
+COMPACT_CHARS = 7  # a compact dimension header: at most this many characters and a full stop
+
+
+def compact_label(name):
+    """A short header for a dimension column: its first word, cut to COMPACT_CHARS with a
+    full stop ("Development practices" -> "Develop."). The full name goes in the header's
+    title and, for screen readers, in visually hidden text."""
+    words = name.split()
+    first = words[0].rstrip(",;:") if words else name
+    if len(first) > COMPACT_CHARS:
+        return first[:COMPACT_CHARS].rstrip("-") + "."
+    return first
+
+
+# (sort key, full name, compact header) of the fixed columns; dimensions sit between
+# "change" and "dora"; None: not sortable.
+_LEADING = [
+    ("team", "Team", "Team"),
+    ("group", "Group", "Group"),
+    ("overall", "Overall score", "Overall"),
+    ("change", "Change", "Change"),
+]
+_TRAILING = [("dora", "DORA tier (measured)", "DORA"), ("flow", "Flow efficiency", "Flow"),
+             (None, "Reviewed", "Rev.")]  # fmt: skip
+
+
+def render_header(columns, sort, direction, querystring):
+    """The heatmap's header row: sortable columns are links that toggle the direction, the
+    sorted one carries aria-sort (its arrow is for the eye only). Compact headers keep the
+    table within a 1280 px screen; their full names are in ``title`` and in the accessible
+    name."""
+    params = dict(parse_qsl(querystring))
+    params.pop("page", None)  # a new order starts on its first page
+    specs = [
+        *_LEADING,
+        *((f"dim:{lineage}", name, compact_label(name)) for lineage, name in columns),
+        *_TRAILING,
+    ]
+    cells = []
+    for key, name, short in specs:
+        full = escape(name)
+        if short == name:
+            label = full
+        else:
+            label = (
+                f'<span aria-hidden="true">{escape(short)}</span>'
+                f'<span class="visually-hidden">{full}</span>'
+            )
+        if key is None:
+            cells.append(f'<th scope="col" title="{full}">{label}</th>')
+            continue
+        current = key == sort
+        new_direction = "desc" if current and direction == "asc" else "asc"
+        href = escape(urlencode({**params, "sort": key, "dir": new_direction}))
+        aria, arrow = "", ""
+        if current:
+            aria = f' aria-sort="{"ascending" if direction == "asc" else "descending"}"'
+            arrow = f'<span aria-hidden="true"> {"▲" if direction == "asc" else "▼"}</span>'
+        cells.append(
+            f'<th scope="col" title="{full}"{aria}><a class="link-dark text-decoration-none" '
+            f'href="?{href}">{label}{arrow}</a></th>'
+        )
+    return mark_safe("<tr>" + "".join(cells) + "</tr>")
 
 
 def render_rows(rows, columns, period):
@@ -85,7 +152,7 @@ def render_rows(rows, columns, period):
                 ' <span class="text-warning-emphasis" title="Self-assessed tiers differ from '
                 f'measured on {len(row.dora_gaps)} metric(s)">⚑</span>'
             )
-        cells.append(f'<td class="text-nowrap">{tier_badge(measured.get("overall"))}{gap}</td>')
+        cells.append(f"<td>{tier_badge(measured.get('overall'))}{gap}</td>")
         flow = row.flow or {}
         if flow.get("flow_efficiency") is not None:
             cells.append(

@@ -148,3 +148,4 @@ class RoadmapReport(models.Model):
 
 
 from .models_campaigns import Campaign, CampaignTeam, ReminderLog  # noqa: E402,F401
+from .models_notifications import Notice, NotificationOptOut  # noqa: E402,F401

@@ -39,4 +39,25 @@ def task_prune_old_reports():
     return len(services.prune_old_reports())
 
 
+# --- notifications (reports/notifications.py) -----------------------------------------------
+
+
+@shared_task(name="reports.task_send_notice_emails")
+def task_send_notice_emails(notice_ids):
+    """E-mail the given notices; each is claimed (emailed_at) first, so a redelivery is
+    harmless."""
+    from . import notifications
+
+    return notifications.send_notice_emails(notice_ids)
+
+
+@shared_task(name="reports.task_notify_due_tomorrow")
+def task_notify_due_tomorrow():
+    """Tell who has not submitted that an assessment is due tomorrow (beat, daily); a second
+    run the same day tells nobody again (one notice per person, assessment and kind)."""
+    from . import notifications
+
+    return notifications.notify_due_tomorrow()
+
+
 from .tasks_campaigns import task_send_reminders  # noqa: E402,F401

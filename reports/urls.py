@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_coe
+from . import views, views_coe, views_notifications
 
 urlpatterns = [
     path("teams/<int:team_id>/roadmap/", views.team_roadmap, name="team_roadmap"),
@@ -18,4 +18,16 @@ urlpatterns = [
     path("teams/<int:team_id>/history/", views_coe.team_history, name="team_history"),
     path("reports/<int:report_id>/status/", views.report_status, name="report_status"),
     path("reports/<int:report_id>/download/", views.report_download, name="report_download"),
+    path("notices/", views_notifications.notice_list, name="notice_list"),
+    path("notices/read/", views_notifications.notices_mark_read, name="notices_mark_read"),
+    path(
+        "notices/settings/",
+        views_notifications.notification_preferences,
+        name="notification_preferences",
+    ),
+    path(
+        "assessments/<int:assessment_id>/invite/",
+        views_notifications.assessment_invite,
+        name="assessment_invite",
+    ),
 ]

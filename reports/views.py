@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
@@ -126,9 +126,13 @@ def roadmap_item_update(request, item_id):
         )
     except (DomainError, ValueError) as exc:
         forbid_if_not_allowed(exc)
-        messages.error(request, getattr(exc, "message", str(exc)))
+        message, ok = getattr(exc, "message", str(exc)), False
     else:
-        messages.success(request, f"Saved: {item.title}")
+        message, ok = f"Saved: {item.title}", True
+    if request.headers.get("Accept") == "application/json":
+        # roadmap.js saves each item as it is edited and shows this beside the item.
+        return JsonResponse({"ok": ok, "message": message}, status=200 if ok else 400)
+    (messages.success if ok else messages.error)(request, message)
     return redirect(f"/teams/{team.id}/roadmap/#item-{item.id}")
 
 

@@ -19,7 +19,7 @@ from assessments.data_version import bump as bump_data_version
 from assessments.dora_services import benchmark_context
 from assessments.errors import DomainError
 from assessments.models import Result, TeamGroup
-from assessments.periods import PeriodError, parse_period
+from assessments.periods import PeriodError, parse_period, shift_period
 from vsm_site.http import attachment_header, download_filename
 
 from . import charts, comparison, exports, heatmap, history
@@ -127,6 +127,10 @@ def dashboard(request):
         "page": page,
         "page_query": _without_page(request.GET),
         "heatmap_rows": heatmap_rows,
+        "heatmap_header": heatmap.render_header(
+            data.columns, sort, direction, request.GET.urlencode()
+        ),
+        "benchmark_key": benchmark_key or data.benchmark.key,
         "row_count": len(data.rows),
         "sort": sort,
         "direction": direction,
@@ -144,64 +148,41 @@ def dashboard(request):
 def _dashboard_summary(data, organization, group, period):
     """The dashboard's figures and charts that do not depend on sorting or filtering."""
     previous_rows = comparison.previous_period_rows(data)
-    levels_now = comparison.level_distribution(data.rows)
-    tiers_now = comparison.tier_distribution(data.rows)
-    level_segments = [("Selected period", [levels_now[n] for n in range(1, 6)], "#1f4e79")]
-    tier_segments = [("Selected period", [tiers_now[t] for t in dora.TIERS], "#1f4e79")]
-    if previous_rows is not None:
-        levels_before = comparison.level_distribution(previous_rows)
-        tiers_before = comparison.tier_distribution(previous_rows)
-        level_segments.insert(0, ("Previous period", [levels_before[n] for n in range(1, 6)],
-                                  "#9fb7cf"))  # fmt: skip
-        tier_segments.insert(0, ("Previous period", [tiers_before[t] for t in dora.TIERS],
-                                 "#9fb7cf"))  # fmt: skip
-    trend = comparison.organisation_trend(organization, group=group)
+    previous_period = shift_period(period, -1) if previous_rows is not None else None
+    levels = comparison.distribution(data.rows, previous_rows, "level")
+    tiers = comparison.distribution(data.rows, previous_rows, "tier")
     scope = group.name if group else organization.name
+    teams = f"{len(data.rows)} team{'' if len(data.rows) == 1 else 's'}"
+    level_chart = _distribution_chart(
+        levels, previous_period, period,
+        f"{scope}: {teams} per overall maturity level", "coe-levels",
+    )  # fmt: skip
+    tier_chart = _distribution_chart(
+        tiers, previous_period, period,
+        f"{scope}: {teams} per DORA tier ({data.benchmark.name})", "coe-tiers",
+    )  # fmt: skip
+    trend = comparison.organisation_trend(organization, group=group)
     periods = list(
         Result.objects.filter(team__organization=organization)
         .order_by("-period")
         .values_list("period", flat=True)
         .distinct()
     )
-    if previous_rows is None:
-        level_chart = charts.bar_chart(
-            [f"{n} {scoring.LEVEL_NAMES[n]}" for n in range(1, 6)],
-            [levels_now[n] for n in range(1, 6)],
-            title=f"{scope}: teams per overall maturity level",
-            colours=[charts.LEVEL_COLOURS[n] for n in range(1, 6)],
-            id_prefix="coe-levels",
-        )
-        tier_chart = charts.bar_chart(
-            [dora.TIER_LABELS[t] for t in dora.TIERS],
-            [tiers_now[t] for t in dora.TIERS],
-            title=f"{scope}: teams per DORA tier ({data.benchmark.name})",
-            colours=[charts.TIER_COLOURS[t] for t in dora.TIERS],
-            id_prefix="coe-tiers",
-        )
-    else:
-        level_chart = charts.stacked_bar(
-            [f"{n} {scoring.LEVEL_NAMES[n]}" for n in range(1, 6)],
-            level_segments,
-            title=f"{scope}: teams per level, {period} against the previous period",
-            id_prefix="coe-levels",
-        )
-        tier_chart = charts.stacked_bar(
-            [dora.TIER_LABELS[t] for t in dora.TIERS],
-            tier_segments,
-            title=f"{scope}: teams per DORA tier, {period} against the previous period",
-            id_prefix="coe-tiers",
-        )
     trend_chart = ""
     if trend:
         trend_chart = charts.line_chart(
-            [t["period"] for t in trend],
+            comparison.trend_labels(trend),
             [
                 charts.Series("Median", [t["median"] for t in trend]),
                 charts.Series("Lower quartile", [t["q1"] for t in trend], style="dashed"),
                 charts.Series("Upper quartile", [t["q3"] for t in trend], style="dotted"),
             ],
             title=f"{scope}: overall maturity per period",
-            description="Median and quartiles of the teams' overall scores per period.",
+            description=(
+                "Median and quartiles of the teams' overall scores per period; n is the number "
+                "of teams with a result. Periods with fewer than "
+                f"{comparison.TREND_MIN_TEAMS} teams are not drawn."
+            ),
             band_labels=scoring.LEVEL_NAMES,
             id_prefix="coe-trend",
         )
@@ -211,11 +192,26 @@ def _dashboard_summary(data, organization, group, period):
         "rollups": comparison.rollups(data),
         "movers": comparison.movers(data.rows),
         "trend": trend,
+        "trend_min_teams": comparison.TREND_MIN_TEAMS,
+        "levels": levels,
+        "tiers": tiers,
+        "period": period,
+        "previous_period": previous_period,
         "level_chart": level_chart,
         "tier_chart": tier_chart,
         "trend_chart": trend_chart,
         **benchmark_context(data.benchmark),
     }
+
+
+def _distribution_chart(dist, previous_period, period, title, id_prefix):
+    """Teams per category: the selected period alone, or the previous one beside it (never
+    stacked on it)."""
+    labels = [label for _key, label in dist["categories"]]
+    groups = [(period or "Latest result", dist["selected"], "#1f4e79", "solid")]
+    if dist["previous"] is not None:
+        groups.insert(0, (f"{previous_period} (previous)", dist["previous"], "#6f8fb0", "dashed"))
+    return charts.grouped_bar_chart(labels, groups, title, id_prefix=id_prefix)
 
 
 @login_required
@@ -229,7 +225,13 @@ def export(request, what, fmt):
     if fmt not in ("csv", "xlsx") or what not in ("comparison", "answers"):
         raise Http404("No such export.")
     if what == "comparison":
-        data = comparison.cached_comparison(organization, period, group)
+        try:
+            data = comparison.cached_comparison(
+                organization, period, group, benchmark_key=request.GET.get("benchmark") or None
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("coe_dashboard")
         table = exports.comparison_table(data)
     else:
         table = exports.answers_table(request.user, organization, period, group)

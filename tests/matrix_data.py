@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from assessments import dora_services, services, valuestream_services
-from assessments.models import TeamApiToken
+from assessments.models import EventBatch, TeamApiToken
 from assessments.people import services as people_services
 from assessments.questionnaires import services as questionnaire_services
 from reports import campaigns
@@ -83,6 +83,8 @@ def build_side(org, team, lead, respondents, analyst, label):
         team_ids=[team.id], questionnaire_key="mini",
     )  # fmt: skip
     _, token_key = TeamApiToken.issue(team, "ci")
+    batch = EventBatch.objects.create(team=team, kind="deployments", uploaded_by=lead,
+                                      filename=f"{label}.csv")  # fmt: skip
     # The organisation's own questionnaire, under the same key and numbers on both sides
     # (keys are per owner): v1 published, v2 a draft in the editor.
     own, _ = questionnaire_services.load_questionnaire(OWN_V1, org)
@@ -101,6 +103,7 @@ def build_side(org, team, lead, respondents, analyst, label):
         portfolio_report=portfolio,
         campaign=campaign,
         token_key=token_key,
+        batch=batch,
         own=own,
         own_draft=own_draft,
         invitation=invitation,

@@ -365,6 +365,14 @@ def more_map_versions(d):
             valuestream_services.save_map(d.world.lead_a, d.team, kind, MORE_STAGES, note="more")
 
 
+def more_notices(d):
+    """Member A's notices (the notices page, and the unread count in the navigation)."""
+    from reports.models import Notice
+
+    for kind, _label in Notice.KIND_CHOICES[:GROWTH]:
+        Notice.objects.create(user=d.world.member_a, assessment=d.open_assessment, kind=kind)
+
+
 def more_campaigns(d):
     """Rounds of the organisation (the list page)."""
     for n in range(GROWTH):

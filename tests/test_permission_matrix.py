@@ -159,6 +159,9 @@ EXPECTED = {case.key: case for case in (
     Case("team_member_add", "POST",           (L, 403, 403, 404, 403, 302, 404), TEAM,
          body=NEW_MEMBER),
     Case("team_member_remove", "POST",        (L, 403, 403, 404, 403, 302, 404), MEMBER),
+    # Undo of a removal (issue 16): an admin's only; a bad token is a message, not an error.
+    Case("team_member_undo_remove", "POST",   (L, 403, 403, 404, 403, 302, 404), TEAM,
+         body={"token": "not-a-token"}),
     # The people directory: an organisation's people only, managed by its admins.
     Case("organization_people", "GET",        (L, 403, 403, 403, 403, 200, 404),
          {"org_id": Ref("org")}),
@@ -174,6 +177,7 @@ EXPECTED = {case.key: case for case in (
     Case("answer_page", "GET",                (L, 200, 200, 404, 403, 403, 404), OPEN),
     Case("answer_copy_previous", "POST",      (L, 302, 302, 404, 403, 403, 404), OPEN),
     Case("answer_submit", "POST",             (L, 302, 302, 404, 403, 403, 404), OPEN),
+    Case("answer_unsubmit", "POST",           (L, 302, 302, 404, 403, 403, 404), OPEN),
     Case("survey_dora_save", "POST",          (L, 302, 302, 404, 403, 403, 404), OPEN,
          body={"deployment_frequency": "daily_to_weekly"}),
     Case("answer_save", "POST",               (L, 302, 302, 404, 403, 403, 404),
@@ -185,6 +189,13 @@ EXPECTED = {case.key: case for case in (
     Case("survey_dora_save", "POST",          (L, 200, 200, 404, 403, 403, 404), OPEN,
          body={"deployment_frequency": "daily_to_weekly"}, headers=HTMX, variant="htmx"),
     Case("assessment_close", "POST",          (L, 403, 302, 404, 403, 302, 404), OPEN),
+    Case("assessment_invite", "POST",         (L, 403, 302, 404, 403, 302, 404), OPEN),
+    # The caller's own notices and notification settings: every signed-in person has them.
+    Case("notice_list", "GET",                (L, 200, 200, 200, 200, 200, 200)),
+    Case("notices_mark_read", "POST",         (L, 302, 302, 302, 302, 302, 302), body={}),
+    Case("notification_preferences", "GET",   (L, 200, 200, 200, 200, 200, 200)),
+    Case("notification_preferences", "POST",  (L, 302, 302, 302, 302, 302, 302),
+         body={"kind": ["result_ready"]}),
     Case("assessment_targets", "POST",        (L, 403, 302, 404, 403, 302, 404), OPEN,
          body={"target-flow": "4"}),
     Case("result_page", "GET",                (L, 200, 200, 404, 200, 200, 404), CLOSED),
@@ -219,6 +230,11 @@ EXPECTED = {case.key: case for case in (
                "deployment_frequency_unit": "week", "lead_time_unit": "hours",
                "time_to_restore_unit": "hours"}),
     Case("team_dora_upload", "POST",          (L, 403, 302, 404, 403, 302, 404), TEAM, body={}),
+    # Issue 16: deleting entered figures and removing an uploaded file, the lead's (or admin's).
+    Case("team_dora_entry_delete", "POST",    (L, 403, 302, 404, 403, 302, 404), TEAM,
+         body={"period": matrix_data.CLOSED_PERIOD}),
+    Case("team_dora_batch_delete", "POST",    (L, 403, 302, 404, 403, 302, 404),
+         {**TEAM, "batch_id": Ref("batch")}),
     Case("team_value_stream", "GET",          (L, 200, 200, 404, 200, 200, 404), TEAM),
     Case("value_stream_edit", "GET",          (L, 403, 200, 404, 403, 200, 404),
          {**TEAM, "kind": "current"}),
@@ -228,6 +244,10 @@ EXPECTED = {case.key: case for case in (
     Case("roadmap_report_request", "POST",    (L, 302, 302, 404, 302, 302, 404), TEAM),
     Case("roadmap_item_update", "POST",       (L, 403, 302, 404, 403, 302, 404),
          {"item_id": Ref("item")}, body={"phase": "now"}),
+    # The roadmap page's autosave (roadmap.js) asks for JSON and is answered in place.
+    Case("roadmap_item_update", "POST",       (L, 403, 200, 404, 403, 200, 404),
+         {"item_id": Ref("item")}, body={"phase": "now"},
+         headers={"HTTP_ACCEPT": "application/json"}, variant="json"),
     # Another organisation's person as owner: refused like an unknown name (the page says
     # so; tests/assessments/test_people.py checks nothing changed).
     Case("roadmap_item_update", "POST",       (L, 403, 302, 404, 403, 302, 404),

@@ -94,8 +94,10 @@ GUARDS = [
     Guard("assessment_detail", "member_a", (g.more_respondents, g.more_my_answers), OPEN,
           variant="member", shows_growth=False),
     Guard("assessment_detail", "lead_a", QUESTIONS, ANSWERING, variant="questions"),
+    # Answering every question empties the page's list of unanswered questions (issue 16,
+    # point 7), which outweighs what the answers add: the page shrinks as it fills.
     Guard("answer_page", "member_a", (g.more_respondents, g.more_periods, g.more_my_answers),
-          OPEN),
+          OPEN, shows_growth=False),
     Guard("answer_page", "member_a", QUESTIONS, ANSWERING, variant="questions"),
     Guard("result_page", "lead_a", (g.more_respondents, g.more_periods), CLOSED),
     Guard("result_page", "lead_a", QUESTIONS, ANSWERED, variant="questions"),
@@ -140,6 +142,7 @@ GUARDS = [
     Guard("team_history", "member_a", (g.more_periods, g.more_events), TEAM),
     Guard("report_status", "member_a", (g.more_items,), REPORT, shows_growth=False),
     Guard("campaign_list", "analyst", (g.more_campaigns, g.more_teams), query=ORG),
+    Guard("notice_list", "member_a", (g.more_notices,)),
     Guard("campaign_detail", "analyst", (g.bigger_campaign, g.more_respondents), CAMPAIGN),
     Guard("campaign_close", "analyst", (g.bigger_campaign, g.more_respondents), CAMPAIGN),
     Guard("audit_log", "org_admin", (g.more_audit_entries, g.more_teams)),
@@ -199,6 +202,7 @@ EXCLUDED = {
     "password_reset_done": "Django auth view: a confirmation page",
     "password_reset_confirm": "Django auth form behind a signed token: one user",
     "password_reset_complete": "Django auth view: a confirmation page",
+    "notification_preferences": "the caller's own settings: three fixed kinds, one query",
 }
 
 # In-process caches that outlive a request and hold what was read from the database (module,

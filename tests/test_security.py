@@ -354,7 +354,7 @@ def test_audit_page_lists_the_admins_organisation_only(world, outsider_everywher
     ]
     removal = response.context["rows"][0]
     assert removal["entry"].object_repr == "outsider in Team A (member)"
-    assert removal["changes"] == [("role", ["member", "None"]), ("user", ["outsider", "None"])]
+    assert removal["changes"] == [("Role", ["member", "—"]), ("User", ["outsider", "—"])]
     client.force_login(world.other_admin)
     assert listed(client.get("/audit/")) == [("Other Team", "Memberships", "create", "other_admin")]
 
@@ -413,8 +413,9 @@ def test_audit_page_paginates_fifty_newest_first(
     newest = LogEntry.objects.latest("id")
     client.force_login(world.org_admin)
     client.get("/audit/")  # content types are cached from here on, as in a running server
-    # session, user, roles, teams, team ids, count, page, team names of the page
-    with django_assert_num_queries(8):
+    # session, user, roles, teams, team ids, count, page, team names of the page, and the
+    # unread-notice count of the navigation
+    with django_assert_num_queries(9):
         first = client.get("/audit/")
     assert len(first.context["rows"]) == 50
     assert first.context["rows"][0]["entry"] == newest

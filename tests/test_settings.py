@@ -14,6 +14,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x7Qm3Vt9sLk2Rp8Zw4Yn6Hb1Jc5Dg0Fa7Ue3Io9Pq2Ws8Ex4Rt6Yu1Ii5Oo7Pp3",
     "ALLOWED_HOSTS": "vsm.example.com",
     "DATABASE_URL": "sqlite:////tmp/vsm-check-deploy.sqlite3",
+    "SITE_URL": "https://vsm.example.com",
 }
 
 
@@ -57,6 +58,42 @@ def test_wsgi_refuses_to_start_without_secret_key():
     )
     assert result.returncode == 1
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_check_deploy_fails_without_site_url():
+    env = dict(PRODUCTION_ENV)
+    del env["SITE_URL"]
+    result = run_manage("check", "--deploy", env_extra=env)
+    assert result.returncode != 0
+    assert "vsm.E002" in result.stderr
+
+
+def test_wsgi_refuses_to_start_without_site_url():
+    env = {k: v for k, v in os.environ.items() if k not in CLEARED | {"SITE_URL"}}
+    env.update({k: v for k, v in PRODUCTION_ENV.items() if k != "SITE_URL"})
+    result = subprocess.run(
+        [sys.executable, "-c", "import vsm_site.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "SITE_URL is not set" in result.stderr
+
+
+def test_site_url_with_a_path_fails_loudly():
+    result = run_manage("check", env_extra={"SITE_URL": "vsm.example.com/app"})
+    assert result.returncode != 0
+    assert "SITE_URL='vsm.example.com/app' is not a site address" in result.stderr
+
+
+def test_site_url_defaults_to_the_development_server_under_debug():
+    env = {"DEBUG": "true", "DJANGO_SETTINGS_MODULE": "vsm_site.settings"}
+    result = run_manage("shell", "-c", "from django.conf import settings; print(settings.SITE_URL)",
+                        env_extra=env)  # fmt: skip
+    assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8000", result.stderr
 
 
 def test_bad_boolean_setting_fails_loudly():

@@ -198,6 +198,22 @@ EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="VSM Assess <vsm@localhost>")
+
+# The site's public address (scheme and host, no path): every link in an e-mail is built on it,
+# because a Celery worker sending the e-mail has no request to take a host from. Required when
+# DEBUG is off (wsgi.py/asgi.py refuse to serve without it; `check --deploy` reports it);
+# `make run` and the tests default to the development server's address.
+SITE_URL = env.str("SITE_URL", default="").strip().rstrip("/")
+if not SITE_URL and (DEBUG or TESTING):
+    SITE_URL = "http://127.0.0.1:8000"
+if SITE_URL:
+    from urllib.parse import urlsplit
+
+    _site = urlsplit(SITE_URL)
+    if _site.scheme not in {"http", "https"} or not _site.hostname or _site.path or _site.query:
+        raise ImproperlyConfigured(
+            f"SITE_URL={SITE_URL!r} is not a site address (use e.g. https://vsm.example.com)"
+        )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Security: secure cookies and HSTS whenever DEBUG is off (production serves over HTTPS).
@@ -308,6 +324,23 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
         "serialize_data": True,
         "serialize_kwargs": {"fields": ["team", "user", "role"]},
     },
+    # Kept with the team and period, so a deleted entry stays listed under its team.
+    {
+        "model": "assessments.DoraEntry",
+        "exclude_fields": ["updated_at", "team"],
+        "serialize_data": True,
+        "serialize_kwargs": {"fields": ["team", "period"]},
+    },
+    {
+        "model": "assessments.EventBatch",
+        "include_fields": ["filename", "kind", "rows"],
+        "serialize_data": True,
+        "serialize_kwargs": {"fields": ["team", "kind", "filename", "rows"]},
+    },
+    {
+        "model": "assessments.Organization",
+        "include_fields": ["name", "default_benchmark", "low_confidence_threshold"],
+    },
     {
         "model": "reports.RoadmapItem",
         "exclude_fields": [
@@ -402,6 +435,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-campaign-reminders": {
         "task": "reports.task_send_reminders",
         "schedule": crontab(hour=8, minute=0),
+    },
+    "notify-due-tomorrow": {
+        "task": "reports.task_notify_due_tomorrow",
+        "schedule": crontab(hour=8, minute=5),
     },
 }
 

@@ -11,3 +11,8 @@ def refuse_insecure_production():
             "(python -c 'import secrets; print(secrets.token_urlsafe(50))') or DEBUG=true "
             "for local development."
         )
+    if not settings.DEBUG and not settings.SITE_URL:
+        raise ImproperlyConfigured(
+            "SITE_URL is not set. Set SITE_URL to the site's public address "
+            "(e.g. https://vsm.example.com): links in e-mails are built on it."
+        )

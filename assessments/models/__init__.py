@@ -1,5 +1,13 @@
 from .answering import Answer, Assessment, DimensionTarget, Response, Result
-from .dora import Deployment, DoraEntry, DoraSnapshot, DoraSurveyAnswer, Incident, TeamApiToken
+from .dora import (
+    Deployment,
+    DoraEntry,
+    DoraSnapshot,
+    DoraSurveyAnswer,
+    EventBatch,
+    Incident,
+    TeamApiToken,
+)
 from .people import (
     Invitation,
     Membership,
@@ -21,6 +29,7 @@ __all__ = [
     "DoraEntry",
     "DoraSnapshot",
     "DoraSurveyAnswer",
+    "EventBatch",
     "Incident",
     "Invitation",
     "Membership",

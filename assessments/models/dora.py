@@ -11,6 +11,36 @@ from .answering import Response
 from .people import Team
 
 
+class EventBatch(models.Model):
+    """One CSV file of events a lead uploaded on the team's DORA page: listed there (who, when,
+    how many rows) and removable as a whole, which deletes the events it last wrote."""
+
+    KIND_CHOICES = [("deployments", "Deployments"), ("incidents", "Incidents")]
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="event_batches")
+    kind = models.CharField(max_length=12, choices=KIND_CHOICES)
+    filename = models.CharField(max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["team", "-uploaded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["deployments", "incidents"]),
+                name="event_batch_kind_valid",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.team} {self.kind} batch {self.filename or self.pk}"
+
+
 class Deployment(models.Model):
     """A deployment event. Idempotent on (team, external_id): sending it again updates it."""
 
@@ -28,6 +58,10 @@ class Deployment(models.Model):
     )
     # The changes (commits, pull requests) it carried: [{"id": "...", "first_commit_at": iso}]
     changes = models.JSONField(default=list, blank=True)
+    # The uploaded file that last wrote this event (none for events sent through the API).
+    batch = models.ForeignKey(
+        EventBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="deployments"
+    )
     received_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -49,6 +83,9 @@ class Incident(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     # By external id, so an incident may arrive before the deployment that caused it.
     deployment_external_id = models.CharField(max_length=200, blank=True)
+    batch = models.ForeignKey(
+        EventBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents"
+    )
     received_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

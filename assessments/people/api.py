@@ -79,8 +79,7 @@ class InvitationsView(APIView):
             if team is None:
                 raise NotFound("No such team.")
         services.invite(
-            request.user, organization, data["email"], team=team, role=data["role"],
-            accept_url=lambda token: request.build_absolute_uri(f"/invitations/{token}/"),
+            request.user, organization, data["email"], team=team, role=data["role"]
         )  # fmt: skip
         return Response(
             {"detail": f"Invitation sent to {data['email']}."}, status=status.HTTP_202_ACCEPTED

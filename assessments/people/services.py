@@ -11,6 +11,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from .. import permissions
@@ -72,10 +73,10 @@ def people(organization, search=""):
 
 
 @transaction.atomic
-def invite(user, organization, email, *, team=None, role=Membership.MEMBER, accept_url=None):
+def invite(user, organization, email, *, team=None, role=Membership.MEMBER):
     """Invite ``email`` to the organisation (and ``team``). Always the same outcome for the
-    admin, whether the address has an account, here or elsewhere: an e-mail goes out with a
-    link valid for INVITATION_DAYS days. ``accept_url(token)`` builds the link."""
+    admin, whether the address has an account, here or elsewhere: an e-mail goes out with an
+    absolute link (on SITE_URL) valid for INVITATION_DAYS days."""
     _check_admin(user, organization)
     email = (email or "").strip()
     if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
@@ -94,7 +95,7 @@ def invite(user, organization, email, *, team=None, role=Membership.MEMBER, acce
         invited_by=user if getattr(user, "pk", None) else None,
         expires_at=timezone.now() + dt.timedelta(days=INVITATION_DAYS),
     )
-    link = accept_url(token) if accept_url else f"/invitations/{token}/"
+    link = settings.SITE_URL + reverse("invitation_accept", args=[token])
     body = render_to_string(
         "assessments/people/invitation_email.txt",
         {"invitation": invitation, "link": link, "days": INVITATION_DAYS},

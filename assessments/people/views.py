@@ -9,7 +9,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import permissions
@@ -74,9 +73,6 @@ def organization_people(request, org_id):
                 services.invite(
                     request.user, organization, data["email"], team=data["team"],
                     role=data["role"],
-                    accept_url=lambda token: request.build_absolute_uri(
-                        reverse("invitation_accept", args=[token])
-                    ),
                 )  # fmt: skip
             except DomainError as exc:
                 forbid_if_not_allowed(exc)

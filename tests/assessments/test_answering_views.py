@@ -290,3 +290,73 @@ def test_result_content_kept_per_version_never_mixes_viewers_or_goes_stale(
     world.team_a.name = "Team Renamed"
     world.team_a.save()
     assert "Team Renamed: maturity" in client.get(url).content.decode()
+
+
+# --- issue 16, point 1: each field judged on its own, the stored values echoed ----------------
+
+
+def test_autosave_bad_evidence_link_refused_while_level_and_comment_save(
+    world, open_assessment, client
+):
+    client.force_login(world.member_a)
+    response = client.post(
+        save_url(open_assessment, "flow-wip"),
+        {"level": "4", "comment": "pairing", "evidence_url": "wiki/page 12"},
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "HX-Trigger" not in response
+    assert "the evidence link was not saved" in html
+    assert '<div id="q-flow-wip-evidence-error" class="field-error small text-danger" ' in html
+    assert "must be a full web address starting with https://" in html
+    assert 'data-saved="{&quot;level&quot;: &quot;4&quot;, &quot;comment&quot;: ' in html
+    answer = Answer.objects.get()
+    assert (answer.level, answer.comment, answer.evidence_url) == (4, "pairing", "")
+
+
+def test_autosave_good_evidence_link_clears_its_error(world, open_assessment, client):
+    client.force_login(world.member_a)
+    response = client.post(
+        save_url(open_assessment, "flow-wip"),
+        {"level": "dk", "comment": "", "evidence_url": "https://wiki.example/x"},
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert (
+        '<div id="q-flow-wip-evidence-error" class="field-error small text-danger" '
+        'hx-swap-oob="true"></div>'
+    ) in html
+    assert "&quot;level&quot;: &quot;dk&quot;" in html
+    assert Answer.objects.get().evidence_url == "https://wiki.example/x"
+
+
+def test_dora_survey_percentage_over_100_refused_others_saved(world, open_assessment, client):
+    from assessments.models import DoraSurveyAnswer
+
+    client.force_login(world.member_a)
+    response = client.post(
+        f"/assessments/{open_assessment.id}/answer/dora/",
+        {"change_failure_rate": "150", "rework_rate": "12", "lead_time": ""},
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert "Some answers were not saved" in html
+    assert "not a number from 0 to 100" in html
+    assert 'id="dora-rework_rate-error" class="field-error small text-danger" hx-swap-oob' in html
+    saved = DoraSurveyAnswer.objects.get()
+    assert (saved.change_failure_rate, saved.rework_rate) == (None, 12.0)
+
+
+# --- issue 16, point 7: unanswered questions listed and linked ------------------------------
+
+
+def test_submit_with_unanswered_links_to_their_list(world, open_assessment, client):
+    client.force_login(world.member_a)
+    client.post(save_url(open_assessment, "flow-wip"), {"level": "3"}, **HTMX)
+    response = client.post(f"/assessments/{open_assessment.id}/answer/submit/", follow=True)
+    html = response.content.decode()
+    assert f'href="/assessments/{open_assessment.id}/answer/#unanswered"' in html
+    listing = html[html.index('<section id="unanswered"') :]
+    assert 'href="#q-flow-wip"' not in listing
+    assert 'href="#q-flow-wait"' in listing

@@ -212,6 +212,82 @@ def test_ingest_csv_bom_accepted(world, refreshes):
     assert (report.created, Incident.objects.get().external_id) == (1, "i-é")
 
 
+@pytest.mark.parametrize(
+    ("header", "delimiter"),
+    [
+        ("external_id,finished_at\n", ","),
+        ("external_id;finished_at\r\n", ";"),
+        ("external_id\n", ","),
+        ("external_id,change_ids;x\n", ","),  # a tie goes to commas
+        ("a;b;c,d\n", ";"),
+    ],
+)
+def test_sniff_delimiter_by_header(header, delimiter):
+    assert ingest.sniff_delimiter(header) == delimiter
+
+
+def test_ingest_csv_semicolons_and_bom_accepted(world, refreshes):
+    body = (
+        "\ufeffexternal_id;finished_at;change_ids;change_first_commit_times\r\n"
+        'd-1;2026-03-02T10:00:00Z;"c-1;c-2";"2026-03-01T08:00:00Z;2026-03-01T09:00:00Z"\r\n'
+        "d-2;2026-03-03T10:00:00Z;;\r\n"
+    ).encode()
+    report = ingest.ingest_csv(world.team_a, "deployments", io.BytesIO(body))
+    assert report.as_dict() == {"created": 2, "updated": 0, "rejected": 0, "errors": []}
+    assert Deployment.objects.get(external_id="d-1").changes == [
+        {"id": "c-1", "first_commit_at": "2026-03-01T08:00:00+00:00"},
+        {"id": "c-2", "first_commit_at": "2026-03-01T09:00:00+00:00"},
+    ]
+
+
+@pytest.mark.parametrize(("separator", "name"), [("\t", "tabs"), ("|", "vertical bars")])
+def test_ingest_csv_other_delimiter_rejected_with_hint(world, refreshes, separator, name):
+    body = f"external_id{separator}started_at\ni-1{separator}2026-03-02T10:00:00Z\n".encode()
+    with pytest.raises(ingest.BatchRejected) as caught:
+        ingest.ingest_csv(world.team_a, "incidents", io.BytesIO(body))
+    assert caught.value.message == (
+        f"Unknown column(s) on line 1: {'external_id' + separator + 'started_at'!r}. The incidents "
+        "columns are external_id,started_at,resolved_at,deployment_external_id. The file looks "
+        f"separated by {name}; save it with commas or semicolons."
+    )
+
+
+def test_ingest_csv_upload_recorded_as_batch_and_removed_whole(world):
+    from assessments import dora_services
+    from assessments.models import EventBatch
+
+    first = b"external_id,finished_at\nd-1,2026-03-02T10:00:00Z\nd-2,2026-03-03T10:00:00Z\n"
+    second = b"external_id,finished_at\nd-2,2026-03-04T10:00:00Z\nd-3,2026-03-05T10:00:00Z\n"
+    lead = world.lead_a
+    ingest.ingest_csv(world.team_a, "deployments", io.BytesIO(first), uploaded_by=lead,
+                      filename="first.csv", refresh=False)  # fmt: skip
+    ingest.ingest_csv(world.team_a, "deployments", io.BytesIO(second), uploaded_by=lead,
+                      filename="second.csv", refresh=False)  # fmt: skip
+    batches = dora_services.event_batches(world.team_a)
+    assert [(b.filename, b.rows, b.created, b.updated, b.uploaded_by) for b in batches] == [
+        ("second.csv", 2, 1, 1, lead),
+        ("first.csv", 2, 2, 0, lead),
+    ]
+    # d-2 was last written by the second file: removing the first leaves it.
+    removed = dora_services.remove_batch(lead, world.team_a, batches[1].id)
+    assert removed == 1
+    assert sorted(Deployment.objects.values_list("external_id", flat=True)) == ["d-2", "d-3"]
+    assert list(EventBatch.objects.values_list("filename", flat=True)) == ["second.csv"]
+
+
+def test_remove_batch_by_member_not_allowed(world):
+    from assessments import dora_services
+    from assessments.errors import NotAllowed
+
+    body = b"external_id,finished_at\nd-1,2026-03-02T10:00:00Z\n"
+    ingest.ingest_csv(world.team_a, "deployments", io.BytesIO(body), uploaded_by=world.lead_a,
+                      refresh=False)  # fmt: skip
+    batch = dora_services.event_batches(world.team_a)[0]
+    with pytest.raises(NotAllowed):
+        dora_services.remove_batch(world.member_a, world.team_a, batch.id)
+    assert Deployment.objects.count() == 1
+
+
 def test_ingest_csv_header_only_saves_nothing(world, api_client, refreshes):
     response = post_csv(
         as_lead(api_client, world),
@@ -955,7 +1031,9 @@ def test_ingest_5000_rows_in_chunks_with_bounded_queries(
     monkeypatch.setattr(
         ingest,
         "_upsert",
-        lambda team, kind, chunk: chunks.append(len(chunk)) or upsert(team, kind, chunk),
+        lambda team, kind, chunk, *batch: (
+            chunks.append(len(chunk)) or upsert(team, kind, chunk, *batch)
+        ),
     )
     body = deployments_csv(5000)
     with django_assert_max_num_queries(120):

@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.utils import timezone
@@ -129,6 +130,7 @@ def test_invited_person_without_an_account_creates_one_and_joins_the_team(
             {"email": "new@example.com", "team": world.team_a.id, "role": "member"},
         )
     token = _link(mail.outbox[0])
+    assert f"{settings.SITE_URL}/invitations/{token}/" in mail.outbox[0].body  # absolute
     client.logout()
     page = client.get(f"/invitations/{token}/")
     assert "Join Acme" in page.content.decode()

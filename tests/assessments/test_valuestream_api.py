@@ -448,11 +448,12 @@ def test_page_query_count_is_pinned(world, client, django_assert_num_queries):
         valuestream_services.save_map(world.lead_a, world.team_a, "future", EXAMPLE)
     client_for(client, world.lead_a)
     url = f"/teams/{world.team_a.id}/value-stream/"
-    # session, user, team, roles (memberships and organisation roles), every map version
-    with django_assert_num_queries(5):
+    # session, user, team, roles (memberships and organisation roles), every map version, the
+    # navigation's count of unread notices
+    with django_assert_num_queries(6):
         assert client.get(url).status_code == 200
     valuestream_services.save_map(world.lead_a, world.team_a, "current", EXAMPLE)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get(url)
 
 
@@ -524,7 +525,8 @@ def test_editor_bad_input_shows_the_message_and_saves_nothing(world, client):
     response = client.post(url, formset_post(rows))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Stage 2 (&quot;code&quot;): wait_time_hours cannot be negative, got -3." in html
+    # The rule's message, with the field named as the editor labels it.
+    assert "Stage 2 (&quot;code&quot;): “Wait before (h)” cannot be negative, got -3." in html
     assert 'value="-3' in html  # the lead's input is kept
     assert not ValueStreamMap.objects.exists()
 

@@ -106,6 +106,7 @@ def test_member_answers_in_two_sittings_and_lead_closes(new_context, checkout):
         answer_by_clicking(page, key, level)
     expect_answers(page, plan)
     page.get_by_role("button", name="Submit my answers").click()
+    page.get_by_role("dialog").get_by_role("button", name="Submit my answers").click()
     expect(page.get_by_text("Thank you: your answers are submitted.")).to_be_visible()
     assert stored_levels("checkout.m3", assessment) == plan
 
@@ -116,6 +117,7 @@ def test_member_answers_in_two_sittings_and_lead_closes(new_context, checkout):
     respondents = lead.locator("section[aria-labelledby=respondents]")
     expect(respondents.locator("li", has_text="Member 3")).to_contain_text("submitted")
     lead.get_by_role("button", name="Close assessment and freeze the result").click()
+    lead.get_by_role("dialog").get_by_role("button", name="Close and freeze the result").click()
     check_result_page(lead, team, assessment)
 
 
@@ -183,6 +185,8 @@ def test_keyboard_only_member_answers_and_lead_closes(new_context, checkout):
         answer_by_keyboard(page, key, plan[key])
     expect_answers(page, plan)
     focus_by_tab(page, "button[type=submit]", text="Submit my answers")
+    page.keyboard.press("Enter")  # opens the confirmation, focus on Cancel
+    focus_by_tab(page, "dialog button", text="Submit my answers")
     press_to_navigate(page)
     expect(page.get_by_text("Thank you: your answers are submitted.")).to_be_visible()
     assert stored_levels("checkout.m4", assessment) == plan
@@ -196,5 +200,7 @@ def test_keyboard_only_member_answers_and_lead_closes(new_context, checkout):
     focus_by_tab(lead, f"a[href='/assessments/{assessment.id}/']", text=assessment.period)
     press_to_navigate(lead)
     focus_by_tab(lead, "button[type=submit]", text="Close assessment")
+    lead.keyboard.press("Space")  # opens the confirmation, focus on Cancel
+    focus_by_tab(lead, "dialog button", text="Close and freeze the result")
     press_to_navigate(lead, "Space")
     check_result_page(lead, team, assessment)

@@ -292,7 +292,7 @@ def test_reminder_lists_every_pending_assessment_in_one_email(world, mini, today
         a = _assessment(campaign, world.team_b)
         assert (
             f"- Team B, Mini maturity {a.period}, due {due.day} {due:%b %Y}\n"
-            f"  /assessments/{a.id}/answer/\n"
+            f"  {settings.SITE_URL}/assessments/{a.id}/answer/\n"
         ) in email.body
     assert email.body.startswith("Hello member_b,\n\nYour teams are waiting for your answers")
     assert ReminderLog.objects.get().campaign_count == 2
@@ -506,3 +506,15 @@ def test_round_and_list_pages_query_count_does_not_grow_with_teams(client, world
     assert big.entries.count() == 6
     assert _page_queries(client, f"/campaigns/{big.id}/") == small_detail
     assert _page_queries(client, "/campaigns/") == small_list
+
+
+def test_reminder_links_are_absolute_on_site_url(world, mini, today, settings):
+    settings.SITE_URL = "https://vsm.example.com"
+    campaign = _open(world, today, teams=[world.team_b])
+
+    campaigns.send_due_reminders(today)
+
+    [email] = mail.outbox
+    a = _assessment(campaign, world.team_b)
+    assert f"  https://vsm.example.com/assessments/{a.id}/answer/\n" in email.body
+    assert [w for w in email.body.split() if w.startswith("/")] == []

@@ -14,6 +14,7 @@ from reports.charts import (
     TIER_COLOURS,
     Series,
     bar_chart,
+    grouped_bar_chart,
     line_chart,
     radar_chart,
     stacked_bar,
@@ -88,6 +89,19 @@ def a_stacked_bar(**kwargs):
     return stacked_bar(**{**defaults, **kwargs})
 
 
+def a_grouped_bar(**kwargs):
+    """A 9-team organisation: teams per level in the previous and the selected period."""
+    defaults = {
+        "categories": [f"{level} {name}" for level, name in LEVEL_NAMES.items()],
+        "groups": [
+            ("2026-Q2 (previous)", [1, 5, 3, 0, 0], "#6f8fb0", "dashed"),
+            ("2026-Q3", [0, 2, 5, 2, 0], "#1f4e79", "solid"),
+        ],
+        "title": "Teams per level, two periods side by side",
+    }
+    return grouped_bar_chart(**{**defaults, **kwargs})
+
+
 BUILDERS = {
     "radar": a_radar,
     "radar-fallback": lambda **kw: a_radar(
@@ -97,6 +111,7 @@ BUILDERS = {
     "bar": a_bar,
     "vertical-bar": lambda **kw: a_bar(horizontal=False, **kw),
     "stacked-bar": a_stacked_bar,
+    "grouped-bar": a_grouped_bar,
 }
 
 
@@ -421,12 +436,44 @@ def test_stacked_bar_segment_labels_contrast_with_segment():
     assert [e.get("fill") for e in labels] == ["#ffffff", "#000000", "#ffffff", "#000000"]
 
 
+def test_grouped_bar_draws_periods_side_by_side_never_stacked():
+    root = parse(a_grouped_bar())
+    bars = elements(root, "rect", "bar")
+    assert len(bars) == 2 * 5
+    assert elements(root, "rect", "segment") == []
+    # Each bar prints its own count: "2 Managed" reads 5 and 2, never their sum 7.
+    counts = [t for t in texts(root) if t.isdigit()]
+    assert counts == ["1", "0", "5", "2", "3", "5", "0", "2", "0", "0"]
+    previous, selected = bars[0::2], bars[1::2]
+    assert {b.get("fill") for b in previous} == {"#6f8fb0"}
+    assert {b.get("stroke-dasharray") for b in previous} == {"7 4"}
+    assert {b.get("fill") for b in selected} == {"#1f4e79"}
+    # Same scale for both periods: 5 teams is the longest bar in either.
+    widths = [float(b.get("width")) for b in bars]
+    assert widths[2] == widths[5] == max(widths)
+
+
+def test_grouped_bar_description_gives_every_count_and_totals_of_nine():
+    root = parse(a_grouped_bar())
+    desc = next(root.iter(f"{SVG}desc")).text
+    assert "2 Managed: 2026-Q2 (previous) 5, 2026-Q3 2." in desc
+    assert desc.endswith("Totals: 2026-Q2 (previous) 9; 2026-Q3 9.")
+
+
+def test_grouped_bar_rejects_mismatched_lengths_and_styles():
+    with pytest.raises(ValueError):
+        grouped_bar_chart(["A", "B"], [("x", [1], "#000000", "solid")], "T")
+    with pytest.raises(ValueError):
+        grouped_bar_chart(["A"], [("x", [1], "#000000", "wavy")], "T")
+
+
 def test_empty_charts_say_no_data():
     for markup in (
         radar_chart([], [], "Radar"),
         line_chart([], [], "Trend"),
         bar_chart([], [], "Bars"),
         stacked_bar([], [], "Stacked"),
+        grouped_bar_chart([], [], "Grouped"),
     ):
         assert "No data to show." in texts(parse(markup))
 

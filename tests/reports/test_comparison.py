@@ -303,3 +303,97 @@ def test_heatmap_is_paginated_and_sorted_across_pages(world, client):
     )
     beyond = client.get("/coe/?sort=overall&dir=desc&page=99").content.decode()
     assert ">1.00</a>" in beyond
+
+
+# --- issue 16: distributions add up to the teams shown; thin trend points are not drawn -----
+
+
+def fake_rows(levels, tiers=None):
+    """Plain stand-ins for TeamRow: what the distributions read."""
+    from types import SimpleNamespace
+
+    tiers = tiers or [None] * len(levels)
+    return [
+        SimpleNamespace(overall_level=level,
+                        dora_measured={"overall": tier} if tier else None)
+        for level, tier in zip(levels, tiers, strict=True)
+    ]  # fmt: skip
+
+
+def test_distribution_of_nine_teams_sums_to_nine_in_each_period():
+    now = fake_rows([2, 2, 3, 3, 3, None, 4, 1, 2])
+    before = fake_rows([1, 2, 2, 2, 3, None, None, 1, 2])
+    dist = comparison.distribution(now, before, "level")
+    assert [label for _key, label in dist["categories"]] == [
+        "1 Initial", "2 Managed", "3 Defined", "4 Quantitatively Managed", "5 Optimizing",
+        "No result",
+    ]  # fmt: skip
+    assert dist["selected"] == [1, 3, 3, 1, 0, 1]
+    assert dist["previous"] == [2, 4, 1, 0, 0, 2]
+    assert sum(dist["selected"]) == sum(dist["previous"]) == dist["teams"] == 9
+    assert dist["rows"][1] == ("2 Managed", 4, 3)  # side by side, never 4 + 3 = 7
+
+
+def test_distribution_drops_an_empty_no_result_category_and_works_without_previous():
+    dist = comparison.distribution(fake_rows([1, 5, 5]), None, "level")
+    assert dist["selected"] == [1, 0, 0, 0, 2]
+    assert dist["previous"] is None
+    assert dist["rows"][-1] == ("5 Optimizing", None, 2)
+
+
+def test_tier_distribution_counts_teams_without_measured_data():
+    rows = fake_rows([3, 3, 3, 3], ["elite", "low", None, "low"])
+    dist = comparison.distribution(rows, None, "tier")
+    assert dist["selected"] == [1, 0, 0, 2, 1]
+    assert dist["categories"][-1] == (None, "No measured data")
+
+
+def test_trend_point_needs_the_minimum_of_teams_and_counts_a_team_once():
+    t1, t2 = "2026-01-01", "2026-02-01"
+    scores = [
+        # 2026-Q1: three teams (team 1 twice: only its later result counts)
+        ("2026-Q1", 1, t1, 1, 1.0), ("2026-Q1", 1, t2, 2, 2.0),
+        ("2026-Q1", 2, t1, 3, 3.0), ("2026-Q1", 3, t1, 4, 4.0),
+        # 2026-Q2: one team only
+        ("2026-Q2", 1, t1, 5, 4.5),
+    ]  # fmt: skip
+    trend = comparison.summarise_trend(scores)
+    assert comparison.TREND_MIN_TEAMS == 3
+    assert trend == [
+        {"period": "2026-Q1", "teams": 3, "drawn": True, "median": 3.0, "q1": 2.0, "q3": 4.0,
+         "min": 2.0, "max": 4.0},
+        {"period": "2026-Q2", "teams": 1, "drawn": False, "median": None, "q1": None,
+         "q3": None, "min": None, "max": None},
+    ]  # fmt: skip
+    assert comparison.trend_labels(trend) == [
+        "2026-Q1 (n=3)", "2026-Q2 (n=1, under 3: not drawn)"
+    ]  # fmt: skip
+
+
+def test_trend_keeps_the_newest_periods():
+    scores = [(f"2026-Q{q}", team, "2026-01-01", q * 10 + team, 2.0)
+              for q in (1, 2, 3, 4) for team in (1, 2, 3)]  # fmt: skip
+    trend = comparison.summarise_trend(scores, last=2)
+    assert [(t["period"], t["teams"], t["median"]) for t in trend] == [
+        ("2026-Q3", 3, 2.0), ("2026-Q4", 3, 2.0)
+    ]  # fmt: skip
+
+
+def test_heatmap_header_is_compact_names_columns_and_marks_the_sort():
+    from reports import heatmap
+
+    columns = [("dev", "Development practices"), ("flow", "Flow <b>")]
+    html = str(heatmap.render_header(columns, "dim:dev", "desc", "benchmark=2018&page=3"))
+    assert heatmap.compact_label("Development practices") == "Develop."
+    assert heatmap.compact_label("Ideation, planning") == "Ideatio."
+    assert heatmap.compact_label("Flow optimisation") == "Flow"
+    assert html.count("<th ") == 4 + 2 + 3
+    assert html.count("aria-sort=") == 1
+    assert (
+        '<th scope="col" title="Development practices" aria-sort="descending">'
+        '<a class="link-dark text-decoration-none" href="?benchmark=2018&amp;sort=dim%3Adev&amp;'
+        'dir=asc"><span aria-hidden="true">Develop.</span><span class="visually-hidden">'
+        'Development practices</span><span aria-hidden="true"> ▼</span></a></th>'
+    ) in html
+    assert "Flow &lt;b&gt;" in html and "<b>" not in html
+    assert "page=" not in html  # a new order starts on its first page
