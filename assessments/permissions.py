@@ -157,6 +157,18 @@ def member_organization_ids(user):
     return ids
 
 
+def member_organization(user, slug):
+    """The organisation with ``slug`` when the user has any role in it (a team's or an
+    organisation-wide one; superusers: any), else None: an organisation the user has nothing
+    to do with cannot be told from one that does not exist."""
+    organization = Organization.objects.filter(slug=slug).first()
+    if organization is None:
+        return None
+    if access_for(user).is_superuser or organization.id in member_organization_ids(user):
+        return organization
+    return None
+
+
 def can_manage_questionnaires(user, organization) -> bool:
     """Load, edit, publish and adopt the organisation's questionnaires: its CoE analysts and
     admins. Library questionnaires are read-only to every organisation."""

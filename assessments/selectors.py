@@ -129,6 +129,16 @@ def questionnaires_for(user, *, drafts=False):
     return rows.filter(visible)
 
 
+def visible_version(user, key, version, *, drafts=False):
+    """``key`` v``version`` as the user would mean it without naming an owner: their own
+    organisation's (when exactly one of theirs has it), else the library's; None otherwise."""
+    rows = list(questionnaires_for(user, drafts=drafts).filter(key=key, version=version))
+    owned = [q for q in rows if q.organization_id is not None]
+    if len(owned) == 1:
+        return owned[0]
+    return next((q for q in rows if q.organization_id is None), None)
+
+
 def latest_usable(organization):
     """The latest published version of each key that teams of ``organization`` would get,
     with the organisation's own versions in place of the library's (one query)."""

@@ -10,16 +10,13 @@ from rest_framework.views import APIView
 from .. import permissions
 from ..api import error_responses
 from ..errors import NotAllowed, NotFound
-from ..models import Membership, Organization
+from ..models import Membership
 from . import services
 
 
 def _organization(user, slug):
-    organization = Organization.objects.filter(slug=slug).first()
-    access = permissions.access_for(user)
-    if organization is None or not (
-        access.is_superuser or organization.id in permissions.member_organization_ids(user)
-    ):
+    organization = permissions.member_organization(user, slug)
+    if organization is None:
         raise NotFound("No such organisation.")
     return organization
 

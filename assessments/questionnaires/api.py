@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from .. import permissions, presenters, selectors
 from ..api import error_responses
 from ..errors import Invalid, NotFound
-from ..models import Organization, Questionnaire
+from ..models import Questionnaire
 from ..questionnaire_format import MAX_BYTES
 from . import services
 
@@ -116,11 +116,7 @@ class QuestionnaireDetailView(APIView):
         responses={200: QuestionnaireDetailOut, **error_responses(401, 404)},
     )
     def get(self, request, key, version):
-        rows = list(
-            selectors.questionnaires_for(request.user, drafts=True).filter(key=key, version=version)
-        )
-        owned = [q for q in rows if q.organization_id is not None]
-        chosen = owned[0] if len(owned) == 1 else next((q for q in rows if q.is_library), None)
+        chosen = selectors.visible_version(request.user, key, version, drafts=True)
         if chosen is None:
             raise NotFound(f"There is no questionnaire {key} v{version}.")
         return Response(_detail_json(chosen))
@@ -132,11 +128,8 @@ NO_SUCH = "No such questionnaire."  # the same for a hidden organisation and a m
 def _organization(user, slug, manage, missing=NO_SUCH):
     """The organisation named in the URL; 404 unless the user has a role in it, and with
     ``manage`` 403 unless they manage its questionnaires."""
-    organization = Organization.objects.filter(slug=slug).first()
-    if organization is None or not (
-        permissions.access_for(user).is_superuser
-        or organization.id in permissions.member_organization_ids(user)
-    ):
+    organization = permissions.member_organization(user, slug)
+    if organization is None:
         raise NotFound(missing)
     if manage:
         permissions.check_questionnaire_manager(user, organization)

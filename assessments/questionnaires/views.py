@@ -22,7 +22,7 @@ from vsm_site.http import attachment_header, download_filename
 from .. import permissions, presenters, scoring, selectors
 from ..errors import DomainError, NotAllowed, NotFound, forbid_if_not_allowed
 from ..forms import QuestionnaireUploadForm
-from ..models import Organization, Questionnaire
+from ..models import Questionnaire
 from ..questionnaire_format import export_questionnaire
 from . import services
 from .editing import doc_to_json
@@ -32,11 +32,8 @@ MAX_EDIT_BYTES = 64 * 1024  # one change: a field, or a dimension with its first
 
 def _organization_or_404(user, slug):
     """The organisation, when the user has any role in it (else 404, as if it did not exist)."""
-    organization = Organization.objects.filter(slug=slug).first()
-    access = permissions.access_for(user)
-    if organization is None or not (
-        access.is_superuser or organization.id in permissions.member_organization_ids(user)
-    ):
+    organization = permissions.member_organization(user, slug)
+    if organization is None:
         raise Http404("No such organisation.")
     return organization
 
@@ -161,9 +158,7 @@ def org_questionnaire_detail(request, slug, key, version):
 def questionnaire_detail(request, key, version):
     """The address pages used before questionnaires had owners: the version of that key and
     number the user's own organisation has, else the library's."""
-    rows = selectors.questionnaires_for(request.user).filter(key=key, version=version)
-    owned = [q for q in rows if q.organization_id is not None]
-    chosen = owned[0] if len(owned) == 1 else next((q for q in rows if q.is_library), None)
+    chosen = selectors.visible_version(request.user, key, version)
     if chosen is None:
         raise Http404("No such questionnaire.")
     return redirect(chosen.get_absolute_url())
