@@ -169,6 +169,19 @@ def member_organization(user, slug):
     return None
 
 
+def get_administered_organization(user, org_id, refusal):
+    """The organisation for one of its admins; for anyone else with a role in it a 403 with
+    ``refusal``, for the rest a 404 (as if it did not exist)."""
+    from django.core.exceptions import PermissionDenied
+
+    organization = administered_organizations(user).filter(pk=org_id).first()
+    if organization is not None:
+        return organization
+    if org_id in member_organization_ids(user):
+        raise PermissionDenied(refusal)
+    raise Http404("No such organisation.")
+
+
 def can_manage_questionnaires(user, organization) -> bool:
     """Load, edit, publish and adopt the organisation's questionnaires: its CoE analysts and
     admins. Library questionnaires are read-only to every organisation."""

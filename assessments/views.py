@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -156,15 +155,9 @@ def team_member_undo_remove(request, team_id):
 @login_required
 def organization_settings(request, org_id):
     """Organisation admins choose the default DORA benchmark and the confidence threshold."""
-    organization = permissions.administered_organizations(request.user).filter(pk=org_id).first()
-    if organization is None:
-        access = permissions.access_for(request.user)
-        belongs = org_id in access.org_ids or permissions.visible_teams(request.user).filter(
-            organization_id=org_id
-        ).exists()  # fmt: skip
-        if belongs:
-            raise PermissionDenied("Only organisation admins change these settings.")
-        raise Http404("No such organisation.")
+    organization = permissions.get_administered_organization(
+        request.user, org_id, "Only organisation admins change these settings."
+    )
     form = OrganizationSettingsForm(request.POST or None, instance=organization)
     if request.method == "POST" and form.is_valid():
         form.save()

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -52,12 +52,9 @@ class NewAccountForm(forms.Form):
 
 
 def _administered(user, org_id):
-    organization = permissions.administered_organizations(user).filter(pk=org_id).first()
-    if organization is not None:
-        return organization
-    if org_id in permissions.member_organization_ids(user):
-        raise PermissionDenied("Only organisation admins manage the organisation's people.")
-    raise Http404("No such organisation.")
+    return permissions.get_administered_organization(
+        user, org_id, "Only organisation admins manage the organisation's people."
+    )
 
 
 @login_required
