@@ -450,13 +450,32 @@ def send_due_reminders(today=None, campaign=None):
 
 def send_campaign_reminders(user, campaign, today=None):
     """ "Send reminders now" on a round page: the same rules and the same once-a-day limit as
-    the daily run, for people with something pending in this round. Returns how many emails
-    went out."""
+    the daily run, for people with something pending in this round. The e-mails go out from a
+    worker (``reports.task_send_reminders`` with this round's id); returns how many people
+    are to be reminded, as counted now (the worker counts again and skips anyone reminded in
+    the meantime)."""
     if not permissions.can_analyse(user, campaign.organization_id):
         raise NotAllowed("Only CoE analysts and organisation admins send reminders.")
     if not campaign.is_open:
         raise Conflict("This round is closed; nobody is reminded any more.")
-    return send_due_reminders(today=today, campaign=campaign)
+    today = today or timezone.localdate()
+    count = len(pending_reminders(today, campaign))
+    if count:
+        transaction.on_commit(partial(enqueue_campaign_reminders, campaign.id, today))
+    return count
+
+
+def enqueue_campaign_reminders(campaign_id, today):
+    """Hand a round's reminders to a worker. A broker that is down is said in the log; the
+    daily run reminds the same people later."""
+    from .tasks_campaigns import task_send_reminders
+
+    try:
+        task_send_reminders.apply_async(
+            kwargs={"campaign_id": campaign_id, "today": today.isoformat()}, retry=False
+        )
+    except Exception as exc:  # kombu raises several unrelated types for "broker down"
+        log.warning("Reminders of round %s not queued: broker unreachable (%s)", campaign_id, exc)
 
 
 def _reminder_email(user, items):

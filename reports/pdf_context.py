@@ -185,6 +185,7 @@ def _appendix(result, candid):
     comments = [
         {"dimension": dimension, "question": question, "comment": comment}
         for dimension, question, comment, _ in (result_comments(result) if candid else ())
+        if comment  # the PDF quotes comments; evidence links are followed on the result page
     ]
     return {
         "dimensions": dimensions,

@@ -87,15 +87,15 @@ def comments_hidden_note(organization):
 
 
 def result_comments(result):
-    """(dimension name, question text, comment, evidence URL) of every comment of the result's
-    submitted responses, in questionnaire order; never names. Ask
-    ``may_see_candid_detail`` first."""
+    """(dimension name, question text, comment, evidence URL) of every answer of the result's
+    submitted responses that has a comment or an evidence link (or both), in questionnaire
+    order; never names. Ask ``may_see_candid_detail`` first."""
     return list(
         Answer.objects.filter(
             response__assessment_id=result.assessment_id,
             response__status=Response.SUBMITTED,
         )
-        .exclude(comment="")
+        .exclude(comment="", evidence_url="")
         .order_by("question__position", "id")
         .values_list("question__dimension__name", "question__text", "comment", "evidence_url")
     )

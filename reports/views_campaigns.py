@@ -161,10 +161,11 @@ def campaign_remind(request, campaign_id):
         messages.error(request, exc.message)
     else:
         if sent:
-            plural = "s" if sent != 1 else ""
+            people = "person" if sent == 1 else "people"
             messages.success(
                 request,
-                f"Sent {sent} reminder{plural}. Nobody gets more than one reminder a day.",
+                f"Sending reminders to {sent} {people} now (by e-mail, in the background). "
+                "Nobody gets more than one reminder a day.",
             )
         else:
             messages.info(

@@ -100,3 +100,23 @@ def test_organization_settings_change_is_audited(world, client):
 )
 def test_value_stream_messages_use_page_labels(message, shown):
     assert as_the_page_says(message) == shown
+
+
+def test_evidence_links_are_followable_on_the_result_page(world, mini, client):
+    """An evidence link left without a comment still reaches the result page as a link."""
+    assessment = services.open_assessment(world.lead_a, world.team_a, "2026-Q3", "mini")
+    key, other = sorted(ALL_LEVELS)[:2]
+    services.save_answers(
+        world.member_a,
+        assessment,
+        answers=ALL_LEVELS,
+        comments={other: "We measure it weekly."},
+        evidence={key: "https://wiki.example.com/flow?page=12"},
+    )
+    services.submit_response(world.member_a, assessment)
+    services.close_assessment(world.lead_a, assessment)
+    client = client_for(client, world.org_admin)  # one respondent: only admins see detail
+    page = client.get(f"/assessments/{assessment.id}/result/").content.decode()
+    assert 'href="https://wiki.example.com/flow?page=12"' in page
+    assert "Open the evidence link" in page
+    assert "We measure it weekly." in page

@@ -57,3 +57,10 @@ def press_to_navigate(page, key="Enter"):
     """Press ``key`` on the focused link or button and wait for the page it leads to."""
     with page.expect_navigation():
         page.keyboard.press(key)
+
+
+def confirm_dialog(page):
+    """The confirmation dialog (static/js/confirm.js) a form with data-confirm opens."""
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    return dialog

@@ -13,7 +13,7 @@ from assessments.models import Assessment, Membership, Response, Team
 from assessments.periods import current_period, shift_period
 from reports import campaigns
 
-from .helpers import log_in, serious_violations
+from .helpers import confirm_dialog, log_in, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -29,12 +29,6 @@ def answer_everything(username, assessment):
     user = get_user_model().objects.get(username=username)
     keys = selectors.questions_by_key(assessment.questionnaire)
     services.save_answers(user, assessment, answers=dict.fromkeys(keys, 3))
-
-
-def confirm_dialog(page):
-    dialog = page.get_by_role("dialog")
-    expect(dialog).to_be_visible()
-    return dialog
 
 
 def status_of(username, assessment):

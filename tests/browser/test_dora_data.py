@@ -14,7 +14,7 @@ from assessments import ingest
 from assessments.models import Deployment
 from assessments.periods import current_period, shift_period
 
-from .helpers import log_in, serious_violations
+from .helpers import confirm_dialog, log_in, serious_violations
 from .test_dora import gateway, upload  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
@@ -59,6 +59,9 @@ def test_entered_figures_shown_edited_and_deleted(new_context, gateway, width): 
 
     # Delete, and it is gone from the page and recorded in the audit trail.
     row.get_by_role("button", name=f"Delete figures for {previous}").click()
+    dialog = confirm_dialog(page)
+    expect(dialog).to_contain_text("the audit log keeps what they were")
+    dialog.get_by_role("button", name="Delete figures").click()
     expect(
         page.get_by_role("alert").filter(has_text=f"Figures entered for {previous} deleted.")
     ).to_be_visible()
@@ -105,6 +108,9 @@ def test_uploads_listed_and_removed_whole(new_context, gateway, width):  # noqa:
     assert serious_violations(page) == []
 
     row.get_by_role("button", name="Remove excel-export.csv", exact=False).click()
+    dialog = confirm_dialog(page)
+    expect(dialog).to_contain_text("The 3 rows of this upload are deleted")
+    dialog.get_by_role("button", name="Remove upload").click()
     expect(
         page.get_by_role("alert").filter(has_text="Upload removed with its 3 events.")
     ).to_be_visible()

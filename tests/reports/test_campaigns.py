@@ -358,14 +358,31 @@ def test_failed_send_gives_the_day_back(world, mini, today, monkeypatch):
     assert campaigns.send_due_reminders(today) == 1
 
 
-def test_campaign_reminders_now_only_for_that_round(world, mini, today):
+def test_campaign_reminders_now_only_for_that_round_and_from_a_worker(
+    world, mini, today, monkeypatch, django_capture_on_commit_callbacks
+):
     round_a = _open(world, today, teams=[world.team_a], name="A")
     _open(world, today, teams=[world.team_b], name="B")
+    queued = []
+    monkeypatch.setattr(
+        task_send_reminders, "apply_async", lambda kwargs, **kw: queued.append(kwargs)
+    )
 
-    assert campaigns.send_campaign_reminders(world.analyst, round_a, today) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert campaigns.send_campaign_reminders(world.analyst, round_a, today) == 2
+    assert _recipients() == []  # nothing sent in the request
+    assert queued == [{"campaign_id": round_a.id, "today": today.isoformat()}]
+    assert task_send_reminders.run(**queued[0]) == 2  # what the worker does with it
     assert _recipients() == ["lead_a@example.com", "member_a@example.com"]
     with pytest.raises(NotAllowed):
         campaigns.send_campaign_reminders(world.lead_a, round_a, today)
+
+
+def test_queued_reminders_of_a_round_closed_meanwhile_remind_nobody(world, mini, today):
+    round_a = _open(world, today, teams=[world.team_a], name="A")
+    Campaign.objects.filter(pk=round_a.pk).update(status="closed", closed_at=timezone.now())
+    assert task_send_reminders.run(campaign_id=round_a.id, today=today.isoformat()) == 0
+    assert _recipients() == []
 
 
 def test_task_send_reminders_and_its_schedule(world, mini, today):
@@ -468,13 +485,23 @@ def test_close_round_needs_confirmation(client, world, mini, today):
     assert "Closed without result" in response.content.decode()
 
 
-def test_send_reminders_now_respects_once_a_day(client, world, mini, today):
+def test_send_reminders_now_respects_once_a_day(
+    client, world, mini, today, monkeypatch, django_capture_on_commit_callbacks
+):
     campaign = _open(world, today, teams=[world.team_b])
     client.force_login(world.analyst)
-    first = client.post(f"/campaigns/{campaign.id}/remind/", follow=True)
-    second = client.post(f"/campaigns/{campaign.id}/remind/", follow=True)
+    # The worker: runs what the page queues.
+    monkeypatch.setattr(
+        task_send_reminders, "apply_async", lambda kwargs, **kw: task_send_reminders.run(**kwargs)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(f"/campaigns/{campaign.id}/remind/", follow=True)
+    assert _recipients() == ["member_b@example.com"]
+    with django_capture_on_commit_callbacks(execute=True):
+        second = client.post(f"/campaigns/{campaign.id}/remind/", follow=True)
     assert [str(m) for m in first.context["messages"]] == [
-        "Sent 1 reminder. Nobody gets more than one reminder a day."
+        "Sending reminders to 1 person now (by e-mail, in the background). "
+        "Nobody gets more than one reminder a day."
     ]
     assert [str(m) for m in second.context["messages"]] == [
         "No reminder to send: everyone has submitted, or was already reminded today."
