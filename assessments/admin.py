@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.db.models import Q
 
-from . import permissions
-from .models import (
+from assessments import permissions
+from assessments.models import (
     Answer,
     Assessment,
     Deployment,

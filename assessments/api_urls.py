@@ -1,56 +1,128 @@
-from django.urls import include, path
+"""Every REST API URL of the assessments app (under api/v1/), by subdomain; the views live in
+the subdomain packages."""
 
-from . import api, api_answering, api_dora
+from django.urls import path
+
+from assessments.dora import api as dora_api
+from assessments.dora import events_api
+from assessments.maturity import api as maturity_api
+from assessments.people import api as people_api
+from assessments.people import team_api
+from assessments.questionnaires import api as questionnaire_api
+from assessments.valuestream import api as valuestream_api
+
+ORG_QUESTIONNAIRES = "organizations/<slug:slug>/questionnaires/"
 
 urlpatterns = [
-    path("teams/", api.TeamListView.as_view(), name="api_teams"),
-    path("teams/<int:team_id>/members/", api.TeamMembersView.as_view(), name="api_team_members"),
+    path("teams/", team_api.TeamListView.as_view(), name="api_teams"),
+    path(
+        "teams/<int:team_id>/members/", team_api.TeamMembersView.as_view(), name="api_team_members"
+    ),
     path(
         "teams/<int:team_id>/members/<str:username>/",
-        api.TeamMemberDetailView.as_view(),
+        team_api.TeamMemberDetailView.as_view(),
         name="api_team_member",
     ),
-    path("assessments/", api_answering.AssessmentListView.as_view(), name="api_assessments"),
+    path("assessments/", maturity_api.AssessmentListView.as_view(), name="api_assessments"),
     path(
         "assessments/<int:assessment_id>/",
-        api_answering.AssessmentDetailView.as_view(),
+        maturity_api.AssessmentDetailView.as_view(),
         name="api_assessment",
     ),
     path(
         "assessments/<int:assessment_id>/responses/me/",
-        api_answering.MyResponseView.as_view(),
+        maturity_api.MyResponseView.as_view(),
         name="api_my_response",
     ),
     path(
         "assessments/<int:assessment_id>/responses/me/submit/",
-        api_answering.MyResponseSubmitView.as_view(),
+        maturity_api.MyResponseSubmitView.as_view(),
         name="api_my_response_submit",
     ),
     path(
         "assessments/<int:assessment_id>/close/",
-        api_answering.AssessmentCloseView.as_view(),
+        maturity_api.AssessmentCloseView.as_view(),
         name="api_assessment_close",
     ),
     path(
         "assessments/<int:assessment_id>/targets/",
-        api_answering.AssessmentTargetsView.as_view(),
+        maturity_api.AssessmentTargetsView.as_view(),
         name="api_assessment_targets",
     ),
-    path("dora/benchmarks/", api_dora.BenchmarkListView.as_view(), name="api_dora_benchmarks"),
-    path("dora/classify/", api_dora.ClassifyView.as_view(), name="api_dora_classify"),
-    path("teams/<int:team_id>/dora/", api_dora.TeamDoraView.as_view(), name="api_team_dora"),
+    path("dora/benchmarks/", dora_api.BenchmarkListView.as_view(), name="api_dora_benchmarks"),
+    path("dora/classify/", dora_api.ClassifyView.as_view(), name="api_dora_classify"),
+    path("teams/<int:team_id>/dora/", dora_api.TeamDoraView.as_view(), name="api_team_dora"),
     path(
         "teams/<int:team_id>/dora/entries/<str:period>/",
-        api_dora.TeamDoraEntryView.as_view(),
+        dora_api.TeamDoraEntryView.as_view(),
         name="api_team_dora_entry",
     ),
     path(
         "assessments/<int:assessment_id>/result/",
-        api_answering.AssessmentResultView.as_view(),
+        maturity_api.AssessmentResultView.as_view(),
         name="api_assessment_result",
     ),
+    path(
+        "teams/<int:team_id>/deployments/",
+        events_api.DeploymentEventsView.as_view(),
+        name="api_team_deployments",
+    ),
+    path(
+        "teams/<int:team_id>/incidents/",
+        events_api.IncidentEventsView.as_view(),
+        name="api_team_incidents",
+    ),
+    path(
+        "questionnaires/",
+        questionnaire_api.QuestionnaireListView.as_view(),
+        name="api_questionnaires",
+    ),
+    path(
+        "questionnaires/<slug:key>/<int:version>/",
+        questionnaire_api.QuestionnaireDetailView.as_view(),
+        name="api_questionnaire",
+    ),
+    path(
+        ORG_QUESTIONNAIRES,
+        questionnaire_api.OrganizationQuestionnairesView.as_view(),
+        name="api_org_questionnaires",
+    ),
+    path(
+        ORG_QUESTIONNAIRES + "<slug:key>/diff/",
+        questionnaire_api.OrganizationQuestionnaireDiffView.as_view(),
+        name="api_org_questionnaire_diff",
+    ),
+    path(
+        ORG_QUESTIONNAIRES + "<slug:key>/<int:version>/",
+        questionnaire_api.OrganizationQuestionnaireView.as_view(),
+        name="api_org_questionnaire",
+    ),
+    path(
+        ORG_QUESTIONNAIRES + "<slug:key>/<int:version>/publish/",
+        questionnaire_api.OrganizationQuestionnairePublishView.as_view(),
+        name="api_org_questionnaire_publish",
+    ),
+    path(
+        "organizations/<slug:slug>/people/", people_api.PeopleView.as_view(), name="api_org_people"
+    ),
+    path(
+        "organizations/<slug:slug>/invitations/",
+        people_api.InvitationsView.as_view(),
+        name="api_org_invitations",
+    ),
+    path(
+        "teams/<int:team_id>/value-stream-maps/current/",
+        valuestream_api.CurrentMapView.as_view(),
+        name="api_value_stream_current",
+    ),
+    path(
+        "teams/<int:team_id>/value-stream-maps/future/",
+        valuestream_api.FutureMapView.as_view(),
+        name="api_value_stream_future",
+    ),
+    path(
+        "teams/<int:team_id>/value-stream-maps/history/",
+        valuestream_api.MapHistoryView.as_view(),
+        name="api_value_stream_history",
+    ),
 ]
-urlpatterns += [path("", include("assessments.api_events_urls"))]
-urlpatterns += [path("", include("assessments.questionnaires.api_urls"))]
-urlpatterns += [path("", include("assessments.people.api_urls"))]
-urlpatterns += [path("", include("assessments.api_valuestream_urls"))]

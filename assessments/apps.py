@@ -6,7 +6,7 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Assessments"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers system checks)
-        from .data_version import connect
+        from assessments import checks  # noqa: F401  (registers system checks)
+        from assessments.data_version import connect
 
         connect()  # the organisation data version follows writes

@@ -1,4 +1,4 @@
-from .permissions import access_for
+from assessments.permissions import access_for
 
 
 def navigation(request):

@@ -17,7 +17,7 @@ from django.db.models.signals import post_delete, post_save
 
 def bump(organization_id=None, *, team_id=None):
     """Move the organisation's version on. Give the organisation, or a team of it."""
-    from .models import Organization
+    from assessments.models import Organization
 
     if organization_id is None and team_id is None:
         raise ValueError("bump() needs an organisation or a team.")
@@ -43,7 +43,14 @@ def _team_child_changed(sender, instance, raw=False, **kwargs):
 
 
 def connect():
-    from .models import DoraSnapshot, Organization, Result, Team, TeamGroup, ValueStreamMap
+    from assessments.models import (
+        DoraSnapshot,
+        Organization,
+        Result,
+        Team,
+        TeamGroup,
+        ValueStreamMap,
+    )
 
     uid = "vsm-data-version"
     post_save.connect(_organization_changed, sender=Organization, dispatch_uid=f"{uid}-org")

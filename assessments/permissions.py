@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db.models import CharField, Q, Value
 from django.http import Http404
 
-from .models import Membership, Organization, OrgRole, Team
+from assessments.models import Membership, Organization, OrgRole, Team
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ def can_manage_questionnaires(user, organization) -> bool:
 def check_questionnaire_manager(user, organization):
     """Raise ``NotFound`` for someone with no role in the organisation (another organisation's
     questionnaires are not there for them) and ``NotAllowed`` for its team members."""
-    from .errors import NotAllowed, NotFound
+    from vsm_site.domain_errors import NotAllowed, NotFound
 
     if can_manage_questionnaires(user, organization):
         return
@@ -218,7 +218,7 @@ FULL = ("team__organization", "team__group", "questionnaire")
 def get_visible_assessment_or_404(user, assessment_id, for_update=False, related=FULL):
     """The assessment, or 404 when it does not exist or its team is not visible to the user.
     ``related``: what to load with it (hot paths that need less join less)."""
-    from .models import Assessment
+    from assessments.models import Assessment
 
     try:
         assessment = Assessment.objects.select_related(*related).get(pk=assessment_id)
@@ -236,3 +236,19 @@ def can_read_individual_answers(user, response):
     if response.respondent_id == getattr(user, "id", None):
         return True
     return access.is_superuser or response.assessment.team.organization_id in access.admin_org_ids
+
+
+def may_see_candid_detail(user, organization, low_confidence) -> bool:
+    """May ``user`` see what could identify a respondent of a result of ``organization``: its
+    comments (with their evidence links), the spread of its answers (lowest and highest
+    respondent, answers per level) and its rows in the answers export?
+
+    Everyone who sees the result may, unless it is low-confidence (fewer respondents than the
+    organisation's threshold when it closed): a comment of one of two people is as good as
+    signed, and a lead knows who submitted. Then only organisation admins (and superusers),
+    who may read individual answers anyway. ``user`` None stands for a document that everyone
+    who sees the team may download, such as the stored roadmap PDF.
+
+    Takes the flag rather than a result so that the export can apply it to every result of a
+    scope in one query."""
+    return not low_confidence or can_administer(user, organization)

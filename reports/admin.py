@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Campaign, CampaignTeam, ReminderLog, Roadmap, RoadmapItem, RoadmapReport
+from reports.models import Campaign, CampaignTeam, ReminderLog, Roadmap, RoadmapItem, RoadmapReport
 
 
 class RoadmapItemInline(admin.TabularInline):

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import api
+from reports.coe import api as coe_api
+from reports.pdf import api
 
 urlpatterns = [
-    path("comparison/", api.ComparisonView.as_view(), name="api_comparison"),
+    path("comparison/", coe_api.ComparisonView.as_view(), name="api_comparison"),
     path(
         "assessments/<int:assessment_id>/roadmap-reports/",
         api.AssessmentRoadmapReportsView.as_view(),

@@ -8,9 +8,15 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from assessments.audit import trail as audit
         from assessments.data_version import bump
+        from reports.models import Roadmap, RoadmapItem
 
-        from .models import Roadmap
+        # Roadmap items are in the audit trail, listed after results.
+        audit.register(
+            audit.Audited("roadmapitem", RoadmapItem, "Roadmap items", "roadmap__team"),
+            after="result",
+        )
 
         def roadmap_added_or_removed(sender, instance, raw=False, created=True, **kwargs):
             # The history page links each result to its roadmap: a new roadmap is new data.
@@ -27,8 +33,7 @@ class ReportsConfig(AppConfig):
         # Notifications react to assessments opening and closing; assessments does not import
         # reports (the dependency runs one way), it sends signals after commit.
         from assessments import signals
-
-        from . import notifications
+        from reports.notifications import services as notifications
 
         signals.assessment_opened.connect(
             notifications.on_assessment_opened, dispatch_uid="vsm-notify-opened"

@@ -27,8 +27,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from assessments import dora, dora_services, scoring, selectors, valuestream
-from assessments.demo import DEMO_STREAMS, load_shipped_questionnaires
+from assessments.dora import rules as dora
+from assessments.dora import services as dora_services
+from assessments.maturity import scoring
 from assessments.models import (
     Assessment,
     Deployment,
@@ -44,6 +45,9 @@ from assessments.models import (
     ValueStreamMap,
 )
 from assessments.periods import current_period, period_end, shift_period
+from assessments.questionnaires import selectors as questionnaire_selectors
+from assessments.valuestream import rules as valuestream
+from reports.demo import DEMO_STREAMS, load_shipped_questionnaires
 
 try:  # the audit trail logs deletions one by one; benchmark data needs no audit
     from auditlog.context import disable_auditlog
@@ -78,8 +82,8 @@ def generate_organization(teams=500, quarters=8, members=8, seed=42, slug="bench
     delete_organization(slug)
     User = get_user_model()
     load_shipped_questionnaires()
-    questionnaire = selectors.latest_published("vsm-maturity")
-    structure = selectors.questionnaire_structure(questionnaire)
+    questionnaire = questionnaire_selectors.latest_published("vsm-maturity")
+    structure = questionnaire_selectors.questionnaire_structure(questionnaire)
     org = Organization.objects.create(name=f"Benchmark {teams} teams", slug=slug)
     groups = TeamGroup.objects.bulk_create(
         [TeamGroup(organization=org, name=f"Value stream {n + 1}") for n in range(10)]

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from .factories import build_world
+from tests.factories import build_world
 
 
 @pytest.fixture
@@ -79,14 +79,14 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
 def mini(db):
     """The published 'mini' questionnaire: flow (weight 2: flow-wip, flow-wait) and quality
     (quality-tests, quality-review)."""
-    from .factories import load_mini_questionnaire
+    from tests.factories import load_mini_questionnaire
 
     return load_mini_questionnaire()
 
 
 @pytest.fixture
 def open_assessment(world, mini):
-    from assessments import services
+    from assessments.maturity import services
 
     return services.open_assessment(world.lead_a, world.team_a, "2026-Q4", "mini")
 
@@ -99,7 +99,7 @@ def _fresh_comparison_cache():
     """Each test starts with an empty CoE comparison cache (rolled-back ids repeat)."""
     from django.core.cache import cache
 
-    from reports import comparison
+    from reports.coe import comparison
 
     comparison._cache.clear()
     cache.clear()  # pages kept per data version: ids and versions repeat after a rollback

@@ -142,8 +142,8 @@ def make_result(team, period, overall, dimensions, questionnaire=None, key=None,
                 respondents=3):  # fmt: skip
     """A closed assessment with a frozen result, written directly (fast, for comparisons):
     ``dimensions`` maps dimension lineage -> score."""
+    from assessments.maturity.scoring import level_for_score
     from assessments.models import Assessment, Questionnaire, Result
-    from assessments.scoring import level_for_score
 
     questionnaire = questionnaire or Questionnaire.objects.get(key=key or "mini", version=1)
     assessment = Assessment.objects.create(

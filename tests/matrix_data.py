@@ -13,16 +13,18 @@ from types import SimpleNamespace
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from assessments import dora_services, services, valuestream_services
+from assessments.dora import services as dora_services
+from assessments.maturity import services
 from assessments.models import EventBatch, TeamApiToken
 from assessments.people import services as people_services
 from assessments.questionnaires import services as questionnaire_services
-from reports import campaigns
-from reports import services as report_services
+from assessments.valuestream import services as valuestream_services
+from reports.campaigns import services as campaigns
 from reports.models import RoadmapReport
-
-from .conftest import ALL_LEVELS
-from .factories import build_world, load_mini_questionnaire, mini_questionnaire_yaml
+from reports.pdf import services as report_services
+from reports.roadmap import services as roadmap_services
+from tests.conftest import ALL_LEVELS
+from tests.factories import build_world, load_mini_questionnaire, mini_questionnaire_yaml
 
 CLOSED_PERIOD = "2026-Q3"
 OPEN_PERIOD = "2026-Q4"
@@ -60,7 +62,7 @@ def build_side(org, team, lead, respondents, analyst, label):
         services.submit_response(user, closed)
     result = services.close_assessment(lead, closed)
     closed.refresh_from_db()
-    roadmap = report_services.generate_roadmap(result)
+    roadmap = roadmap_services.generate_roadmap(result)
     report, _ = report_services.request_roadmap_report(lead, result)
     _ready_report(report, f"%PDF-1.4\n% roadmap of {label}\n".encode())
     portfolio, _ = report_services.request_portfolio_report(analyst, org)

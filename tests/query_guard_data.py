@@ -22,18 +22,21 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
-from assessments import dora_services, selectors, services, valuestream_services
-from assessments.ingest import ingest_rows
+from assessments.dora import services as dora_services
+from assessments.dora.ingest import ingest_rows
+from assessments.maturity import services
 from assessments.models import Answer, Membership, Response, Result
 from assessments.people import services as people_services
 from assessments.people.services import add_person
 from assessments.periods import current_period, shift_period
+from assessments.questionnaires import selectors as questionnaire_selectors
 from assessments.questionnaires import services as questionnaire_services
-from reports import campaigns
-from reports import services as report_services
+from assessments.valuestream import services as valuestream_services
+from reports.campaigns import services as campaigns
 from reports.models import RoadmapItem, RoadmapReport
-
-from .factories import (
+from reports.pdf import services as report_services
+from reports.roadmap import services as roadmap_services
+from tests.factories import (
     MembershipFactory,
     TeamFactory,
     UserFactory,
@@ -71,7 +74,7 @@ def all_levels(questionnaire, shift=0):
     """An answer to every question: levels 1-5 in turn, every seventh "don't know"."""
     return {
         q.key: None if (n + shift) % 7 == 6 else 1 + (n + shift) % 5
-        for n, q in enumerate(selectors.questions_by_key(questionnaire).values())
+        for n, q in enumerate(questionnaire_selectors.questions_by_key(questionnaire).values())
     }
 
 
@@ -79,28 +82,28 @@ def scores(questionnaire, base):
     """``{lineage: score}`` of every dimension, around ``base`` (for frozen results)."""
     return {
         d.lineage: round(min(5.0, base + 0.3 * n % 1.5), 2)
-        for n, (d, _) in enumerate(selectors.questionnaire_structure(questionnaire))
+        for n, (d, _) in enumerate(questionnaire_selectors.questionnaire_structure(questionnaire))
     }
 
 
 def answer(user, assessment, shift=0, submit=True, comment="", survey=True):
     """``user`` answers every question of an open assessment (and the DORA survey)."""
-    keys = list(selectors.questions_by_key(assessment.questionnaire))
+    keys = list(questionnaire_selectors.questions_by_key(assessment.questionnaire))
     services.save_answers(
         user, assessment, all_levels(assessment.questionnaire, shift),
         comments={keys[shift % len(keys)]: comment or f"Said by {user.username}"},
         evidence={keys[0]: "https://wiki.example.com/evidence"},
     )  # fmt: skip
     if survey:
-        dora_services.save_survey_answers(user, assessment, SURVEY)
+        services.save_survey_answers(user, assessment, SURVEY)
     if submit:
         services.submit_response(user, assessment)
 
 
 def answer_closed(assessment, users):
     """Submitted answers to a closed assessment, written directly (services refuse it)."""
-    questions = [q for _, qs in selectors.questionnaire_structure(assessment.questionnaire)
-                 for q in qs]  # fmt: skip
+    structure = questionnaire_selectors.questionnaire_structure(assessment.questionnaire)
+    questions = [q for _, qs in structure for q in qs]
     for shift, user in enumerate(users):
         response = Response.objects.create(
             assessment=assessment, respondent=user, status=Response.SUBMITTED,
@@ -118,7 +121,9 @@ def closed_result(lead, team, quarter, respondents, key="vsm-maturity"):
     assessment = services.open_assessment(lead, team, quarter, key)
     for shift, user in enumerate(respondents):
         answer(user, assessment, shift)
-    first_dimension = selectors.questionnaire_structure(assessment.questionnaire)[0][0]
+    first_dimension = questionnaire_selectors.questionnaire_structure(assessment.questionnaire)[0][
+        0
+    ]
     services.set_targets(lead, assessment, {first_dimension.key: 4})
     return services.close_assessment(lead, assessment)
 
@@ -175,7 +180,7 @@ def touch_audited(d):
     # Fresh rows, changed whatever an earlier test left in the shared instances: an update
     # that changes nothing writes no entry.
     item = RoadmapItem.objects.get(pk=d.item.pk)
-    report_services.update_item(
+    roadmap_services.update_item(
         d.world.lead_a, item, phase="later" if item.phase == "now" else "now"
     )
     result = Result.objects.get(pk=d.result.pk)
@@ -204,10 +209,10 @@ def build():
     result = closed_result(lead, team, period(-1), people)
     for quarter in (-2, -1):
         closed_result(world.lead_b, world.team_b, period(quarter), [world.member_b, world.lead_b])
-    report_services.generate_roadmap(older)
-    roadmap = report_services.generate_roadmap(result)
+    roadmap_services.generate_roadmap(older)
+    roadmap = roadmap_services.generate_roadmap(result)
     for n in (1, 2):
-        report_services.add_custom_item(lead, roadmap, f"Our item {n}", owner=member)
+        roadmap_services.add_custom_item(lead, roadmap, f"Our item {n}", owner=member)
     report = ready(report_services.request_roadmap_report(lead, result)[0])
     report_services.request_roadmap_report(member, result)  # stays queued
     ready(report_services.request_portfolio_report(world.analyst, world.org)[0])
@@ -215,11 +220,11 @@ def build():
 
     opened = services.open_assessment(lead, team, period(0), "vsm-maturity")
     answer(lead, opened)
-    first_question = next(iter(selectors.questions_by_key(shipped)))
-    second_question = list(selectors.questions_by_key(shipped))[1]
+    first_question = next(iter(questionnaire_selectors.questions_by_key(shipped)))
+    second_question = list(questionnaire_selectors.questions_by_key(shipped))[1]
     services.save_answers(member, opened, {first_question: 3, second_question: None},
                           comments={first_question: "Draft"})  # fmt: skip
-    dora_services.save_survey_answers(member, opened, SURVEY)
+    services.save_survey_answers(member, opened, SURVEY)
     # The same on the mini questionnaire (4 questions), for the guards on questions: two
     # closed quarters (the latest is the previous one of the open assessment) and an open one.
     for quarter in (-3, -2):
@@ -251,7 +256,9 @@ def build():
     questionnaire_services.edit_draft(
         None, own_draft, {"op": "set", "path": "question.flow-wip.text", "value": "Reworded?"}
     )
-    for key in list(selectors.questions_by_key(own_big_draft))[:8]:  # a longer review page
+    for key in list(questionnaire_selectors.questions_by_key(own_big_draft))[
+        :8
+    ]:  # a longer review page
         questionnaire_services.edit_draft(
             None, own_big_draft, {"op": "set", "path": f"question.{key}.text", "value": "New?"}
         )
@@ -334,7 +341,7 @@ def more_periods(d):
                                  questionnaire=d.shipped, respondents=2)  # fmt: skip
             if team == d.team:
                 answer_closed(frozen.assessment, [d.world.member_a, d.world.lead_a])
-                report_services.generate_roadmap(frozen)
+                roadmap_services.generate_roadmap(frozen)
         dora_services.save_entry(d.world.lead_a, d.team, period(offset), ENTRY)
 
 
@@ -347,7 +354,7 @@ def more_items(d):
     """Team A's own roadmap items (with owners) and roadmap reports."""
     people = [d.world.member_a, d.world.lead_a]
     for n in range(GROWTH):
-        report_services.add_custom_item(
+        roadmap_services.add_custom_item(
             d.world.lead_a,
             d.roadmap,
             f"More {n}",

@@ -5,7 +5,7 @@ must be no 5xx and match the schema: a documented status code, content type and 
 
 Run alone with ``pytest -m fuzz``. A failure prints the request to reproduce it; an error
 answer that the code gives on purpose is fixed in the operation's ``extend_schema`` (see
-``assessments.api.error_responses``), never by loosening the checks here."""
+``assessments.people.team_api.error_responses``), never by loosening the checks here."""
 
 import hashlib
 
@@ -25,9 +25,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from assessments import dora_services, ingest, services, valuestream_services
-from reports import services as report_services
+from assessments.dora import ingest
+from assessments.dora import services as dora_services
+from assessments.maturity import services
+from assessments.valuestream import services as valuestream_services
 from reports.models import RoadmapReport
+from reports.roadmap import services as roadmap_services
 from tests.conftest import ALL_LEVELS
 
 MAX_EXAMPLES = 15
@@ -61,7 +64,7 @@ def team_data(world, mini, settings, tmp_path):
         services.save_answers(user, closed, answers=ALL_LEVELS)
         services.submit_response(user, closed)
     result = services.close_assessment(world.lead_a, closed)
-    report_services.generate_roadmap(result)
+    roadmap_services.generate_roadmap(result)
     pdf = b"%PDF-1.4\n% fuzz fixture\n"
     report = RoadmapReport.objects.create(
         team=team, result=result, organization=world.org, period=result.period,

@@ -26,15 +26,15 @@ from django.test import RequestFactory
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
-from assessments import services
-from assessments.errors import Conflict
+from assessments.maturity import services
 from assessments.models import Answer, Response
-from reports import services as report_services
 from reports import tasks
 from reports.models import RoadmapReport
+from reports.pdf import services as report_services
 from tests.conftest import ALL_LEVELS
 from tests.factories import MembershipFactory
 from vsm_site.celery import app as celery_app
+from vsm_site.domain_errors import Conflict
 
 RENDER_DELAY_SECONDS = 60  # far longer than the test needs to catch the worker mid-render
 

@@ -7,10 +7,9 @@ import pytest
 from django.db import OperationalError
 from kombu import Connection
 
+from tests.factories import UserFactory
 from vsm_site import health
 from vsm_site.celery import app as celery_app
-
-from .factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "health-token-0123456789abcdef"

@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from assessments import ingest, services
+from assessments.dora import ingest
+from assessments.maturity import services
 from assessments.models import (
     Assessment,
     Deployment,
@@ -31,8 +32,7 @@ from assessments.models import (
     ValueStreamMap,
 )
 from assessments.questionnaires import services as questionnaire_services
-
-from .factories import make_result, mini_questionnaire_yaml
+from tests.factories import make_result, mini_questionnaire_yaml
 
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"
@@ -460,7 +460,7 @@ def hostile_questionnaire_yaml():
 def hostile(world):
     """Team A named with the payload, a closed 'xss' assessment whose comment is the payload,
     and a result of the shipped vsm-maturity questionnaire (the one the CoE dashboard shows)."""
-    from assessments.demo import load_shipped_questionnaires
+    from reports.demo import load_shipped_questionnaires
 
     world.team_a.name = PAYLOAD
     world.team_a.save(update_fields=["name"])
@@ -510,8 +510,8 @@ def test_html_injection_escaped_in_page(world, client, hostile, who, url, count)
 
 
 def test_html_injection_escaped_in_roadmap_pdf(world, hostile):
-    from reports.pdf import html_to_pdf, render_roadmap_html
-    from reports.pdf_context import roadmap_context
+    from reports.pdf.context import roadmap_context
+    from reports.pdf.render import html_to_pdf, render_roadmap_html
 
     html = render_roadmap_html(roadmap_context(hostile))
     # team name, the question text and both comments in the appendix, at the least

@@ -9,8 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from assessments import org_transfer, services
-from assessments.errors import Conflict, Invalid
+from assessments.maturity import services
 from assessments.models import (
     Answer,
     Assessment,
@@ -31,11 +30,13 @@ from assessments.models import (
     ValueStreamMap,
 )
 from assessments.periods import current_period
-from reports import campaigns
-from reports import services as report_services
+from reports.campaigns import services as campaigns
 from reports.models import Campaign, CampaignTeam, Roadmap, RoadmapItem
+from reports.roadmap import services as roadmap_services
+from reports.transfer import organization as org_transfer
 from tests.conftest import ALL_LEVELS
 from tests.factories import load_mini_questionnaire, mini_questionnaire_yaml
+from vsm_site.domain_errors import Conflict, Invalid
 
 try:
     from auditlog.context import disable_auditlog
@@ -83,7 +84,7 @@ def add_what_the_demo_lacks(org):
     Result.objects.filter(pk=latest.pk).update(
         reviewed_by=coe, reviewed_at=timezone.now(), review_note="Checked with the team."
     )
-    report_services.add_custom_item(
+    roadmap_services.add_custom_item(
         lead, latest.roadmap, "Pair on the flaky end-to-end suite",
         due_date=timezone.localdate() + dt.timedelta(days=30),
         owner=User.objects.get(username="checkout.m1"), success_metric="No retries in CI",
@@ -144,7 +145,7 @@ def test_export_org_covers_every_kind_of_row(world, open_assessment):
     services.save_answers(world.member_a, open_assessment, answers=ALL_LEVELS)
     services.submit_response(world.member_a, open_assessment)
     result = services.close_assessment(world.lead_a, open_assessment)
-    report_services.generate_roadmap(result)
+    roadmap_services.generate_roadmap(result)
     data = org_transfer.export_organization(world.org)
     assert database_id_keys(data) == []
     assert data["organization"]["slug"] == "acme"

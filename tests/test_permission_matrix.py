@@ -50,17 +50,9 @@ from assessments.models import (
     Result,
     ValueStreamMap,
 )
-from assessments.org_transfer import export_organization
-from reports.models import (
-    Campaign,
-    CampaignTeam,
-    ReminderLog,
-    Roadmap,
-    RoadmapItem,
-    RoadmapReport,
-)
-
-from . import matrix_data
+from reports.models import Campaign, CampaignTeam, ReminderLog, Roadmap, RoadmapItem, RoadmapReport
+from reports.transfer.organization import export_organization
+from tests import matrix_data
 
 ROLES = ("anonymous", "member_a", "lead_a", "member_b", "analyst", "org_admin", "other_admin")
 ACME_ROLES = ("member_a", "lead_a", "member_b", "analyst", "org_admin")

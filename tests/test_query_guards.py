@@ -39,8 +39,8 @@ from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from . import query_guard_data as g
-from .test_permission_matrix import url_patterns, view_methods
+from tests import query_guard_data as g
+from tests.test_permission_matrix import url_patterns, view_methods
 
 
 class At(str):
@@ -210,8 +210,8 @@ EXCLUDED = {
 # skipped: the warm read still guards. Caches of rendered markup (charts, answer cards) are
 # left alone: they are keyed on data already read, so they change no count.
 PROCESS_CACHES = [
-    ("reports.comparison", "_cache"),
-    ("assessments.selectors", "_structure_cache"),
+    ("reports.coe.comparison", "_cache"),
+    ("assessments.questionnaires.selectors", "_structure_cache"),
 ]
 
 

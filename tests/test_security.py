@@ -19,15 +19,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
-from assessments import services
+from assessments.maturity import services
 from assessments.models import Answer, Membership, Response, Result
-from reports import services as report_services
 from reports.models import RoadmapItem, RoadmapReport
+from reports.pdf import services as report_services
+from reports.roadmap import services as roadmap_services
 from tests.conftest import ALL_LEVELS
+from tests.factories import TeamGroupFactory, UserFactory
 from vsm_site.http import MAX_FILENAME_STEM, attachment_header, download_filename
 from vsm_site.settings import _forwarded_client_ip
-
-from .factories import TeamGroupFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGIN_URL = "/accounts/login/"
@@ -270,11 +270,11 @@ def test_editing_a_roadmap_item_records_the_lead(world, open_assessment):
     services.save_answers(world.member_a, open_assessment, answers=ALL_LEVELS)
     services.submit_response(world.member_a, open_assessment)
     result = services.close_assessment(world.lead_a, open_assessment)
-    item = report_services.generate_roadmap(result).items.first()
+    item = roadmap_services.generate_roadmap(result).items.first()
     old_phase = item.phase
     new_phase = "later" if old_phase != "later" else "now"
     with set_actor(world.lead_a):  # what the middleware does for a request
-        report_services.update_item(world.lead_a, item, phase=new_phase, done=True)
+        roadmap_services.update_item(world.lead_a, item, phase=new_phase, done=True)
     (logged,) = entries(RoadmapItem, object_id=item.id)
     assert (logged.action, logged.actor) == (UPDATE, world.lead_a)
     assert logged.changes_dict == {

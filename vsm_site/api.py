@@ -1,9 +1,11 @@
-"""API plumbing shared by every endpoint: errors are JSON with a clear message."""
+"""API plumbing shared by every endpoint: errors are JSON with a clear message, described
+once for the schema (``ErrorOut``, ``error_responses``)."""
 
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from assessments.errors import DomainError, Invalid
+from vsm_site.domain_errors import DomainError, Invalid
 
 
 def exception_handler(exc, context):
@@ -40,3 +42,19 @@ def _summarise(errors, prefix=""):
     elif errors:
         return f"{prefix}{errors}"
     return ""
+
+
+class ErrorOut(serializers.Serializer):
+    """The body of every error answer (vsm_site.api.exception_handler and the JSON 404 of
+    vsm_site.errors): a message; for invalid input also the field concerned and the details
+    per field or row."""
+
+    detail = serializers.CharField()
+    field = serializers.CharField(required=False)
+    errors = serializers.JSONField(required=False)
+
+
+def error_responses(*codes):
+    """``responses`` entries for the error statuses an operation answers with: 401 for every
+    operation (no or a bad token), the others as the operation can fail."""
+    return dict.fromkeys(codes, ErrorOut)

@@ -13,7 +13,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
-from .celery import app as celery_app
+from vsm_site.celery import app as celery_app
 
 
 def database_ok():

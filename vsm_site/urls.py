@@ -2,13 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from .health import healthz, ping
+from vsm_site.health import healthz, ping
 
 urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("reports.urls")),
-    path("", include("reports.urls_campaigns")),
-    path("", include("assessments.urls_audit")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("assessments.api_urls")),

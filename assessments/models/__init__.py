@@ -1,5 +1,5 @@
-from .answering import Answer, Assessment, DimensionTarget, Response, Result
-from .dora import (
+from assessments.models.answering import Answer, Assessment, DimensionTarget, Response, Result
+from assessments.models.dora import (
     Deployment,
     DoraEntry,
     DoraSnapshot,
@@ -8,7 +8,7 @@ from .dora import (
     Incident,
     TeamApiToken,
 )
-from .people import (
+from assessments.models.people import (
     Invitation,
     Membership,
     Organization,
@@ -17,8 +17,8 @@ from .people import (
     Team,
     TeamGroup,
 )
-from .questionnaires import Dimension, Question, Questionnaire
-from .valuestream import ValueStreamMap
+from assessments.models.questionnaires import Dimension, Question, Questionnaire
+from assessments.models.valuestream import ValueStreamMap
 
 __all__ = [
     "Answer",

@@ -8,8 +8,8 @@ question and response; levels 1-5 or NULL ("don't know")."""
 from django.conf import settings
 from django.db import models
 
-from .people import Team
-from .questionnaires import Dimension, Question, Questionnaire
+from assessments.models.people import Team
+from assessments.models.questionnaires import Dimension, Question, Questionnaire
 
 
 class Assessment(models.Model):

@@ -7,8 +7,8 @@ import secrets
 from django.conf import settings
 from django.db import models
 
-from .answering import Response
-from .people import Team
+from assessments.models.answering import Response
+from assessments.models.people import Team
 
 
 class EventBatch(models.Model):

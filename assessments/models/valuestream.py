@@ -5,7 +5,7 @@ assessments/valuestream.py (pure) at save time; writes go through valuestream_se
 from django.conf import settings
 from django.db import models
 
-from .people import Team
+from assessments.models.people import Team
 
 
 class ValueStreamMap(models.Model):

@@ -7,11 +7,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import permissions
-from ..api import error_responses
-from ..errors import NotAllowed, NotFound
-from ..models import Membership
-from . import services
+from assessments import permissions
+from assessments.models import Membership
+from assessments.people import services
+from vsm_site.api import error_responses
+from vsm_site.domain_errors import NotAllowed, NotFound
 
 
 def _organization(user, slug):

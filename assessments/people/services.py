@@ -14,9 +14,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import permissions
-from ..errors import Conflict, Invalid, NotAllowed, NotFound
-from ..models import Invitation, Membership, OrganizationMember
+from assessments import permissions
+from assessments.models import Invitation, Membership, OrganizationMember
+from vsm_site.domain_errors import Conflict, Invalid, NotAllowed, NotFound
 
 INVITATION_DAYS = 14
 SEARCH_LIMIT = 20

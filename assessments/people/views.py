@@ -11,10 +11,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import permissions
-from ..errors import DomainError, forbid_if_not_allowed
-from ..models import Invitation, Membership, OrganizationMember
-from . import services
+from assessments import permissions
+from assessments.models import Invitation, Membership, OrganizationMember
+from assessments.people import services
+from vsm_site.domain_errors import DomainError, forbid_if_not_allowed
 
 
 class InviteForm(forms.Form):

@@ -21,12 +21,13 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import permissions, presenters, selectors
-from ..api import error_responses
-from ..errors import Invalid, NotFound
-from ..models import Questionnaire
-from ..questionnaire_format import MAX_BYTES
-from . import services
+from assessments import permissions
+from assessments.models import Questionnaire
+from assessments.questionnaires import presenters, services
+from assessments.questionnaires import selectors as questionnaire_selectors
+from assessments.questionnaires.format import MAX_BYTES
+from vsm_site.api import error_responses
+from vsm_site.domain_errors import Invalid, NotFound
 
 
 class YamlParser(BaseParser):
@@ -101,7 +102,7 @@ class QuestionnaireListView(APIView):
     )
     def get(self, request):
         rows = sorted(
-            selectors.questionnaires_for(request.user, drafts=True).select_related(
+            questionnaire_selectors.questionnaires_for(request.user, drafts=True).select_related(
                 "organization", "based_on"
             ),
             # In Python: databases sort the library's empty owner differently.
@@ -116,7 +117,7 @@ class QuestionnaireDetailView(APIView):
         responses={200: QuestionnaireDetailOut, **error_responses(401, 404)},
     )
     def get(self, request, key, version):
-        chosen = selectors.visible_version(request.user, key, version, drafts=True)
+        chosen = questionnaire_selectors.visible_version(request.user, key, version, drafts=True)
         if chosen is None:
             raise NotFound(f"There is no questionnaire {key} v{version}.")
         return Response(_detail_json(chosen))

@@ -84,7 +84,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
-from ..questionnaire_format import DimensionDoc, QuestionDoc, QuestionnaireDoc
+from assessments.questionnaires.format import DimensionDoc, QuestionDoc, QuestionnaireDoc
 
 # 0.6 is difflib's own default cut-off (get_close_matches): below it, two texts share too few
 # words for the pairing to be more than a guess.

@@ -65,7 +65,7 @@ from dataclasses import replace
 import yaml
 from yaml.nodes import MappingNode, SequenceNode
 
-from ..questionnaire_format import (
+from assessments.questionnaires.format import (
     LEVELS,
     MAX_VERSION,
     MAX_WEIGHT,

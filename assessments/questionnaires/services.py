@@ -20,16 +20,18 @@ from dataclasses import replace
 from django.db import transaction
 from django.utils import timezone
 
-from .. import audit, permissions, selectors
-from ..errors import Conflict, Invalid, NotAllowed, NotFound
-from ..models import Dimension, Question, Questionnaire
-from ..questionnaire_format import (
+from assessments import permissions
+from assessments.audit import trail as audit
+from assessments.models import Dimension, Question, Questionnaire
+from assessments.questionnaires import selectors as questionnaire_selectors
+from assessments.questionnaires.diff import diff_questionnaires
+from assessments.questionnaires.editing import EditError, apply_edit, carry_over
+from assessments.questionnaires.format import (
     QuestionnaireFormatError,
     export_questionnaire,
     parse_questionnaire,
 )
-from .diff import diff_questionnaires
-from .editing import EditError, apply_edit, carry_over
+from vsm_site.domain_errors import Conflict, Invalid, NotAllowed, NotFound
 
 
 def _owned_by(organization):
@@ -140,7 +142,9 @@ def load_questionnaire(source, organization=None, *, user=None):
     if existing is not None:
         if existing.content_hash == content_hash:
             return existing, "unchanged"
-        same_content = selectors.questionnaire_doc(existing) == replace(doc, status=existing.status)
+        same_content = questionnaire_selectors.questionnaire_doc(existing) == replace(
+            doc, status=existing.status
+        )
         if same_content and existing.status == doc.status:
             return existing, "unchanged"  # the same questionnaire, written differently
         if same_content:
@@ -188,7 +192,7 @@ def _change_status(questionnaire, status, user=None):
         questionnaire.published_at = timezone.now()
         fields.append("published_at")
     questionnaire.save(update_fields=fields)
-    selectors.forget_questionnaire(questionnaire.id)
+    questionnaire_selectors.forget_questionnaire(questionnaire.id)
     audit.record_questionnaire(questionnaire, status, summary, actor=user)
     return questionnaire, status
 
@@ -302,7 +306,7 @@ def _create_version(
         published_at=timezone.now() if doc.status != Questionnaire.DRAFT else None,
     )
     _create_items(questionnaire, doc, previous, lineages)
-    selectors.forget_questionnaire(questionnaire.id)
+    questionnaire_selectors.forget_questionnaire(questionnaire.id)
     return questionnaire
 
 
@@ -317,7 +321,7 @@ def _store(questionnaire, doc):
     questionnaire.questions.all().delete()
     questionnaire.dimensions.all().delete()
     _create_items(questionnaire, doc, predecessor(questionnaire))
-    selectors.forget_questionnaire(questionnaire.id)
+    questionnaire_selectors.forget_questionnaire(questionnaire.id)
 
 
 # --- adoption, drafts and publishing --------------------------------------------------------
@@ -332,7 +336,7 @@ def adopt_questionnaire(user, organization, library_version):
         raise Invalid("Only published library questionnaires can be adopted.")
     version = next_version(organization, library_version.key)
     doc = replace(
-        selectors.questionnaire_doc(library_version),
+        questionnaire_selectors.questionnaire_doc(library_version),
         version=version,
         status=Questionnaire.PUBLISHED,
     )
@@ -377,12 +381,12 @@ def start_draft(user, organization, key):
         return draft
     base = owned.filter(status=Questionnaire.PUBLISHED).order_by("-version").first()
     if base is None:
-        library = selectors.latest_published(key, organization=None)
+        library = questionnaire_selectors.latest_published(key, organization=None)
         if library is None:
             raise NotFound(f"There is no published questionnaire {key!r} to edit.")
         base = adopt_questionnaire(user, organization, library)
     version = next_version(organization, key)
-    doc = carry_over(selectors.questionnaire_doc(base), version)
+    doc = carry_over(questionnaire_selectors.questionnaire_doc(base), version)
     text = export_questionnaire(doc)
     draft = _create_version(organization, doc, text, user=user, previous=base)
     audit.record_questionnaire(draft, "draft", f"draft started from {base.label}", actor=user)
@@ -407,7 +411,7 @@ def edit_draft(user, questionnaire, op):
     The result is validated as a YAML file would be, ``replaces`` included; ``Invalid`` (with
     ``errors``: ``[{"field", "message"}]``) when it is not valid, and nothing changes."""
     draft = _locked_draft(user, questionnaire)
-    doc = selectors.questionnaire_doc(draft)
+    doc = questionnaire_selectors.questionnaire_doc(draft)
     try:
         new_doc = apply_edit(doc, op)
     except EditError as exc:
@@ -449,8 +453,12 @@ def discard_draft(user, questionnaire):
 def version_diff(questionnaire, base=None):
     """What changed from ``base`` (default: the published predecessor) to ``questionnaire``."""
     base = base if base is not None else published_predecessor(questionnaire)
-    new = selectors.questionnaire_doc(questionnaire)
-    old = replace(new, dimensions=()) if base is None else selectors.questionnaire_doc(base)
+    new = questionnaire_selectors.questionnaire_doc(questionnaire)
+    old = (
+        replace(new, dimensions=())
+        if base is None
+        else questionnaire_selectors.questionnaire_doc(base)
+    )
     return diff_questionnaires(old, new)
 
 

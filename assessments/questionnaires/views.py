@@ -17,15 +17,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assessments import permissions
+from assessments.levels import LEVEL_NAMES
+from assessments.models import Questionnaire
+from assessments.questionnaires import presenters, services
+from assessments.questionnaires import selectors as questionnaire_selectors
+from assessments.questionnaires.editing import doc_to_json
+from assessments.questionnaires.format import export_questionnaire
+from assessments.questionnaires.forms import QuestionnaireUploadForm
+from vsm_site.domain_errors import DomainError, NotAllowed, NotFound, forbid_if_not_allowed
 from vsm_site.http import attachment_header, download_filename
-
-from .. import permissions, presenters, scoring, selectors
-from ..errors import DomainError, NotAllowed, NotFound, forbid_if_not_allowed
-from ..forms import QuestionnaireUploadForm
-from ..models import Questionnaire
-from ..questionnaire_format import export_questionnaire
-from . import services
-from .editing import doc_to_json
 
 MAX_EDIT_BYTES = 64 * 1024  # one change: a field, or a dimension with its first question
 
@@ -59,7 +60,7 @@ def _org_version(organization, key, version):
 
 def _yaml_response(questionnaire):
     response = HttpResponse(
-        export_questionnaire(selectors.questionnaire_doc(questionnaire)),
+        export_questionnaire(questionnaire_selectors.questionnaire_doc(questionnaire)),
         content_type="application/yaml; charset=utf-8",
     )
     owner = questionnaire.organization.slug if questionnaire.organization_id else "library"
@@ -81,7 +82,7 @@ def _detail(request, questionnaire, organization=None):
             "questionnaire": questionnaire,
             "organization": organization,
             "data": presenters.questionnaire_json(questionnaire),
-            "level_names": scoring.LEVEL_NAMES,
+            "level_names": LEVEL_NAMES,
             "may_manage": may_manage,
         },
     )
@@ -120,7 +121,7 @@ def questionnaire_list(request):
         request,
         "assessments/questionnaire_list.html",
         {
-            "sections": selectors.questionnaire_sections(request.user, organizations),
+            "sections": questionnaire_selectors.questionnaire_sections(request.user, organizations),
             "form": form,
             "errors": errors,
         },
@@ -158,7 +159,7 @@ def org_questionnaire_detail(request, slug, key, version):
 def questionnaire_detail(request, key, version):
     """The address pages used before questionnaires had owners: the version of that key and
     number the user's own organisation has, else the library's."""
-    chosen = selectors.visible_version(request.user, key, version)
+    chosen = questionnaire_selectors.visible_version(request.user, key, version)
     if chosen is None:
         raise Http404("No such questionnaire.")
     return redirect(chosen.get_absolute_url())
@@ -168,7 +169,7 @@ def questionnaire_detail(request, key, version):
 @require_POST
 def questionnaire_adopt(request, slug, key):
     organization = _managed_organization(request.user, slug)
-    library = selectors.latest_published(key, organization=None)
+    library = questionnaire_selectors.latest_published(key, organization=None)
     if library is None:
         raise Http404("No such library questionnaire.")
     try:
@@ -228,7 +229,7 @@ def questionnaire_edit(request, slug, key, version):
             {
                 "questionnaire": questionnaire,
                 "organization": organization,
-                "doc": doc_to_json(selectors.questionnaire_doc(questionnaire)),
+                "doc": doc_to_json(questionnaire_selectors.questionnaire_doc(questionnaire)),
                 "predecessor_label": before.label if before else None,
                 **_edit_urls(questionnaire),
             },

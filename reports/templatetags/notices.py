@@ -5,7 +5,7 @@ from django import template
 from django.conf import settings
 from django.urls import reverse
 
-from reports import notifications
+from reports.notifications import services as notifications
 
 register = template.Library()
 

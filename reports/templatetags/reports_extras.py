@@ -4,9 +4,9 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from assessments import scoring
-from reports import heatmap
-from reports.numbers import fixed
+from assessments.maturity import scoring
+from reports.coe import heatmap
+from vsm_site.numbers import fixed
 
 register = template.Library()
 

@@ -3,7 +3,7 @@ stored answers exactly as they were."""
 
 import pytest
 
-from assessments import services
+from assessments.maturity import services
 from assessments.models import Answer, Assessment, Response, Result
 from tests.conftest import ALL_LEVELS
 from tests.factories import load_mini_questionnaire

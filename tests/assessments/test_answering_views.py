@@ -5,7 +5,7 @@ import re
 import pytest
 from django.test import Client
 
-from assessments import services
+from assessments.maturity import services
 from assessments.models import Answer, Response, Result
 from tests.conftest import ALL_LEVELS
 

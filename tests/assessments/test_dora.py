@@ -15,7 +15,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assessments import dora
+from assessments.dora import rules as dora
 
 RAW = yaml.safe_load(
     (Path(dora.__file__).parent / "benchmarks" / "dora.yaml").read_text(encoding="utf-8")

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from assessments import dora_services, services
+from assessments.dora import services as dora_services
+from assessments.maturity import services
 from assessments.models import Deployment, DoraEntry, DoraSnapshot, Incident
 from tests.conftest import ALL_LEVELS
 

@@ -13,11 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
-from assessments import ingest
-from assessments.errors import Invalid
+from assessments.dora import ingest
 from assessments.models import Deployment, Incident, Membership, Organization, TeamApiToken
-
-from ..factories import MembershipFactory, TeamFactory
+from tests.factories import MembershipFactory, TeamFactory
+from vsm_site.domain_errors import Invalid
 
 UTC = dt.UTC
 DEPLOYMENTS_URL = "/api/v1/teams/{}/deployments/"
@@ -253,7 +252,7 @@ def test_ingest_csv_other_delimiter_rejected_with_hint(world, refreshes, separat
 
 
 def test_ingest_csv_upload_recorded_as_batch_and_removed_whole(world):
-    from assessments import dora_services
+    from assessments.dora import services as dora_services
     from assessments.models import EventBatch
 
     first = b"external_id,finished_at\nd-1,2026-03-02T10:00:00Z\nd-2,2026-03-03T10:00:00Z\n"
@@ -276,8 +275,8 @@ def test_ingest_csv_upload_recorded_as_batch_and_removed_whole(world):
 
 
 def test_remove_batch_by_member_not_allowed(world):
-    from assessments import dora_services
-    from assessments.errors import NotAllowed
+    from assessments.dora import services as dora_services
+    from vsm_site.domain_errors import NotAllowed
 
     body = b"external_id,finished_at\nd-1,2026-03-02T10:00:00Z\n"
     ingest.ingest_csv(world.team_a, "deployments", io.BytesIO(body), uploaded_by=world.lead_a,
@@ -986,7 +985,7 @@ def test_team_token_last_used_written_at_most_once_a_minute(
 
 def test_team_token_principal_has_no_roles(world, team_token):
     from assessments import permissions
-    from assessments.api_events import TeamTokenPrincipal
+    from assessments.dora.events_api import TeamTokenPrincipal
 
     principal = TeamTokenPrincipal(team_token[0])
     assert permissions.access_for(principal) == permissions.Access(

@@ -13,17 +13,16 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.utils import timezone
 
-from assessments import services
-from assessments.errors import Conflict, Invalid, NotAllowed, NotFound
+from assessments.maturity import services
 from assessments.models import Membership, OrganizationMember
-from assessments.org_transfer import export_organization, import_organization
 from assessments.people import services as people
-from reports import campaigns
+from reports.campaigns import services as campaigns
 from reports.models import ReminderLog
-from reports.services import generate_roadmap
-
-from ..conftest import ALL_LEVELS
-from ..factories import UserFactory
+from reports.roadmap.services import generate_roadmap
+from reports.transfer.organization import export_organization, import_organization
+from tests.conftest import ALL_LEVELS
+from tests.factories import UserFactory
+from vsm_site.domain_errors import Conflict, Invalid, NotAllowed, NotFound
 
 ADD_REFUSED = "Acme has no member named {!r}; invite them to the organisation first."
 

@@ -7,12 +7,6 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessments.questionnaire_format import (
-    DimensionDoc,
-    QuestionDoc,
-    QuestionnaireDoc,
-    parse_questionnaire,
-)
 from assessments.questionnaires import diff as questionnaire_diff
 from assessments.questionnaires.diff import (
     DimensionEdit,
@@ -28,6 +22,12 @@ from assessments.questionnaires.diff import (
     WeightChange,
     diff_questionnaires,
     word_diff,
+)
+from assessments.questionnaires.format import (
+    DimensionDoc,
+    QuestionDoc,
+    QuestionnaireDoc,
+    parse_questionnaire,
 )
 
 # --- builders ------------------------------------------------------------------------------

@@ -10,14 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessments.questionnaire_format import (
-    LEVELS,
-    DimensionDoc,
-    QuestionDoc,
-    QuestionnaireDoc,
-    export_questionnaire,
-    parse_questionnaire,
-)
 from assessments.questionnaires.editing import (
     OPS,
     EditError,
@@ -25,6 +17,14 @@ from assessments.questionnaires.editing import (
     carry_over,
     doc_from_json,
     doc_to_json,
+)
+from assessments.questionnaires.format import (
+    LEVELS,
+    DimensionDoc,
+    QuestionDoc,
+    QuestionnaireDoc,
+    export_questionnaire,
+    parse_questionnaire,
 )
 
 SHIPPED = Path(__file__).resolve().parents[2] / "assessments/questionnaires/vsm-maturity-v1.yaml"

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessments.questionnaire_format import (
+from assessments.questionnaires.format import (
     MAX_BYTES,
     DimensionDoc,
     QuestionDoc,
@@ -439,7 +439,7 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 def composed_nodes(monkeypatch):
     """How many nodes the loader composes while the test runs: the work a file costs,
     counted rather than timed (the same on a loaded machine as on an idle one)."""
-    from assessments import questionnaire_format
+    from assessments.questionnaires import format as questionnaire_format
 
     calls = []
     original = questionnaire_format._Loader.compose_node

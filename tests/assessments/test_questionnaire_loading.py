@@ -4,12 +4,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from assessments import selectors
-from assessments.errors import Conflict, Invalid
 from assessments.models import Dimension, Question, Questionnaire
-from assessments.questionnaire_format import export_questionnaire, parse_questionnaire
+from assessments.questionnaires import selectors as questionnaire_selectors
 from assessments.questionnaires import services as questionnaire_services
+from assessments.questionnaires.format import export_questionnaire, parse_questionnaire
 from tests.factories import mini_questionnaire_yaml
+from vsm_site.domain_errors import Conflict, Invalid
 
 SHIPPED = Path(__file__).resolve().parents[2] / "assessments/questionnaires/vsm-maturity-v1.yaml"
 
@@ -111,7 +111,7 @@ def test_load_questionnaire_replaces_unknown_key_is_refused(db):
 
 def test_export_round_trips_stored_version(db):
     questionnaire, _ = questionnaire_services.load_questionnaire(SHIPPED.read_bytes())
-    doc = selectors.questionnaire_doc(questionnaire)
+    doc = questionnaire_selectors.questionnaire_doc(questionnaire)
     assert parse_questionnaire(export_questionnaire(doc)) == parse_questionnaire(
         SHIPPED.read_bytes()
     )
@@ -119,7 +119,7 @@ def test_export_round_trips_stored_version(db):
 
 def test_shipped_questionnaire_meets_content_bar(db):
     questionnaire, _ = questionnaire_services.load_questionnaire(SHIPPED.read_bytes())
-    structure = selectors.questionnaire_structure(questionnaire)
+    structure = questionnaire_selectors.questionnaire_structure(questionnaire)
     assert questionnaire.status == "published"
     assert len(structure) >= 8
     for dimension, questions in structure:

@@ -9,7 +9,7 @@ import hashlib
 
 import pytest
 
-from assessments.demo import QUESTIONNAIRE_DIR
+from reports.demo import QUESTIONNAIRE_DIR
 
 BEFORE = ("assessments", "0007_organization_data_version")
 AFTER = ("assessments", "0008_questionnaire_owner")

@@ -9,15 +9,14 @@ from auditlog.models import LogEntry
 from django.contrib.admin.sites import site as admin_site
 from django.test import RequestFactory
 
-from assessments import services
-from assessments.errors import Conflict, Invalid, NotAllowed, NotFound
+from assessments.maturity import services
 from assessments.models import Questionnaire
-from assessments.org_transfer import export_organization, import_organization
-from assessments.questionnaire_format import export_questionnaire, parse_questionnaire
 from assessments.questionnaires import services as questionnaire_services
-from assessments.selectors import questionnaire_doc
-
-from ..factories import mini_questionnaire_yaml
+from assessments.questionnaires.format import export_questionnaire, parse_questionnaire
+from assessments.questionnaires.selectors import questionnaire_doc
+from reports.transfer.organization import export_organization, import_organization
+from tests.factories import mini_questionnaire_yaml
+from vsm_site.domain_errors import Conflict, Invalid, NotAllowed, NotFound
 
 RETITLED_V2 = mini_questionnaire_yaml(version=2).replace(
     "title: Mini maturity", "title: Acme's own words"
@@ -312,7 +311,7 @@ def test_organisation_export_and_import_keep_own_versions_and_lineage(world, min
 
 
 def test_audit_trail_shows_an_organisations_questionnaire_events_to_its_admins(world, mini):
-    from assessments import audit
+    from assessments.audit import trail as audit
 
     draft = questionnaire_services.start_draft(world.analyst, world.org, "mini")
     questionnaire_services.publish_questionnaire(world.analyst, draft)

@@ -7,9 +7,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from assessments.scoring import (
-    LEVEL_DESCRIPTIONS,
-    LEVEL_NAMES,
+from assessments.levels import LEVEL_DESCRIPTIONS, LEVEL_NAMES
+from assessments.maturity.scoring import (
     SCORING_RULES_VERSION,
     DimensionResponseScore,
     DimensionSpec,

@@ -7,11 +7,11 @@ import pytest
 from auditlog.models import LogEntry
 from django.utils import timezone
 
-from assessments import audit, services
+from assessments.audit import trail as audit
+from assessments.maturity import services
 from assessments.models import Organization, Response
-from assessments.views_valuestream import as_the_page_says
-
-from ..conftest import ALL_LEVELS, client_for
+from assessments.valuestream.views import as_the_page_says
+from tests.conftest import ALL_LEVELS, client_for
 
 
 @pytest.fixture

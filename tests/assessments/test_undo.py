@@ -4,10 +4,10 @@ import pytest
 from django.core import signing
 from django.utils import timezone
 
-from assessments import services
-from assessments.errors import Conflict, Invalid
+from assessments.maturity import services
 from assessments.models import Assessment, Membership, Response
 from tests.conftest import ALL_LEVELS
+from vsm_site.domain_errors import Conflict, Invalid
 
 
 def _submit(user, assessment):

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessments import valuestream
-from assessments.valuestream import (
+from assessments.valuestream import rules as valuestream
+from assessments.valuestream.rules import (
     MAX_HOURS,
     PainPoint,
     PlannedChange,
@@ -19,7 +19,7 @@ from assessments.valuestream import (
     stage_category,
     validate_stages,
 )
-from reports.roadmap import DimensionState, FlowState, PlanInput, plan_roadmap
+from reports.roadmap.planner import DimensionState, FlowState, PlanInput, plan_roadmap
 
 # The hand-worked example:
 #   stage        wait  process  %C&A  handoff

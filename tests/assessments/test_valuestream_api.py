@@ -4,12 +4,15 @@ import copy
 
 import pytest
 
-from assessments import demo, services, valuestream_services
-from assessments.errors import NotAllowed
+from assessments.maturity import services
 from assessments.models import ValueStreamMap
-from reports import pdf
+from assessments.valuestream import services as valuestream_services
+from reports import demo
+from reports.pdf import render as pdf
+from reports.roadmap import inputs as roadmap_inputs
 from tests.assessments.test_valuestream import EXAMPLE
 from tests.conftest import client_for
+from vsm_site.domain_errors import NotAllowed
 
 CURRENT = "/api/v1/teams/{}/value-stream-maps/current/"
 FUTURE = "/api/v1/teams/{}/value-stream-maps/future/"
@@ -348,9 +351,9 @@ def test_latest_maps_for_teams_one_query(world, django_assert_num_queries):
 
 
 def test_flow_state_for_team(world):
-    assert valuestream_services.flow_state_for_team(world.team_a) is None
+    assert roadmap_inputs.flow_state_for_team(world.team_a) is None
     valuestream_services.save_map(world.lead_a, world.team_a, "current", EXAMPLE)
-    flow = valuestream_services.flow_state_for_team(world.team_a)
+    flow = roadmap_inputs.flow_state_for_team(world.team_a)
     assert (flow.bottleneck_stage, flow.flow_efficiency, flow.lead_time_hours) == (
         "testing", 0.2, 200.0,
     )  # fmt: skip
@@ -359,14 +362,16 @@ def test_flow_state_for_team(world):
 def test_roadmap_plan_ranks_the_map_bottleneck_first(world):
     """The shipped questionnaire, every answer level 2 except the testing dimension's (3): the
     testing item ranks low until the map names Testing as the bottleneck."""
-    from reports import planning
+    from reports.roadmap import inputs as planning
 
     demo.load_shipped_questionnaires()
     assessment = services.open_assessment(world.lead_a, world.team_a, "2026-Q3", "vsm-maturity")
-    from assessments import selectors
+    from assessments.questionnaires import selectors as questionnaire_selectors
 
     levels = {}
-    for dimension, questions in selectors.questionnaire_structure(assessment.questionnaire):
+    for dimension, questions in questionnaire_selectors.questionnaire_structure(
+        assessment.questionnaire
+    ):
         for question in questions:
             levels[question.key] = 3 if dimension.key == "testing" else 2
     for user in (world.member_a, world.lead_a):
@@ -565,7 +570,7 @@ def test_demo_value_stream_maps(world):
 
 
 def test_demo_streams_have_different_bottlenecks():
-    from assessments.valuestream import compute_figures, stage_category, validate_stages
+    from assessments.valuestream.rules import compute_figures, stage_category, validate_stages
 
     categories = set()
     for rows in demo.DEMO_STREAMS.values():

@@ -112,7 +112,7 @@ def browser():
 @pytest.fixture
 def demo(transactional_db):
     """The demo organisation (Northwind Digital), committed so the live server sees it."""
-    from assessments.demo import load_demo_organization
+    from reports.demo import load_demo_organization
 
     return load_demo_organization()
 

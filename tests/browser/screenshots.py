@@ -58,9 +58,9 @@ def seed():
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from assessments.demo import DEMO_PASSWORD, load_demo_organization
     from assessments.models import Membership, Organization, Team, TeamGroup
     from reports.benchdata import generate_organization
+    from reports.demo import DEMO_PASSWORD, load_demo_organization
 
     call_command("migrate", verbosity=0)
     demo = load_demo_organization()
@@ -117,8 +117,8 @@ def pages():
 
 
 def password_for(username):
-    from assessments.demo import DEMO_PASSWORD
     from reports.benchdata import BENCH_PASSWORD
+    from reports.demo import DEMO_PASSWORD
 
     return BENCH_PASSWORD if username.startswith(f"{SCREENS_ORG}-") else DEMO_PASSWORD
 

@@ -10,9 +10,8 @@ from django.contrib.auth import get_user_model
 from assessments.models import Assessment, Result, Team
 from assessments.periods import current_period, shift_period
 from assessments.questionnaires import services as questionnaire_services
-from reports import campaigns
-
-from .helpers import log_in, serious_violations
+from reports.campaigns import services as campaigns
+from tests.browser.helpers import log_in, serious_violations
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assessments.models import Answer, Assessment, Response, Result, Team
-
-from .helpers import focus_by_tab, keyboard_log_in, log_in, press_to_navigate
+from tests.browser.helpers import focus_by_tab, keyboard_log_in, log_in, press_to_navigate
 
 pytestmark = pytest.mark.browser
 

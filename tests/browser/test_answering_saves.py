@@ -8,8 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assessments.models import Answer, Assessment, DoraSurveyAnswer, Team
-
-from .helpers import log_in, serious_violations
+from tests.browser.helpers import log_in, serious_violations
 
 pytestmark = pytest.mark.browser
 

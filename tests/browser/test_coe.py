@@ -9,11 +9,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from assessments.demo import DEMO_GROUPS
 from assessments.periods import current_period, shift_period
+from reports.demo import DEMO_GROUPS
 from reports.models import Campaign
-
-from .helpers import log_in
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
 

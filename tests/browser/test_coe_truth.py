@@ -10,9 +10,8 @@ from playwright.sync_api import expect
 
 from assessments.models import Result
 from assessments.periods import current_period, shift_period
-from reports.comparison import TREND_MIN_TEAMS
-
-from .helpers import log_in, serious_violations
+from reports.coe.comparison import TREND_MIN_TEAMS
+from tests.browser.helpers import log_in, serious_violations
 
 pytestmark = pytest.mark.browser
 

@@ -8,12 +8,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from assessments import selectors, services
+from assessments.maturity import services
 from assessments.models import Assessment, Membership, Response, Team
 from assessments.periods import current_period, shift_period
-from reports import campaigns
-
-from .helpers import confirm_dialog, log_in, serious_violations
+from assessments.questionnaires import selectors as questionnaire_selectors
+from reports.campaigns import services as campaigns
+from tests.browser.helpers import confirm_dialog, log_in, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ def checkout(demo):
 
 def answer_everything(username, assessment):
     user = get_user_model().objects.get(username=username)
-    keys = selectors.questions_by_key(assessment.questionnaire)
+    keys = questionnaire_selectors.questions_by_key(assessment.questionnaire)
     services.save_answers(user, assessment, answers=dict.fromkeys(keys, 3))
 
 

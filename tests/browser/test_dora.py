@@ -1,5 +1,5 @@
 """Journey 2: a lead enters DORA figures and uploads deployment and incident events as CSV;
-the tiers on the page are those the benchmark gives (computed here with ``assessments.dora``).
+the tiers on the page are those the benchmark gives (computed here with ``assessments.dora.rules``).
 
 The team is a new one in the demo organisation: the page details the newest period that has
 both survey answers and measured figures, so on a demo team with surveyed history the new
@@ -14,12 +14,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from assessments import dora
-from assessments.demo import DEMO_PASSWORD
+from assessments.dora import rules as dora
 from assessments.models import Membership, Team, TeamGroup
 from assessments.periods import current_period, shift_period
-
-from .helpers import log_in
+from reports.demo import DEMO_PASSWORD
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
 

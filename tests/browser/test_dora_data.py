@@ -10,12 +10,11 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from assessments import ingest
+from assessments.dora import ingest
 from assessments.models import Deployment
 from assessments.periods import current_period, shift_period
-
-from .helpers import confirm_dialog, log_in, serious_violations
-from .test_dora import gateway, upload  # noqa: F401 (fixture)
+from tests.browser.helpers import confirm_dialog, log_in, serious_violations
+from tests.browser.test_dora import gateway, upload  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
 

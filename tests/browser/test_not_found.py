@@ -5,8 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assessments.models import Result
-
-from .helpers import log_in
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
 

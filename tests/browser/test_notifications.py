@@ -12,8 +12,7 @@ from playwright.sync_api import expect
 from assessments.models import Assessment
 from reports import tasks
 from reports.models import Notice, NotificationOptOut
-
-from .helpers import log_in, serious_violations
+from tests.browser.helpers import log_in, serious_violations
 
 pytestmark = pytest.mark.browser
 

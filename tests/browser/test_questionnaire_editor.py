@@ -7,11 +7,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from assessments import services
+from assessments.maturity import services
 from assessments.models import Questionnaire, Team
 from assessments.periods import current_period, shift_period
-
-from .helpers import log_in, serious_violations
+from tests.browser.helpers import log_in, serious_violations
 
 pytestmark = pytest.mark.browser
 

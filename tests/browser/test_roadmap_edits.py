@@ -7,8 +7,7 @@ from playwright.sync_api import expect
 
 from assessments.models import Assessment, Team
 from reports.models import RoadmapItem
-
-from .helpers import log_in, serious_violations
+from tests.browser.helpers import log_in, serious_violations
 
 pytestmark = pytest.mark.browser
 

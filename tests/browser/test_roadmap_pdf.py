@@ -9,8 +9,7 @@ from pypdf import PdfReader
 
 from assessments.models import Team
 from reports.models import RoadmapReport
-
-from .helpers import log_in
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 

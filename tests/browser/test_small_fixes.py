@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from assessments import selectors, services
+from assessments.maturity import services
 from assessments.models import Answer, Assessment, Result, Team
-
-from .helpers import log_in, serious_violations
+from assessments.questionnaires import selectors as questionnaire_selectors
+from tests.browser.helpers import log_in, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,7 @@ def test_evidence_link_clickable_after_submitting(new_context, demo, width):
     from django.contrib.auth import get_user_model
 
     member = get_user_model().objects.get(username="checkout.m4")
-    structure = selectors.questionnaire_structure(opened.questionnaire)
+    structure = questionnaire_selectors.questionnaire_structure(opened.questionnaire)
     answers = {q.key: 3 for _, questions in structure for q in questions}
     services.save_answers(member, opened, answers=answers)
     first = next(iter(answers))

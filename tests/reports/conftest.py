@@ -1,6 +1,6 @@
 import pytest
 
-from assessments import services
+from assessments.maturity import services
 from tests.conftest import ALL_LEVELS
 
 
@@ -19,7 +19,7 @@ def closed_result(world, open_assessment):
 @pytest.fixture
 def sent(monkeypatch):
     """Records report ids sent to the broker instead of sending them."""
-    from reports import services as report_services
+    from reports.pdf import services as report_services
 
     ids = []
     monkeypatch.setattr(report_services, "enqueue_report", lambda report_id: ids.append(report_id))

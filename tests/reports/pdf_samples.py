@@ -21,8 +21,9 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 
-from reports import charts
-from reports.charts import LEVEL_COLOURS, LEVEL_NAMES, TIER_COLOURS, Series
+from assessments.levels import LEVEL_NAMES
+from vsm_site import charts
+from vsm_site.charts import LEVEL_COLOURS, TIER_COLOURS, Series
 
 TEAM_NAME = "Payments Checkout & Wallet"
 PERIOD = "2026-Q2"
@@ -89,7 +90,7 @@ def _questionnaire() -> dict:
 
 @cache
 def _practices() -> dict:
-    path = Path(settings.BASE_DIR) / "reports/content/practices.yaml"
+    path = Path(settings.BASE_DIR) / "reports/roadmap/content/practices.yaml"
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 

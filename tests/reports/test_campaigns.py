@@ -10,14 +10,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from assessments import services as assessment_services
-from assessments.errors import Conflict, Invalid, NotAllowed
+from assessments.maturity import services as assessment_services
 from assessments.models import Assessment, Membership, Result
-from reports import campaigns
+from reports.campaigns import services as campaigns
 from reports.models import Campaign, CampaignTeam, ReminderLog
 from reports.tasks import task_send_reminders
 from tests.conftest import ALL_LEVELS
 from tests.factories import MembershipFactory, TeamFactory
+from vsm_site.domain_errors import Conflict, Invalid, NotAllowed
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 organisation admins. The answers export holds closed assessments only and, for anyone but
 organisation admins, leaves out low-confidence results with a note; comments of a
 low-confidence result are hidden on the result page and in the roadmap PDF from everyone but
-organisation admins, with a sentence saying why. ``reports.results.may_see_candid_detail``
+organisation admins, with a sentence saying why. ``assessments.permissions.may_see_candid_detail``
 decides it for all three."""
 
 import csv
@@ -12,10 +12,10 @@ from types import SimpleNamespace
 import openpyxl
 import pytest
 
-from assessments import services
-from reports.pdf import render_roadmap_html
-from reports.pdf_context import roadmap_context
-from reports.results import may_see_candid_detail
+from assessments.maturity import services
+from assessments.permissions import may_see_candid_detail
+from reports.pdf.context import roadmap_context
+from reports.pdf.render import render_roadmap_html
 from tests.conftest import ALL_LEVELS
 from tests.factories import MembershipFactory
 

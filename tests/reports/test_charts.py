@@ -7,10 +7,10 @@ from django.utils.safestring import SafeString
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports import charts
-from reports.charts import (
+from assessments.levels import LEVEL_NAMES
+from vsm_site import charts
+from vsm_site.charts import (
     LEVEL_COLOURS,
-    LEVEL_NAMES,
     TIER_COLOURS,
     Series,
     bar_chart,

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from reports import comparison
+from reports.coe import comparison
 from tests.factories import TeamFactory, load_mini_questionnaire, make_result
 
 
@@ -108,7 +108,7 @@ def test_export_escapes_formulas_csv_and_xlsx(world, mini, client):
     world.team_a.save()
     make_result(world.team_a, "2026-Q3", 3.0, {"flow": 3.0, "quality": 3.0})
     client.force_login(world.analyst)
-    from reports import exports
+    from reports.coe import exports
 
     data = comparison.build_comparison(world.org, questionnaire_key="mini")
     content, _ = exports.render(exports.comparison_table(data), "csv")
@@ -124,7 +124,7 @@ def test_export_escapes_formulas_csv_and_xlsx(world, mini, client):
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"])
 def test_safe_cell_neutralises_formula_prefixes(value):
-    from reports.exports import safe_cell
+    from reports.coe.exports import safe_cell
 
     assert safe_cell(value) == "'" + value
     assert safe_cell(-1.5) == -1.5
@@ -200,8 +200,8 @@ def test_query_count_constant_in_number_of_teams(world, mini, client, url):
 
 
 def test_dashboard_renders_heatmap_for_shipped_questionnaire(world, client):
-    from assessments.demo import load_shipped_questionnaires
     from assessments.models import Questionnaire
+    from reports.demo import load_shipped_questionnaires
 
     load_shipped_questionnaires()
     shipped = Questionnaire.objects.get(key="vsm-maturity", version=1)
@@ -236,8 +236,8 @@ def test_cached_comparison_sees_new_results_and_reviews_at_once(scored, world, c
 @pytest.mark.parametrize("change", ["rename team", "regroup team", "new group", "org setting",
                                     "delete team", "new map"])  # fmt: skip
 def test_cached_comparison_sees_edits_to_teams_groups_and_settings(scored, world, change):
-    from assessments import valuestream_services
     from assessments.models import Organization, TeamGroup
+    from assessments.valuestream import services as valuestream_services
 
     first = comparison.cached_comparison(scored.org, questionnaire_key="mini")
     team = scored.team_b
@@ -275,9 +275,9 @@ def test_an_older_copy_of_the_organisation_never_moves_the_version_back(scored):
 
 
 def test_heatmap_is_paginated_and_sorted_across_pages(world, client):
-    from assessments.demo import load_shipped_questionnaires
     from assessments.models import Questionnaire
-    from reports.views_coe import HEATMAP_PAGE_SIZE
+    from reports.coe.views import HEATMAP_PAGE_SIZE
+    from reports.demo import load_shipped_questionnaires
 
     load_shipped_questionnaires()
     shipped = Questionnaire.objects.get(key="vsm-maturity", version=1)
@@ -380,7 +380,7 @@ def test_trend_keeps_the_newest_periods():
 
 
 def test_heatmap_header_is_compact_names_columns_and_marks_the_sort():
-    from reports import heatmap
+    from reports.coe import heatmap
 
     columns = [("dev", "Development practices"), ("flow", "Flow <b>")]
     html = str(heatmap.render_header(columns, "dim:dev", "desc", "benchmark=2018&page=3"))

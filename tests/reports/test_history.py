@@ -3,9 +3,9 @@ never shown stale after a change."""
 
 import pytest
 
-from assessments.demo import load_shipped_questionnaires
 from assessments.models import Questionnaire
-from reports import history
+from reports.coe import history
+from reports.demo import load_shipped_questionnaires
 from tests.factories import make_result
 
 

@@ -7,13 +7,14 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from assessments import services
-from assessments.errors import Conflict, NotAllowed
+from assessments.maturity import services
 from assessments.models import OrganizationMember
-from reports import notifications, tasks
+from reports import tasks
 from reports.models import Notice, NotificationOptOut
+from reports.notifications import services as notifications
 from tests.conftest import ALL_LEVELS
 from tests.factories import MembershipFactory
+from vsm_site.domain_errors import Conflict, NotAllowed
 
 SITE = "https://vsm.example.com"
 

@@ -4,7 +4,7 @@ from django.template.defaultfilters import floatformat
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports.numbers import fixed
+from vsm_site.numbers import fixed
 
 # scores and their changes: -5..5 (below 1e-6 floatformat gives up and echoes the float)
 scores = st.floats(min_value=-5, max_value=5, allow_nan=False, allow_infinity=False).filter(

@@ -9,10 +9,9 @@ import pytest
 from django.conf import settings
 from pypdf import PdfReader
 
-from reports import pdf
-from reports.pdf import RemoteResourceRefused, StaticFilesURLFetcher
-
-from .pdf_samples import (
+from reports.pdf import render as pdf
+from reports.pdf.render import RemoteResourceRefused, StaticFilesURLFetcher
+from tests.reports.pdf_samples import (
     BENCHMARK_NAME,
     HOSTILE_COMMENT,
     LONG_TEAM_NAME,

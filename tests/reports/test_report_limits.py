@@ -12,8 +12,9 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 from django.utils.html import escape
 
-from reports import services
 from reports.models import RoadmapReport
+from reports.pdf import services
+from reports.roadmap import services as roadmap_services
 
 PDF = b"%PDF-1.4\n% a stand-in for a rendered report\n"
 
@@ -68,7 +69,7 @@ def test_request_report_after_ready_returns_it_until_roadmap_changes(
     assert sent == [first.id]
 
     item = first.result.roadmap.items.order_by("position").first()
-    services.update_item(world.lead_a, item, done=True)  # the roadmap changes
+    roadmap_services.update_item(world.lead_a, item, done=True)  # the roadmap changes
     with django_capture_on_commit_callbacks(execute=True):
         changed, created_changed = services.request_roadmap_report(world.member_a, closed_result)
     assert created_changed is True
@@ -81,7 +82,7 @@ def test_request_report_after_ready_returns_it_until_roadmap_changes(
 def test_request_report_renders_again_when_value_stream_map_changes(
     world, closed_result, sent, settings, tmp_path
 ):
-    from assessments import valuestream_services
+    from assessments.valuestream import services as valuestream_services
 
     settings.MEDIA_ROOT = tmp_path
     first, _ = services.request_roadmap_report(world.lead_a, closed_result)

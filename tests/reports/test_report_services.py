@@ -9,16 +9,17 @@ from django.utils import timezone
 from django.utils.html import escape
 from pypdf import PdfReader
 
-from assessments import services as assessment_services
-from assessments.errors import Invalid, NotAllowed
-from reports import services
+from assessments.maturity import services as assessment_services
 from reports.models import Roadmap, RoadmapItem, RoadmapReport
+from reports.pdf import services
+from reports.roadmap import services as roadmap_services
 from tests.conftest import ALL_LEVELS
+from vsm_site.domain_errors import Invalid, NotAllowed
 
 
 def test_generate_roadmap_from_result_is_idempotent(world, closed_result):
-    roadmap = services.generate_roadmap(closed_result)
-    assert services.generate_roadmap(closed_result) == roadmap
+    roadmap = roadmap_services.generate_roadmap(closed_result)
+    assert roadmap_services.generate_roadmap(closed_result) == roadmap
     keys = list(roadmap.items.values_list("key", flat=True))
     assert keys[0].startswith("dimension:")
     assert set(keys) == {"dimension:flow", "dimension:quality"}
@@ -29,18 +30,21 @@ def test_generate_roadmap_from_result_is_idempotent(world, closed_result):
 
 
 def test_lead_edits_kept_across_regeneration(world, closed_result, mini):
-    roadmap = services.generate_roadmap(closed_result)
+    roadmap = roadmap_services.generate_roadmap(closed_result)
     item = roadmap.items.get(key="dimension:flow")
     due = dt.date(2027, 2, 1)
-    services.update_item(world.lead_a, item, owner=world.member_a, phase="later", due_date=due,
-                         done=True)  # fmt: skip
-    services.add_custom_item(world.lead_a, roadmap, "Pair on the deploy script", phase="now")
+    roadmap_services.update_item(
+        world.lead_a, item, owner=world.member_a, phase="later", due_date=due, done=True
+    )
+    roadmap_services.add_custom_item(
+        world.lead_a, roadmap, "Pair on the deploy script", phase="now"
+    )
     # a new quarter, a new result
     nxt = assessment_services.open_assessment(world.lead_a, world.team_a, "2027-Q1", "mini")
     assessment_services.save_answers(world.member_a, nxt, answers=ALL_LEVELS)
     assessment_services.submit_response(world.member_a, nxt)
     new_result = assessment_services.close_assessment(world.lead_a, nxt)
-    new_roadmap = services.generate_roadmap(new_result)
+    new_roadmap = roadmap_services.generate_roadmap(new_result)
     carried = new_roadmap.items.get(key="dimension:flow")
     assert (carried.owner, carried.phase, carried.due_date, carried.done) == (
         world.member_a, "later", due, True
@@ -50,14 +54,14 @@ def test_lead_edits_kept_across_regeneration(world, closed_result, mini):
 
 
 def test_update_item_rules(world, closed_result):
-    item = services.generate_roadmap(closed_result).items.first()
+    item = roadmap_services.generate_roadmap(closed_result).items.first()
     with pytest.raises(NotAllowed):
-        services.update_item(world.member_a, item, done=True)
+        roadmap_services.update_item(world.member_a, item, done=True)
     with pytest.raises(Invalid) as exc:
-        services.update_item(world.lead_a, item, owner=world.member_b)
+        roadmap_services.update_item(world.lead_a, item, owner=world.member_b)
     assert exc.value.message == "member_b is not a member of Team A."
     with pytest.raises(Invalid):
-        services.update_item(world.lead_a, item, phase="someday")
+        roadmap_services.update_item(world.lead_a, item, phase="someday")
     item.refresh_from_db()
     assert (item.owner, item.done, item.edited) == (None, False, False)
 

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessments import dora
-from assessments.questionnaire_format import parse_questionnaire
-from reports import roadmap
-from reports.roadmap import (
+from assessments.dora import rules as dora
+from assessments.questionnaires.format import parse_questionnaire
+from reports.roadmap import planner as roadmap
+from reports.roadmap.planner import (
     DIMENSION_METRICS,
     PHASE_LABELS,
     PRIORITY_FORMULA,

@@ -6,15 +6,15 @@ import xml.etree.ElementTree as ET
 from django.utils.safestring import SafeString
 from pypdf import PdfReader
 
-from assessments.valuestream import (
+from assessments.valuestream.drawing import draw_value_stream, hours, percent
+from assessments.valuestream.rules import (
     PainPoint,
     PlannedChange,
     Stage,
     compute_figures,
     draft_future_state,
 )
-from reports import pdf
-from reports.vsm_drawing import draw_value_stream, hours, percent
+from reports.pdf import render as pdf
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = '<script>alert(1)</script> & "Co"'

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from reports import services, tasks
+from reports import tasks
 from reports.models import RoadmapReport
+from reports.pdf import services
 from vsm_site.celery import app as celery_app
 
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)

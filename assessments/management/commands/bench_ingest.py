@@ -12,7 +12,8 @@ import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments import dora_services, ingest
+from assessments.dora import ingest
+from assessments.dora import services as dora_services
 from assessments.models import Organization, Team
 
 SERVICES = ("checkout", "search", "accounts", "payments", "catalog", "mobile-api")

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments import selectors
 from assessments.models import Questionnaire
-from assessments.questionnaire_format import export_questionnaire
+from assessments.questionnaires import selectors as questionnaire_selectors
+from assessments.questionnaires.format import export_questionnaire
 
 
 class Command(BaseCommand):
@@ -27,5 +27,6 @@ class Command(BaseCommand):
             owner = f"organisation {organization!r}" if organization else "the library"
             raise CommandError(f"{owner} has no questionnaire {key} v{version}.")
         self.stdout.write(
-            export_questionnaire(selectors.questionnaire_doc(questionnaire)), ending=""
+            export_questionnaire(questionnaire_selectors.questionnaire_doc(questionnaire)),
+            ending="",
         )

@@ -2,9 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.errors import DomainError, Invalid
 from assessments.models import Organization
 from assessments.questionnaires import services
+from vsm_site.domain_errors import DomainError, Invalid
 
 
 class Command(BaseCommand):

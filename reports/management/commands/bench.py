@@ -44,7 +44,7 @@ from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from assessments import dora
+from assessments.dora import rules as dora
 from assessments.models import Assessment, Membership, Result, Team
 from reports import benchdata
 from reports.models import RoadmapReport
@@ -333,7 +333,7 @@ class BenchRun:
     # -- roadmaps ----------------------------------------------------------------------------
 
     def roadmaps(self, workdir, env):
-        from reports import services
+        from reports.pdf import services
         from vsm_site.celery import app as celery_app
 
         count = self.options["roadmaps"]
@@ -460,7 +460,9 @@ class BenchRun:
         one at a time after the workers have stopped, after a warm-up; medians."""
         from weasyprint import HTML
 
-        from reports import pdf, pdf_context, services
+        from reports.pdf import context as pdf_context
+        from reports.pdf import render as pdf
+        from reports.pdf import services
 
         self.step(f"WeasyPrint alone on {result.team.name}'s roadmap HTML, {runs} runs ...")
         html = pdf.render_roadmap_html(pdf_context.roadmap_context(result))

@@ -13,8 +13,11 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.models import Result
-from reports import pdf, pdf_context, services
 from reports.models import RoadmapReport
+from reports.pdf import context as pdf_context
+from reports.pdf import render as pdf
+from reports.pdf import services
+from reports.roadmap import services as roadmap_services
 
 
 class Command(BaseCommand):
@@ -33,7 +36,7 @@ class Command(BaseCommand):
         )
         if result is None:
             raise CommandError(f"No result for team {team!r}: run `manage.py load_demo` first.")
-        services.generate_roadmap(result)
+        roadmap_services.generate_roadmap(result)
         from weasyprint import HTML
 
         full, alone, pages, size = [], [], 0, 0

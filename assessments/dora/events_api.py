@@ -1,0 +1,319 @@
+"""REST API through which teams send deployment and incident events, as JSON or CSV. Thin:
+authenticate, ask permissions, hand the body to ``ingest``.
+
+Besides sessions and user tokens these endpoints, and only these, accept a team's API token
+(``Authorization: Bearer vsmt_...``): a CI/CD pipeline sends events with it and can do nothing
+else, because no other view lists ``TeamTokenAuthentication``.
+"""
+
+import datetime as dt
+import io
+import json
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authentication import (
+    BaseAuthentication,
+    SessionAuthentication,
+    TokenAuthentication,
+    get_authorization_header,
+)
+from rest_framework.exceptions import (
+    APIException,
+    AuthenticationFailed,
+    ParseError,
+    PermissionDenied,
+)
+from rest_framework.parsers import BaseParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assessments import permissions
+from assessments.dora import ingest
+from assessments.models import TeamApiToken
+from vsm_site.domain_errors import Invalid
+
+TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+NO_ROLES = permissions.Access(True, False, frozenset(), frozenset(), frozenset(), frozenset())
+
+
+# --- authentication ---------------------------------------------------------------------------
+
+
+class TeamTokenPrincipal:
+    """Who sends a request authenticated with a team token: not a user, holds no role (its
+    roles are cached as none, so ``permissions.access_for`` never queries for it); only the
+    event endpoints recognise it, through ``team_token``."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+    is_superuser = False
+    is_staff = False
+    id = None
+    pk = None
+
+    def __init__(self, token):
+        self.team_token = token
+        self._vsm_access = NO_ROLES
+        self.username = f"team-token:{token.prefix}"
+
+    def get_username(self):
+        return self.username
+
+    def __str__(self):
+        return f"team token {self.team_token.name!r} of {self.team_token.team}"
+
+
+class TeamTokenAuthentication(BaseAuthentication):
+    """``Authorization: Bearer vsmt_...``. Other schemes are left to the next class."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise AuthenticationFailed("Send the team token as 'Authorization: Bearer vsmt_...'.")
+        try:
+            key = parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise AuthenticationFailed("Invalid or revoked team token.") from None
+        token = TeamApiToken.find(key) if key.startswith("vsmt_") else None
+        if token is None:
+            raise AuthenticationFailed("Invalid or revoked team token.")
+        _touch(token)
+        return TeamTokenPrincipal(token), token
+
+    def authenticate_header(self, request):
+        return f'{self.keyword} realm="api"'
+
+
+def _touch(token):
+    """Record the use at most once a minute: a pipeline sending events in a loop should not
+    write the token row on every request. The conditional UPDATE keeps concurrent requests
+    from writing it twice."""
+    now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < TOKEN_TOUCH_INTERVAL:
+        return
+    TeamApiToken.objects.filter(pk=token.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOKEN_TOUCH_INTERVAL)
+    ).update(last_used_at=now)
+    token.last_used_at = now
+
+
+class TeamTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "assessments.dora.events_api.TeamTokenAuthentication"
+    name = "teamToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "vsmt_...",
+            "description": "A team's API token; accepted only by the event endpoints.",
+        }
+
+
+# --- parsers ----------------------------------------------------------------------------------
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+
+class EventsJSONParser(BaseParser):
+    """JSON, up to DATA_UPLOAD_MAX_MEMORY_SIZE: a JSON body is parsed whole, in memory. Not a
+    JSONParser subclass: DRF reads ``request.body`` for those, and Django's own refusal of a
+    large body would be a bare 400 instead of this 413 telling the caller what to do."""
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {}).get("request")
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if request is not None and limit is not None:
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > limit:
+                raise PayloadTooLarge(
+                    f"The JSON body is {length} bytes; a JSON body may be at most {limit} bytes. "
+                    "Send large batches as CSV (Content-Type: text/csv), which is streamed, or "
+                    "split them into smaller JSON batches."
+                )
+        try:
+            return json.loads(stream.read(), parse_constant=_refuse_constant)
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from None
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class CsvBody:
+    """The unread request body. (No ``data``/``files`` attributes: DRF would unpack them.)"""
+
+    __slots__ = ("stream",)
+
+    def __init__(self, stream):
+        self.stream = stream
+
+
+class CsvStreamParser(BaseParser):
+    """Hands the body on unread so that ingest streams it line by line. Reading the request
+    stream directly, rather than ``request.body``, is also what keeps Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE from refusing a large file."""
+
+    media_type = "text/csv"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return CsvBody(stream)
+
+
+# --- views ------------------------------------------------------------------------------------
+
+
+class EventChangeIn(serializers.Serializer):
+    id = serializers.CharField(max_length=200)
+    first_commit_at = serializers.DateTimeField(help_text="ISO 8601 with an offset or Z.")
+
+
+class DeploymentEventIn(serializers.Serializer):
+    external_id = serializers.CharField(max_length=200, help_text="Unique per team.")
+    service = serializers.CharField(max_length=200, required=False, default="")
+    environment = serializers.CharField(max_length=100, required=False, default="production")
+    finished_at = serializers.DateTimeField(help_text="ISO 8601 with an offset or Z.")
+    succeeded = serializers.BooleanField(required=False, default=True)
+    rolled_back = serializers.BooleanField(required=False, default=False)
+    hotfix = serializers.BooleanField(required=False, default=False)
+    caused_failure = serializers.BooleanField(required=False, default=False)
+    unplanned_fix = serializers.BooleanField(required=False, default=False)
+    changes = EventChangeIn(many=True, required=False, help_text="At most 1,000.")
+
+
+class IncidentEventIn(serializers.Serializer):
+    external_id = serializers.CharField(max_length=200, help_text="Unique per team.")
+    started_at = serializers.DateTimeField(help_text="ISO 8601 with an offset or Z.")
+    resolved_at = serializers.DateTimeField(required=False, allow_null=True)
+    deployment_external_id = serializers.CharField(
+        max_length=200, required=False, default="", help_text="The deployment that caused it."
+    )
+
+
+class EventRowError(serializers.Serializer):
+    line = serializers.IntegerField(
+        help_text="CSV: the line the row starts on (the header is line 1). JSON: the row's "
+        "1-based position in the list."
+    )
+    external_id = serializers.CharField(allow_null=True)
+    field = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class EventIngestReport(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    errors = EventRowError(many=True)
+
+
+class EventIngestRejected(EventIngestReport):
+    detail = serializers.CharField()
+
+
+DETAIL_ONLY = inline_serializer("EventDetail", fields={"detail": serializers.CharField()})
+INGEST_DESCRIPTION = """Create or update the team's {kind}, idempotently on `external_id`.
+Send a JSON list (or `{{"{kind}": [...]}}`, at most DATA_UPLOAD_MAX_MEMORY_SIZE, 5 MB by
+default) or a CSV file (`Content-Type: text/csv`, UTF-8, streamed, up to 1,000,000 rows) with
+the columns `{columns}`. A batch is all-or-nothing: if any row is rejected the answer is 400
+with the reasons (at most 200) and nothing is saved. Open to the team's leads and the team's
+API token (`Authorization: Bearer vsmt_...`)."""
+
+
+def _team_for_events(request, team_id):
+    token = getattr(request.user, "team_token", None)
+    if token is not None:
+        if token.team_id != team_id:
+            raise Http404("No such team.")  # like any team the caller cannot see
+        return token.team
+    team = permissions.get_visible_team_or_404(request.user, team_id)
+    if not permissions.can_lead_team(request.user, team):
+        raise PermissionDenied("Only the team's lead or the team's API token sends events.")
+    return team
+
+
+def _rows_from_json(payload, kind):
+    if isinstance(payload, dict) and set(payload) == {kind}:
+        payload = payload[kind]
+    if not isinstance(payload, list):
+        raise Invalid(f'Send a JSON list of {kind}, or {{"{kind}": [...]}}.')
+    return payload
+
+
+class _EventsView(APIView):
+    authentication_classes = [TeamTokenAuthentication, TokenAuthentication, SessionAuthentication]
+    parser_classes = [EventsJSONParser, CsvStreamParser]
+    kind = None
+
+    def post(self, request, team_id):
+        team = _team_for_events(request, team_id)
+        body = request.data
+        try:
+            if isinstance(body, CsvBody):
+                report = ingest.ingest_csv(team, self.kind, body.stream)
+            elif request.content_type.split(";")[0].strip() == CsvStreamParser.media_type:
+                report = ingest.ingest_csv(team, self.kind, io.BytesIO())  # empty body
+            else:
+                report = ingest.ingest_rows(team, self.kind, _rows_from_json(body, self.kind))
+        except ingest.BatchRejected as exc:
+            return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+        except Invalid as exc:
+            rejected = ingest.BatchRejected(exc.message, errors=exc.errors, field=exc.field)
+            return Response(rejected.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+        return Response(report.as_dict())
+
+
+def _schema(kind, row_serializer):
+    return extend_schema(
+        summary=f"Send {kind}",
+        description=INGEST_DESCRIPTION.format(
+            kind=kind, columns=",".join(ingest.CSV_COLUMNS[kind])
+        ),
+        request={"application/json": row_serializer(many=True), "text/csv": OpenApiTypes.STR},
+        responses={
+            200: EventIngestReport,
+            400: EventIngestRejected,
+            401: DETAIL_ONLY,
+            403: DETAIL_ONLY,
+            404: DETAIL_ONLY,
+            413: DETAIL_ONLY,
+            415: DETAIL_ONLY,
+        },
+    )
+
+
+class DeploymentEventsView(_EventsView):
+    kind = ingest.DEPLOYMENTS
+
+    @_schema(ingest.DEPLOYMENTS, DeploymentEventIn)
+    def post(self, request, team_id):
+        return super().post(request, team_id)
+
+
+class IncidentEventsView(_EventsView):
+    kind = ingest.INCIDENTS
+
+    @_schema(ingest.INCIDENTS, IncidentEventIn)
+    def post(self, request, team_id):
+        return super().post(request, team_id)

@@ -1,0 +1,492 @@
+"""DORA reads and writes around the pure rules in ``dora.py``: metrics from stored events,
+manual entries, the survey summary of an assessment, stored classifications (snapshots), and
+the comparison of self-assessed with measured tiers. Views, API, tasks and commands call these;
+none of them classifies on its own."""
+
+import datetime as dt
+import functools
+import statistics
+
+from django.db import transaction
+from django.utils import timezone
+
+from assessments import permissions
+from assessments.dora import rules as dora
+from assessments.models import (
+    Deployment,
+    DoraEntry,
+    DoraSnapshot,
+    DoraSurveyAnswer,
+    Incident,
+    Response,
+)
+from assessments.periods import PeriodError, parse_period, period_end, period_for_date
+from vsm_site.domain_errors import Invalid, NotAllowed
+
+SOURCES = (DoraSnapshot.SURVEY, DoraSnapshot.ENTRY, DoraSnapshot.EVENTS)
+DEFAULT_WINDOW_DAYS = 90
+
+
+def resolve_benchmark(key, organization=None):
+    """The set to use: the requested key, else the organisation's default, else 2024."""
+    if key in (None, ""):
+        key = getattr(organization, "default_benchmark", None) or dora.DEFAULT_BENCHMARK
+    try:
+        return dora.get_benchmark(str(key))
+    except dora.UnknownBenchmark as exc:
+        raise Invalid(str(exc), field="benchmark") from None
+
+
+def classify(values, benchmark):
+    """Tiers, overall tier and DORA's 0-10 score of metric values against one set. (Cached:
+    dashboards classify hundreds of teams, often with equal values.)"""
+    key = tuple(sorted((m, v) for m, v in values.items() if v is not None))
+    cached = _classify_cached(key, benchmark.key)
+    return {**cached, "values": {m: values.get(m) for m in dora.SCORED_METRICS},
+            "tiers": dict(cached["tiers"]), "score": dict(cached["score"])}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify_cached(present_items, benchmark_key):
+    benchmark = dora.get_benchmark(benchmark_key)
+    present = dict(present_items)
+    values = present
+    tiers = {m: dora.classify(m, present[m], benchmark) if m in present else None
+             for m in dora.METRICS}  # fmt: skip
+    score = dora.dora_score({m: v for m, v in present.items() if m in dora.SCORED_METRICS})
+    return {
+        "benchmark": benchmark.key,
+        "values": {m: values.get(m) for m in dora.SCORED_METRICS},
+        "tiers": tiers,
+        "overall": dora.overall_tier(tiers.values()),
+        "score": {
+            "overall": _round(score.overall),
+            "throughput": _round(score.throughput),
+            "stability": _round(score.stability),
+        },
+    }
+
+
+def _round(value):
+    return None if value is None else round(value, 2)
+
+
+def _store_snapshot(team, period, source, values, details):
+    benchmark = resolve_benchmark(None, team.organization)
+    classified = classify(values, benchmark)
+    snapshot, _ = DoraSnapshot.objects.update_or_create(
+        team=team,
+        period=period,
+        source=source,
+        defaults={
+            "benchmark": benchmark.key,
+            "values": classified["values"],
+            "tiers": classified["tiers"],
+            "overall_tier": classified["overall"] or "",
+            "score": classified["score"],
+            "details": details,
+        },
+    )
+    return snapshot
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+def event_metrics(team, window_end=None, window_days=DEFAULT_WINDOW_DAYS, benchmark_year=2024):
+    """DORA metrics computed from the team's stored events over the window (two queries)."""
+    window_end = window_end or timezone.now()
+    window_start = window_end - dt.timedelta(days=window_days)
+    deployment_rows = list(
+        Deployment.objects.filter(
+            team=team, finished_at__gt=window_start, finished_at__lte=window_end
+        ).values_list(
+            "external_id", "finished_at", "succeeded", "environment", "service", "changes",
+            "rolled_back", "hotfix", "caused_failure", "unplanned_fix",
+        )
+    )  # fmt: skip
+    incident_rows = list(
+        Incident.objects.filter(team=team)
+        .filter(resolved_at__gt=window_start, resolved_at__lte=window_end)
+        .values_list("external_id", "started_at", "resolved_at", "deployment_external_id")
+    )
+    # Deployments outside the window that incidents in it point to (for recovery from 2023).
+    known = {row[0] for row in deployment_rows}
+    wanted = {row[3] for row in incident_rows if row[3] and row[3] not in known}
+    # Deployments in the window that incidents outside it point to (they still failed).
+    linked_elsewhere = set(
+        Incident.objects.filter(team=team, deployment_external_id__in=known)
+        .exclude(resolved_at__gt=window_start, resolved_at__lte=window_end)
+        .values_list("deployment_external_id", flat=True)
+    )
+    if wanted:
+        deployment_rows += list(
+            Deployment.objects.filter(team=team, external_id__in=wanted).values_list(
+                "external_id", "finished_at", "succeeded", "environment", "service", "changes",
+                "rolled_back", "hotfix", "caused_failure", "unplanned_fix",
+            )
+        )  # fmt: skip
+    deployments = [
+        dora.Deployment(
+            external_id=ext_id,
+            finished_at=finished,
+            succeeded=succeeded,
+            environment=environment,
+            service=service,
+            change_first_commit_times=tuple(
+                dt.datetime.fromisoformat(c["first_commit_at"]) for c in changes or ()
+            ),
+            rolled_back=rolled_back,
+            hotfix=hotfix,
+            caused_failure=caused or ext_id in linked_elsewhere,
+            unplanned_fix=unplanned,
+        )
+        for (ext_id, finished, succeeded, environment, service, changes, rolled_back, hotfix,
+             caused, unplanned) in deployment_rows
+    ]  # fmt: skip
+    incidents = [
+        dora.Incident(
+            external_id=ext_id,
+            started_at=started,
+            resolved_at=resolved,
+            deployment_external_id=deployment_id or None,
+        )
+        for ext_id, started, resolved, deployment_id in incident_rows
+    ]
+    return dora.compute_metrics(deployments, incidents, window_end, window_days, benchmark_year)
+
+
+def _metrics_details(metrics):
+    return {
+        "window_days": metrics.window_days,
+        "window_start": metrics.window_start.isoformat(),
+        "window_end": metrics.window_end.isoformat(),
+        "deployments": metrics.deployments_count,
+        "failed_deployments": metrics.failed_deployments_count,
+        "changes": metrics.changes_count,
+        "incidents": metrics.incidents_count,
+        "recovery_measured_from": metrics.recovery_measured_from,
+        "deploy_days_per_week_median": metrics.deploy_days_per_week_median,
+    }
+
+
+def refresh_event_snapshots(team, periods=None, now=None):
+    """Store the event-based classification of each period (default: the current one) over
+    the 90 days that end with the period (or now, for the current period)."""
+    now = now or timezone.now()
+    periods = periods or [period_for_date(timezone.localdate(now))]
+    benchmark = resolve_benchmark(None, team.organization)
+    snapshots = []
+    for period in periods:
+        end = timezone.make_aware(dt.datetime.combine(period_end(period), dt.time.max))
+        end = min(end, now)
+        metrics = event_metrics(team, window_end=end, benchmark_year=benchmark.year)
+        if metrics.deployments_count == 0 and metrics.incidents_count == 0:
+            DoraSnapshot.objects.filter(team=team, period=period, source="events").delete()
+            continue
+        snapshots.append(
+            _store_snapshot(
+                team, period, DoraSnapshot.EVENTS, metrics.values(), _metrics_details(metrics)
+            )  # fmt: skip
+        )
+    return snapshots
+
+
+# --- manual entry -------------------------------------------------------------------------
+
+
+def _check_entry_values(values):
+    clean = {}
+    for metric in dora.SCORED_METRICS:
+        raw = values.get(metric)
+        if raw is None or raw == "":
+            clean[metric] = None
+            continue
+        if isinstance(raw, bool):
+            raise Invalid(f"{metric} must be a number, not {raw!r}.", field=metric)
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise Invalid(f"{metric} must be a number, not {raw!r}.", field=metric) from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise Invalid(f"{metric} must be a finite number.", field=metric)
+        if value < 0:
+            raise Invalid(f"{metric} cannot be negative ({value:g}).", field=metric)
+        if metric in ("change_failure_rate", "rework_rate") and value > 100:
+            raise Invalid(f"{metric} is a percentage: at most 100, not {value:g}.", field=metric)
+        if metric == "deployment_frequency" and value > 10_000:
+            raise Invalid("deployment_frequency above 10,000 a day is not plausible.", field=metric)
+        if metric in ("lead_time", "time_to_restore") and value > 24 * 365 * 10:
+            raise Invalid(f"{metric} above ten years is not plausible.", field=metric)
+        clean[metric] = value
+    unknown = set(values) - set(dora.SCORED_METRICS)
+    if unknown:
+        raise Invalid(f"Unknown metric(s): {', '.join(sorted(unknown))}.")
+    if all(v is None for v in clean.values()):
+        raise Invalid("Enter at least one metric.")
+    return clean
+
+
+def save_entry(user, team, period, values):
+    """Store metrics a lead entered for a period (canonical units: deployments per day, hours,
+    percent) and their classification."""
+    if not permissions.can_lead_team(user, team):
+        raise NotAllowed("Only the team's lead enters DORA metrics.")
+    try:
+        parse_period(period)
+    except PeriodError as exc:
+        raise Invalid(str(exc), field="period") from None
+    clean = _check_entry_values(values)
+    with transaction.atomic():
+        entry, _ = DoraEntry.objects.update_or_create(
+            team=team, period=period, defaults={**clean, "entered_by": user}
+        )
+        _store_snapshot(team, period, DoraSnapshot.ENTRY, clean, {"entered_by": user.username})
+    return entry
+
+
+def delete_entry(user, team, period):
+    """Remove the figures a lead entered for a period, and their classification. The delete
+    goes through the model, so the audit trail records it."""
+    if not permissions.can_lead_team(user, team):
+        raise NotAllowed("Only the team's lead deletes DORA figures.")
+    with transaction.atomic():
+        entry = DoraEntry.objects.filter(team=team, period=period).first()
+        if entry is None:
+            raise Invalid(f"No figures entered for {period}.", field="period")
+        entry.delete()
+        DoraSnapshot.objects.filter(team=team, period=period, source=DoraSnapshot.ENTRY).delete()
+
+
+ENTRY_UNITS = {
+    "deployment_frequency": "per day",
+    "lead_time": "hours",
+    "time_to_restore": "hours",
+    "change_failure_rate": "%",
+    "rework_rate": "%",
+}
+
+
+def entered_figures(team):
+    """The figures entered by hand, newest period first: per metric the stored value in its
+    unit (per day, hours, percent) and the same value as the page shows it (e.g. 3.0 per
+    week), so a lead can check the conversion."""
+    entries = list(
+        DoraEntry.objects.filter(team=team).select_related("entered_by").order_by("-period")
+    )
+    rows = []
+    for entry in entries:
+        figures = []
+        for metric in dora.SCORED_METRICS:
+            value = getattr(entry, metric)
+            if value is None:
+                continue
+            stored = f"{value:g} {ENTRY_UNITS[metric]}".replace(" %", "%")
+            figures.append(
+                {
+                    "metric": metric,
+                    "value": value,
+                    "stored": stored,
+                    "display": display_value(metric, value),
+                }
+            )
+        rows.append({"entry": entry, "period": entry.period, "figures": figures})
+    return rows
+
+
+def event_batches(team):
+    from assessments.models import EventBatch
+
+    return list(
+        EventBatch.objects.filter(team=team)
+        .select_related("uploaded_by")
+        .order_by("-uploaded_at", "-id")
+    )
+
+
+def remove_batch(user, team, batch_id):
+    """Delete an uploaded file's events (those it last wrote) and the batch, then refresh the
+    event-based classification of the periods they fell in. Returns the number of events."""
+    from assessments.models import EventBatch
+
+    if not permissions.can_lead_team(user, team):
+        raise NotAllowed("Only the team's lead removes uploaded events.")
+    with transaction.atomic():
+        batch = EventBatch.objects.select_for_update().filter(team=team, pk=batch_id).first()
+        if batch is None:
+            raise Invalid("That upload does not exist (any more).")
+        events = Deployment.objects if batch.kind == "deployments" else Incident.objects
+        moment = "finished_at" if batch.kind == "deployments" else "started_at"
+        dates = events.filter(batch=batch).values_list(moment, flat=True)
+        periods = {period_for_date(timezone.localdate(d)) for d in dates if d}
+        removed, _ = events.filter(batch=batch).delete()
+        batch.delete()
+    periods.add(period_for_date(timezone.localdate()))
+    refresh_event_snapshots(team, periods=sorted(periods))
+    return removed
+
+
+# --- survey -------------------------------------------------------------------------------
+
+SURVEY_FIELDS = ("deployment_frequency", "lead_time", "time_to_restore")
+
+
+def clean_survey_answers(answers):
+    """The DORA survey answers of one respondent, checked: option keys for the three
+    time-based metrics ("" when unanswered), percentages 0-100 for CFR and rework rate (None
+    when unanswered). Raises Invalid naming the field. The answering service stores them
+    (assessments.maturity.services.save_survey_answers)."""
+    clean = {}
+    for metric, raw in answers.items():
+        if metric in SURVEY_FIELDS:
+            if raw in (None, ""):
+                clean[metric] = ""
+                continue
+            try:
+                dora.survey_option(metric, raw)
+            except (KeyError, ValueError):
+                keys = ", ".join(o.key for o in dora.SURVEY_OPTIONS[metric])
+                raise Invalid(f"{metric}: {raw!r} is not one of {keys}.", field=metric) from None
+            clean[metric] = raw
+        elif metric in ("change_failure_rate", "rework_rate"):
+            if raw in (None, ""):
+                clean[metric] = None
+                continue
+            try:
+                value = float(raw)
+            except (TypeError, ValueError):
+                raise Invalid(
+                    f"{metric} must be a percentage, not {raw!r}.", field=metric
+                ) from None
+            if not 0 <= value <= 100:
+                raise Invalid(f"{metric} must be between 0 and 100.", field=metric)
+            clean[metric] = value
+        else:
+            raise Invalid(f"Unknown DORA question {metric!r}.", field=metric)
+    return clean
+
+
+def survey_values(assessment):
+    """The team's self-assessed values: per metric the median of the submitted respondents'
+    answers (the representative value of each answer option; the worse middle value when the
+    count is even, so a split team is not rounded up)."""
+    rows = DoraSurveyAnswer.objects.filter(
+        response__assessment=assessment, response__status=Response.SUBMITTED
+    )
+    collected = {m: [] for m in dora.SCORED_METRICS}
+    for row in rows:
+        for metric in SURVEY_FIELDS:
+            key = getattr(row, metric)
+            if key:
+                collected[metric].append(dora.survey_option(metric, key).value)
+        for metric in ("change_failure_rate", "rework_rate"):
+            value = getattr(row, metric)
+            if value is not None:
+                collected[metric].append(value)
+    values = {}
+    for metric, items in collected.items():
+        if not items:
+            values[metric] = None
+        elif metric == "deployment_frequency":  # the only metric where higher is better
+            values[metric] = statistics.median_low(items)
+        else:
+            values[metric] = statistics.median_high(items)
+    return values, len(rows)
+
+
+def store_survey_snapshot(assessment):
+    values, respondents = survey_values(assessment)
+    if all(v is None for v in values.values()):
+        return None
+    return _store_snapshot(
+        assessment.team, assessment.period, DoraSnapshot.SURVEY, values,
+        {"respondents": respondents, "assessment": assessment.id},
+    )  # fmt: skip
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def compare_self_and_measured(survey, measured):
+    """Metric by metric, where the self-assessed tier differs from the measured one. Both are
+    classification dicts against the same set. ``better`` means the team rated itself better
+    than its data shows."""
+    if not survey or not measured:
+        return []
+    order = {tier: i for i, tier in enumerate(dora.TIERS)}
+    differences = []
+    for metric in dora.METRICS:
+        said, shown = survey["tiers"].get(metric), measured["tiers"].get(metric)
+        if said and shown and said != shown:
+            differences.append(
+                {
+                    "metric": metric,
+                    "self_assessed": said,
+                    "measured": shown,
+                    "direction": "better" if order[said] < order[shown] else "worse",
+                }
+            )
+    return differences
+
+
+def team_dora_overview(team, benchmark):
+    """Per period and source, the stored values re-classified against ``benchmark`` (display
+    only; the snapshots keep the set they were stored with). Newest period first."""
+    snapshots = list(DoraSnapshot.objects.filter(team=team).order_by("-period", "source"))
+    periods = {}
+    for snap in snapshots:
+        entry = periods.setdefault(snap.period, {"period": snap.period})
+        classified = classify(snap.values, benchmark)
+        classified["stored_benchmark"] = snap.benchmark
+        classified["stored_overall"] = snap.overall_tier or None
+        classified["details"] = snap.details
+        entry[snap.source] = classified
+    rows = []
+    for period in sorted(periods, reverse=True):
+        entry = periods[period]
+        measured = entry.get("events") or entry.get("entry")
+        entry["gaps"] = compare_self_and_measured(entry.get("survey"), measured)
+        rows.append(entry)
+    return rows
+
+
+def display_value(metric, value):
+    """A metric value for people: '2.1 per day', '3 per week', '5.2 h', '7.5 days', '12.5%'."""
+    if value is None:
+        return "—"
+    if metric == "deployment_frequency":
+        if value >= 1:
+            return f"{value:.1f} per day"
+        if value * 7 >= 1:
+            return f"{value * 7:.1f} per week"
+        return f"{value * 730 / 24:.1f} per month"
+    if metric in ("lead_time", "time_to_restore"):
+        if value < 1:
+            return f"{value * 60:.0f} min"
+        if value < 48:
+            return f"{value:.1f} h"
+        return f"{value / 24:.1f} days"
+    return f"{value:.1f}%"
+
+
+def benchmark_context(benchmark):
+    """What every page that shows a tier explains: the set, its source and the rule."""
+    return {
+        "benchmark": benchmark,
+        "benchmark_sets": list(dora.benchmark_sets().values()),
+        "benchmark_rule": dora.explain_rule(benchmark),
+        "benchmark_cells": [
+            {
+                "metric": metric,
+                "label": dora.metric_label(metric, benchmark.year),
+                "cells": [
+                    (
+                        tier,
+                        benchmark.cell(metric, tier).text if benchmark.cell(metric, tier) else None,
+                    )
+                    for tier in dora.TIERS
+                ],
+            }
+            for metric in dora.METRICS
+        ],  # fmt: skip
+    }

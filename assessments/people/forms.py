@@ -1,0 +1,33 @@
+from django import forms
+
+from assessments.models import Membership, Organization
+
+
+class AddMemberForm(forms.Form):
+    username = forms.CharField(
+        max_length=150,
+        help_text="The login name of a person of the organisation; invite new people under "
+        '"People of the organisation".',
+    )
+    role = forms.ChoiceField(choices=Membership.ROLE_CHOICES, initial=Membership.MEMBER)
+
+
+class OrganizationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["default_benchmark", "low_confidence_threshold"]
+        labels = {
+            "default_benchmark": "Default DORA benchmark set",
+            "low_confidence_threshold": "Low-confidence threshold (respondents)",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from assessments.dora import rules as dora
+
+        self.fields["default_benchmark"] = forms.ChoiceField(
+            label="Default DORA benchmark set",
+            choices=[(key, bs.name) for key, bs in dora.benchmark_sets().items()],
+            help_text="Pages use it unless the reader picks another set; stored "
+            "classifications keep the set they were made with.",
+        )

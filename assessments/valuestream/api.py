@@ -1,0 +1,190 @@
+"""REST API for a team's value stream maps: the latest current-state and future-state maps,
+saving a new version of either, and every version so far.
+
+Reading needs the team to be visible (members, the CoE of its organisation); writing needs
+``permissions.can_lead_team``. The body is checked by ``valuestream.validate_stages`` (the one
+place the rules live); the serializers below describe the shapes for the schema only.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assessments import permissions
+from assessments.models import ValueStreamMap
+from assessments.valuestream import rules as valuestream
+from assessments.valuestream import services as valuestream_services
+from vsm_site.api import error_responses
+from vsm_site.domain_errors import Invalid, NotFound
+
+_F = valuestream.FORMULAS
+_KIND_NAMES = {ValueStreamMap.CURRENT: "current-state", ValueStreamMap.FUTURE: "future-state"}
+
+
+class MarkOut(serializers.Serializer):
+    kind = serializers.CharField()
+    note = serializers.CharField()
+
+
+class StageOut(serializers.Serializer):
+    name = serializers.CharField()
+    process_time_hours = serializers.FloatField(help_text="Hours of active work.")
+    wait_time_hours = serializers.FloatField(help_text="Hours work waits before the stage.")
+    percent_complete_accurate = serializers.FloatField(help_text="0-100.")
+    handoff = serializers.BooleanField(help_text="Work arrives from another team.")
+    activities = serializers.ListField(child=serializers.CharField())
+    people = serializers.IntegerField(allow_null=True)
+    pain_points = MarkOut(many=True, help_text=", ".join(valuestream.PAIN_POINT_KINDS))
+    planned_changes = MarkOut(many=True, help_text=", ".join(valuestream.CHANGE_KINDS))
+
+
+class StageIn(serializers.Serializer):
+    name = serializers.CharField(max_length=valuestream.MAX_NAME_CHARS)
+    process_time_hours = serializers.FloatField(
+        min_value=0, max_value=valuestream.MAX_HOURS, help_text="Hours of active work."
+    )
+    wait_time_hours = serializers.FloatField(
+        min_value=0, max_value=valuestream.MAX_HOURS, help_text="Hours work waits before it."
+    )
+    percent_complete_accurate = serializers.FloatField(
+        required=False, min_value=0, max_value=100, help_text="Percent complete and accurate "
+        "work passed on (default 100).",
+    )  # fmt: skip
+    handoff = serializers.BooleanField(
+        required=False, help_text="Work arrives from another team (default false)."
+    )
+    activities = serializers.ListField(child=serializers.CharField(), required=False)
+    people = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    pain_points = serializers.ListField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text="Kinds as strings or {kind, note} objects; kinds: "
+        + ", ".join(valuestream.PAIN_POINT_KINDS),
+    )
+    planned_changes = serializers.ListField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text="Future maps: kinds as strings or {kind, note} objects; kinds: "
+        + ", ".join(valuestream.CHANGE_KINDS),
+    )
+    position = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Optional: 1..n without gaps on every stage; otherwise list order.",
+    )
+
+
+class MapIn(serializers.Serializer):
+    stages = StageIn(many=True, help_text=f"1 to {valuestream.MAX_STAGES} stages, in order.")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class MapOut(serializers.Serializer):
+    team = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=[ValueStreamMap.CURRENT, ValueStreamMap.FUTURE])
+    version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField(allow_null=True)
+    note = serializers.CharField()
+    stages = StageOut(many=True)
+    stage_count = serializers.IntegerField()
+    lead_time_hours = serializers.FloatField(help_text=_F["lead_time_hours"])
+    process_time_hours = serializers.FloatField(help_text=_F["process_time_hours"])
+    wait_time_hours = serializers.FloatField(help_text=_F["wait_time_hours"])
+    flow_efficiency = serializers.FloatField(allow_null=True, help_text=_F["flow_efficiency"])
+    rolled_percent_complete_accurate = serializers.FloatField(
+        help_text=_F["rolled_percent_complete_accurate"]
+    )
+    handoffs = serializers.IntegerField(help_text=_F["handoffs"])
+    bottleneck = serializers.CharField(allow_null=True, help_text=_F["bottleneck"])
+    bottleneck_wait_hours = serializers.FloatField(allow_null=True)
+    worst_quality_stage = serializers.CharField(
+        allow_null=True, help_text=_F["worst_quality_stage"]
+    )
+    worst_quality_percent = serializers.FloatField(allow_null=True)
+    pain_points = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Pain points per kind."
+    )
+
+
+def map_json(vsm):
+    return {
+        "team": vsm.team_id,
+        "kind": vsm.kind,
+        "version": vsm.version,
+        "created_at": vsm.created_at,
+        "created_by": vsm.created_by.username if vsm.created_by else None,
+        "note": vsm.note,
+        "stages": vsm.stages,
+        **vsm.figures,
+    }
+
+
+class ValueStreamMapView(APIView):
+    """The team's latest map of one kind (``current`` or ``future``, from the URL); PUT saves
+    the body as its next version (201). Errors name the stage and field: ``field`` is a JSON
+    path with 0-based indexes (``stages[1].wait_time_hours``), the message counts stages from
+    1. Times are hours, each at most 87,600 (10 years)."""
+
+    kind = ValueStreamMap.CURRENT
+
+    @extend_schema(responses={200: MapOut, **error_responses(401, 404)})
+    def get(self, request, team_id):
+        team = permissions.get_visible_team_or_404(request.user, team_id)
+        vsm = valuestream_services.current_map(team, self.kind)
+        if vsm is None:
+            raise NotFound(
+                f"{team.name} has no {_KIND_NAMES[self.kind]} value stream map yet; "
+                "a team lead creates one with PUT."
+            )
+        return Response(map_json(vsm))
+
+    @extend_schema(
+        request=MapIn, responses={201: MapOut, **error_responses(400, 401, 403, 404, 409, 415)}
+    )
+    def put(self, request, team_id):
+        team = permissions.get_visible_team_or_404(request.user, team_id)
+        data = request.data
+        if not isinstance(data, dict):
+            raise Invalid('The body must be a JSON object: {"stages": [...], "note": "..."}.')
+        unknown = sorted(set(data) - {"stages", "note"})
+        if unknown:
+            raise Invalid(
+                f"Unknown field(s): {', '.join(unknown)}; send stages and an optional note.",
+                field=unknown[0],
+            )
+        if "stages" not in data:
+            raise Invalid("stages is required: a list of the stages in order.", field="stages")
+        vsm = valuestream_services.save_map(
+            request.user, team, self.kind, data["stages"], note=data.get("note") or ""
+        )
+        return Response(map_json(vsm), status=status.HTTP_201_CREATED)
+
+
+class CurrentMapView(ValueStreamMapView):
+    kind = ValueStreamMap.CURRENT
+
+
+class FutureMapView(ValueStreamMapView):
+    kind = ValueStreamMap.FUTURE
+
+
+class MapHistoryView(APIView):
+    """Every version of the team's maps, current-state first, newest version first."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "kind", OpenApiTypes.STR, enum=["current", "future"], description="One kind only"
+            )
+        ],
+        responses={200: MapOut(many=True), **error_responses(400, 401, 404)},
+    )
+    def get(self, request, team_id):
+        team = permissions.get_visible_team_or_404(request.user, team_id)
+        kind = request.query_params.get("kind") or None
+        if kind is not None and kind not in valuestream_services.KINDS:
+            raise Invalid(f"kind must be current or future, not {kind!r}.", field="kind")
+        return Response([map_json(m) for m in valuestream_services.map_history(team, kind)])

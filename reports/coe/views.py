@@ -1,0 +1,292 @@
+"""The CoE dashboard, exports, result review and the team history page."""
+
+from collections import OrderedDict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from assessments import permissions
+from assessments.audit import trail as audit
+from assessments.data_version import bump as bump_data_version
+from assessments.dora import rules as dora
+from assessments.dora.services import benchmark_context
+from assessments.levels import LEVEL_NAMES
+from assessments.models import Result, TeamGroup
+from assessments.periods import PeriodError, parse_period, shift_period
+from reports.coe import comparison, exports, heatmap, history
+from vsm_site import charts
+from vsm_site.domain_errors import DomainError
+from vsm_site.http import attachment_header, download_filename
+
+HEATMAP_PAGE_SIZE = 100  # teams per page of the heatmap
+MEMO_SIZE = 8  # sorted orders and rendered heatmap pages kept per cached comparison
+
+
+def _memo(derived, kind, key, compute):
+    """``compute()`` memoised in the cached comparison's ``derived`` dict, the newest
+    MEMO_SIZE per kind: what depends only on the comparison and the filters is computed once."""
+    memo = derived.setdefault(kind, OrderedDict())
+    if key in memo:
+        memo.move_to_end(key)
+        return memo[key]
+    value = memo[key] = compute()
+    while len(memo) > MEMO_SIZE:
+        memo.popitem(last=False)
+    return value
+
+
+def _without_page(params):
+    params = params.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def coe_scope(request):
+    """The organisation (and optional group and period) the CoE pages look at, from the query
+    string; only organisations the user may analyse. Raises PermissionDenied / DomainError."""
+    organizations = list(permissions.analysable_organizations(request.user))
+    if not organizations:
+        raise PermissionDenied("Only CoE analysts and organisation admins compare teams.")
+    organization = organizations[0]
+    wanted = request.GET.get("org")
+    if wanted:
+        organization = next((o for o in organizations if str(o.id) == wanted), None)
+        if organization is None:
+            raise Http404("No such organisation.")
+    group = None
+    if request.GET.get("group"):
+        group = TeamGroup.objects.filter(
+            organization=organization, pk=request.GET["group"]
+        ).first() if request.GET["group"].isdigit() else None  # fmt: skip
+        if group is None:
+            raise DomainError("Choose a group of this organisation.")
+    period = request.GET.get("period") or None
+    if period:
+        try:
+            parse_period(period)
+        except PeriodError as exc:
+            raise DomainError(str(exc)) from None
+    return organizations, organization, group, period
+
+
+@login_required
+def dashboard(request):
+    try:
+        organizations, organization, group, period = coe_scope(request)
+        benchmark_key = request.GET.get("benchmark") or None
+        data = comparison.cached_comparison(organization, period, group,
+                                           benchmark_key=benchmark_key)  # fmt: skip
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("coe_dashboard")
+    sort = request.GET.get("sort", "team")
+    direction = "desc" if request.GET.get("dir") == "desc" else "asc"
+    reviewed = {"yes": True, "no": False}.get(request.GET.get("reviewed", ""))
+    query = request.GET.get("q", "").strip()
+    gaps_only = request.GET.get("gaps") == "1"
+    # Everything below depends only on the (cached) comparison, the filters and the page, so
+    # it is memoised on the comparison: a repeated view of an unchanged organisation renders
+    # from memory.
+    view_key = (sort, direction, query, gaps_only, reviewed)
+    ordered = _memo(
+        data.derived,
+        "ordered",
+        view_key,
+        lambda: comparison.sort_and_filter(
+            data.rows, sort, direction, query, gaps_only=gaps_only, reviewed=reviewed
+        ),
+    )
+    page = Paginator(ordered, HEATMAP_PAGE_SIZE).get_page(request.GET.get("page"))
+    heatmap_rows = _memo(
+        data.derived,
+        "heatmap",
+        (*view_key, page.number),
+        lambda: heatmap.render_rows(page.object_list, data.columns, period),
+    )
+    if "summary" not in data.derived:
+        summary = _dashboard_summary(data, organization, group, period)
+        summary["summary_html"] = render_to_string(
+            "reports/_coe_summary.html",
+            {**summary, "data": data, "organization": organization},
+        )
+        data.derived["summary"] = summary
+    context = {
+        "organizations": organizations,
+        "organization": organization,
+        "group": group,
+        "groups": list(organization.groups.order_by("name")),
+        "period": period,
+        "data": data,
+        "rows": page.object_list,
+        "page": page,
+        "page_query": _without_page(request.GET),
+        "heatmap_rows": heatmap_rows,
+        "heatmap_header": heatmap.render_header(
+            data.columns, sort, direction, request.GET.urlencode()
+        ),
+        "benchmark_key": benchmark_key or data.benchmark.key,
+        "row_count": len(data.rows),
+        "sort": sort,
+        "direction": direction,
+        "query": query,
+        "gaps_only": gaps_only,
+        "reviewed": request.GET.get("reviewed", ""),
+        "tier_labels": dora.TIER_LABELS,
+        "level_names": LEVEL_NAMES,
+        "querystring": request.GET.urlencode(),
+        **data.derived["summary"],
+    }
+    return render(request, "reports/coe_dashboard.html", context)
+
+
+def _dashboard_summary(data, organization, group, period):
+    """The dashboard's figures and charts that do not depend on sorting or filtering."""
+    previous_rows = comparison.previous_period_rows(data)
+    previous_period = shift_period(period, -1) if previous_rows is not None else None
+    levels = comparison.distribution(data.rows, previous_rows, "level")
+    tiers = comparison.distribution(data.rows, previous_rows, "tier")
+    scope = group.name if group else organization.name
+    teams = f"{len(data.rows)} team{'' if len(data.rows) == 1 else 's'}"
+    level_chart = _distribution_chart(
+        levels, previous_period, period,
+        f"{scope}: {teams} per overall maturity level", "coe-levels",
+    )  # fmt: skip
+    tier_chart = _distribution_chart(
+        tiers, previous_period, period,
+        f"{scope}: {teams} per DORA tier ({data.benchmark.name})", "coe-tiers",
+    )  # fmt: skip
+    trend = comparison.organisation_trend(organization, group=group)
+    periods = list(
+        Result.objects.filter(team__organization=organization)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .distinct()
+    )
+    trend_chart = ""
+    if trend:
+        trend_chart = charts.line_chart(
+            comparison.trend_labels(trend),
+            [
+                charts.Series("Median", [t["median"] for t in trend]),
+                charts.Series("Lower quartile", [t["q1"] for t in trend], style="dashed"),
+                charts.Series("Upper quartile", [t["q3"] for t in trend], style="dotted"),
+            ],
+            title=f"{scope}: overall maturity per period",
+            description=(
+                "Median and quartiles of the teams' overall scores per period; n is the number "
+                "of teams with a result. Periods with fewer than "
+                f"{comparison.TREND_MIN_TEAMS} teams are not drawn."
+            ),
+            band_labels=LEVEL_NAMES,
+            id_prefix="coe-trend",
+        )
+    return {
+        "periods": periods,
+        "medians": comparison.median_row(data),
+        "rollups": comparison.rollups(data),
+        "movers": comparison.movers(data.rows),
+        "trend": trend,
+        "trend_min_teams": comparison.TREND_MIN_TEAMS,
+        "levels": levels,
+        "tiers": tiers,
+        "period": period,
+        "previous_period": previous_period,
+        "level_chart": level_chart,
+        "tier_chart": tier_chart,
+        "trend_chart": trend_chart,
+        **benchmark_context(data.benchmark),
+    }
+
+
+def _distribution_chart(dist, previous_period, period, title, id_prefix):
+    """Teams per category: the selected period alone, or the previous one beside it (never
+    stacked on it)."""
+    labels = [label for _key, label in dist["categories"]]
+    groups = [(period or "Latest result", dist["selected"], "#1f4e79", "solid")]
+    if dist["previous"] is not None:
+        groups.insert(0, (f"{previous_period} (previous)", dist["previous"], "#6f8fb0", "dashed"))
+    return charts.grouped_bar_chart(labels, groups, title, id_prefix=id_prefix)
+
+
+@login_required
+def export(request, what, fmt):
+    """CSV or XLSX of the comparison table or of the raw answers, for the same scope."""
+    try:
+        _, organization, group, period = coe_scope(request)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("coe_dashboard")
+    if fmt not in ("csv", "xlsx") or what not in ("comparison", "answers"):
+        raise Http404("No such export.")
+    if what == "comparison":
+        try:
+            data = comparison.cached_comparison(
+                organization, period, group, benchmark_key=request.GET.get("benchmark") or None
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("coe_dashboard")
+        table = exports.comparison_table(data)
+    else:
+        table = exports.answers_table(request.user, organization, period, group)
+    content, content_type = exports.render(table, fmt)
+    scope = group.name if group else organization.slug
+    filename = download_filename(what, scope, period or "latest", ext=fmt)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = attachment_header(filename)
+    return response
+
+
+@login_required
+@require_POST
+def review_result(request, result_id):
+    """A CoE analyst marks a closed result reviewed, with a note (or clears the mark)."""
+    try:
+        result = Result.objects.select_related("team__organization").get(pk=result_id)
+    except Result.DoesNotExist:
+        raise Http404("No such result.") from None
+    if not permissions.can_view_team(request.user, result.team):
+        raise Http404("No such result.")
+    if not permissions.can_analyse(request.user, result.team.organization):
+        raise PermissionDenied("Only CoE analysts and organisation admins review results.")
+    note = request.POST.get("note", "").strip()[:2000]
+    before = audit.snapshot([result])  # QuerySet.update skips auditlog's signals
+    if request.POST.get("clear"):
+        Result.objects.filter(pk=result.pk).update(reviewed_at=None, reviewed_by=None,
+                                                   review_note="")  # fmt: skip
+        messages.success(request, "Review mark removed.")
+    else:
+        Result.objects.filter(pk=result.pk).update(
+            reviewed_at=timezone.now(), reviewed_by=request.user, review_note=note
+        )
+        messages.success(request, "Result marked reviewed.")
+    bump_data_version(team_id=result.team_id)  # .update() sends no signal
+    result.refresh_from_db()
+    audit.record([result], before)
+    return redirect("result_page", assessment_id=result.assessment_id)
+
+
+HISTORY_CACHE_SECONDS = 600
+
+
+@login_required
+def team_history(request, team_id):
+    """The team's history. Its content is the same for everyone who may see the team, and
+    changes only with the organisation's data version (results, reviews, DORA snapshots, maps,
+    roadmaps, team edits): rendered once per version, kept in the cache."""
+    team = permissions.get_visible_team_or_404(request.user, team_id)
+    key = f"history:{team.id}:{team.organization.data_version}"
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string("reports/_team_history_body.html", history.history_context(team))
+        cache.set(key, body, HISTORY_CACHE_SECONDS)
+    return render(request, "reports/team_history.html", {"team": team, "body": mark_safe(body)})

@@ -1,0 +1,304 @@
+"""Builds the contexts of the roadmap and portfolio PDFs (shapes documented in reports/pdf.py)
+from the database, with a fixed number of queries."""
+
+from django.utils import timezone
+
+from assessments import permissions
+from assessments.dora import rules as dora
+from assessments.dora import services as dora_services
+from assessments.levels import LEVEL_DESCRIPTIONS, LEVEL_NAMES
+from assessments.maturity import selectors
+from assessments.models import Result
+from assessments.questionnaires import selectors as questionnaire_selectors
+from assessments.valuestream import services as valuestream_services
+from reports.coe.history import trend_chart, trend_rows
+from reports.models import Roadmap, RoadmapItem
+from reports.results.content import (
+    comments_hidden_note,
+    compare_with_previous,
+    radar_for,
+    result_comments,
+)
+from reports.roadmap import inputs as planning
+from vsm_site import charts
+
+PHASE_LABELS = dict(RoadmapItem.PHASE_CHOICES)
+
+
+def _plan_item(item, subjects):
+    return {
+        "title": item.title,
+        "kind": "dora" if item.kind == "dora" else "maturity",
+        "subject": subjects.get(item.key, ""),
+        "why": list(item.why),
+        "focus_areas": list(item.focus_areas),
+        "steps": list(item.steps),
+        "success_metric": item.success_metric,
+        "owner_role": item.owner_role,
+        "owner_name": (item.owner.get_full_name() or item.owner.username) if item.owner else "",
+        "due_date": item.due_date,
+        "done": item.done,
+        "priority": item.priority,
+        "from_level": item.from_level,
+        "to_level": item.to_level,
+        "from_tier": item.from_tier or None,
+        "to_tier": item.to_tier or None,
+    }
+
+
+def _plan(roadmap, dimension_names):
+    items = list(roadmap.items.select_related("owner").order_by("position"))
+    benchmark = dora_services.resolve_benchmark(None, roadmap.team.organization)
+    subjects = {f"dimension:{k}": name for k, name in dimension_names.items()}
+    subjects.update({f"sustain:{k}": name for k, name in dimension_names.items()})
+    subjects.update(
+        {f"dora:{m}": dora.metric_label(m, benchmark.year) for m in dora.METRICS}
+        | {"dora:rework_rate": "Deployment rework rate"}
+    )
+    phases = [
+        {
+            "key": key,
+            "label": label,
+            "items": [_plan_item(i, subjects) for i in items if i.phase == key],
+        }
+        for key, label in RoadmapItem.PHASE_CHOICES
+    ]
+    ordered = [i for phase in phases for i in phase["items"] if not i["done"]]
+    return {"phases": phases, "top": ordered[:3], "formula": roadmap.formula}
+
+
+def _dora(result):
+    benchmark = dora_services.resolve_benchmark(None, result.team.organization)
+    measured, survey = planning.dora_for_period(result.team, result.period, benchmark)
+    if measured is None and survey is None:
+        return None
+    metrics = []
+    for metric in dora.METRICS:
+        value = (measured or {}).get("values", {}).get(metric)
+        metrics.append(
+            {
+                "metric": metric,
+                "label": dora.metric_label(metric, benchmark.year),
+                "value_display": dora_services.display_value(metric, value)
+                if value is not None
+                else "",
+                "tier": (measured or {}).get("tiers", {}).get(metric),
+                "self_tier": (survey or {}).get("tiers", {}).get(metric),
+            }
+        )
+    gaps = dora_services.compare_self_and_measured(survey, measured)
+    return {
+        "benchmark_name": benchmark.name,
+        "benchmark_key": benchmark.key,
+        "rule_text": dora.explain_rule(benchmark),
+        "measured_source": (measured or {}).get("source"),
+        "metrics": metrics,
+        "overall": (measured or {}).get("overall"),
+        "self_overall": (survey or {}).get("overall"),
+        "score": (measured or survey)["score"],
+        "gaps": [
+            {
+                "label": dora.metric_label(g["metric"], benchmark.year),
+                "self_assessed": g["self_assessed"],
+                "measured": g["measured"],
+            }
+            for g in gaps
+        ],
+    }
+
+
+def _appendix(result, candid):
+    structure = questionnaire_selectors.questionnaire_structure(result.questionnaire)
+    stats = {row["key"]: row for row in result.data.get("questions", [])}
+    dimensions = []
+    for dimension, questions in structure:
+        dimensions.append(
+            {
+                "name": dimension.name,
+                "questions": [
+                    {
+                        "text": q.text,
+                        "mean": (stats.get(q.key) or {}).get("mean"),
+                        "distribution": (stats.get(q.key) or {}).get("distribution", {}),
+                        "dont_know": (stats.get(q.key) or {}).get("dont_know", 0),
+                    }
+                    for q in questions
+                ],
+            }
+        )
+    comments = [
+        {"dimension": dimension, "question": question, "comment": comment}
+        for dimension, question, comment, _ in (result_comments(result) if candid else ())
+        if comment  # the PDF quotes comments; evidence links are followed on the result page
+    ]
+    return {
+        "dimensions": dimensions,
+        "comments": comments,
+        "comments_hidden": "" if candid else comments_hidden_note(result.team.organization),
+        "hidden_distribution": not candid,
+    }
+
+
+def roadmap_context(result, viewer=None):
+    """The roadmap PDF's context. The comments and spread of a low-confidence result are left
+    out unless ``viewer`` may see them (``may_see_candid_detail``). A stored roadmap PDF may be
+    downloaded by everyone who sees the team, so it is built without a viewer (as
+    ``services.build_pdf`` does); pass one only for a document that viewer alone reads."""
+    from reports.roadmap import services as roadmap_services
+
+    team = result.team
+    candid = permissions.may_see_candid_detail(viewer, team.organization, result.low_confidence)
+    roadmap = roadmap_services.generate_roadmap(result)
+    previous = selectors.previous_result(result)
+    deltas = compare_with_previous(result, previous)
+    dimensions = []
+    for row in result.data["dimensions"]:
+        change = deltas.get(row["key"])
+        dimensions.append(
+            {
+                "key": row["key"],
+                "name": row["name"],
+                "score": row["score"],
+                "level": row["level"],
+                "level_name": LEVEL_NAMES.get(row["level"], ""),
+                "min": row["min"] if candid else None,
+                "max": row["max"] if candid else None,
+                "target": row.get("target"),
+                "disagreement": row["disagreement"],
+                "insufficient": row["insufficient"],
+                "change": change["delta"] if change else None,
+            }
+        )
+    rows = trend_rows(team, result.questionnaire_key)
+    rows = [r for r in rows if r["period"] <= result.period]
+    roadmap = Roadmap.objects.select_related("result").get(pk=roadmap.pk)
+    return {
+        "team": {
+            "name": team.name,
+            "group": team.group.name if team.group else "",
+            "organization": team.organization.name,
+        },
+        "period": result.period,
+        "generated_at": timezone.now(),
+        "result": {
+            "overall_score": result.overall_score,
+            "overall_level": result.overall_level,
+            "level_name": LEVEL_NAMES.get(result.overall_level, ""),
+            "level_description": LEVEL_DESCRIPTIONS.get(result.overall_level, ""),
+            "respondents": result.respondents,
+            "low_confidence": result.low_confidence,
+            "questionnaire": result.questionnaire.label,
+            "scoring_rules_version": str(result.scoring_rules_version),
+            "explanation": result.data.get("explanation", ""),
+            "dimensions": dimensions,
+        },
+        "radar_svg": radar_for(result, previous, deltas, id_prefix="pdf-radar"),
+        "dora": _dora(result),
+        "trend": {
+            "svg": trend_chart(team, rows, id_prefix="pdf-trend"),
+            "rows": [{k: v for k, v in r.items() if k != "result"} for r in rows],
+        },
+        "plan": _plan(roadmap, {d["key"]: d["name"] for d in result.data["dimensions"]}),
+        "review": {
+            "next_assessment": roadmap.next_assessment,
+            "checkpoints": [
+                (timezone.datetime.fromisoformat(d).date(), label)
+                for d, label in roadmap.checkpoints
+            ],
+        },
+        "appendix": _appendix(result, candid),
+        "vsm": valuestream_services.pdf_vsm_context(team),
+    }
+
+
+def portfolio_context(report):
+    """Every team of the organisation (or group): latest result, DORA tiers, distribution,
+    movers and the most common top priorities."""
+    from collections import Counter
+
+    from assessments.models import DoraSnapshot, Team
+
+    teams = Team.objects.filter(organization=report.organization).select_related("group")
+    if report.group_id:
+        teams = teams.filter(group_id=report.group_id)
+    teams = list(teams.order_by("group__name", "name"))
+    results = Result.objects.filter(team__in=teams, questionnaire_key="vsm-maturity")
+    if report.period:
+        results = results.filter(period__lte=report.period)
+    latest, previous = {}, {}
+    for r in results.order_by("team_id", "-period").only(
+        "id", "team_id", "period", "overall_score", "overall_level"
+    ):
+        if r.team_id not in latest:
+            latest[r.team_id] = r
+        elif r.team_id not in previous:
+            previous[r.team_id] = r
+    benchmark = dora_services.resolve_benchmark(None, report.organization)
+    snapshots = {}
+    for snap in DoraSnapshot.objects.filter(
+        team__in=teams, source__in=[DoraSnapshot.EVENTS, DoraSnapshot.ENTRY]
+    ).order_by("team_id", "-period", "-source"):
+        snapshots.setdefault(snap.team_id, snap)  # newest period; events before entry
+    top_items = Counter()
+    for roadmap in Roadmap.objects.filter(result__in=latest.values()).prefetch_related("items"):
+        for item in sorted(roadmap.items.all(), key=lambda i: i.position)[:3]:
+            top_items[item.title] += 1
+    rows = []
+    for team in teams:
+        r = latest.get(team.id)
+        p = previous.get(team.id)
+        snap = snapshots.get(team.id)
+        classified = dora_services.classify(snap.values, benchmark) if snap else None
+        change = None
+        if r and p and r.overall_score is not None and p.overall_score is not None:
+            change = round(r.overall_score - p.overall_score, 2)
+        rows.append(
+            {
+                "name": team.name,
+                "group": team.group.name if team.group else "",
+                "overall_score": r.overall_score if r else None,
+                "overall_level": r.overall_level if r else None,
+                "level_name": LEVEL_NAMES.get(r.overall_level, "") if r else "",
+                "dora_overall": classified["overall"] if classified else None,
+                "dora_tiers": classified["tiers"] if classified else {},
+                "change": change,
+            }
+        )
+    level_counts = Counter(row["overall_level"] for row in rows if row["overall_level"])
+    tier_counts = Counter(row["dora_overall"] for row in rows if row["dora_overall"])
+    movers = sorted((row for row in rows if row["change"] is not None), key=lambda x: x["change"])
+    scope = report.group.name if report.group else report.organization.name
+    return {
+        "organization": report.organization.name,
+        "group": report.group.name if report.group else None,
+        "period": report.period or "latest",
+        "generated_at": timezone.now(),
+        "teams": rows,
+        "distribution_svg": charts.bar_chart(
+            [f"{n} {LEVEL_NAMES[n]}" for n in range(1, 6)],
+            [level_counts.get(n, 0) for n in range(1, 6)],
+            title=f"{scope}: teams per maturity level",
+            colours=[charts.LEVEL_COLOURS[n] for n in range(1, 6)],
+            id_prefix="pdf-levels",
+        ),
+        "dora_distribution_svg": charts.bar_chart(
+            [dora.TIER_LABELS[t] for t in dora.TIERS],
+            [tier_counts.get(t, 0) for t in dora.TIERS],
+            title=f"{scope}: teams per DORA tier ({benchmark.name})",
+            colours=[charts.TIER_COLOURS[t] for t in dora.TIERS],
+            id_prefix="pdf-tiers",
+        ),
+        "movers": {
+            "up": [
+                {"name": m["name"], "change": m["change"]}
+                for m in reversed(movers)
+                if m["change"] > 0
+            ][:5],
+            "down": [{"name": m["name"], "change": m["change"]} for m in movers if m["change"] < 0][
+                :5
+            ],
+        },  # fmt: skip
+        "common_priorities": [
+            {"title": title, "count": count} for title, count in top_items.most_common(8)
+        ],
+    }

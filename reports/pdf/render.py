@@ -1,0 +1,283 @@
+"""PDF documents: render HTML first (testable), then turn it into PDF with WeasyPrint.
+
+This is the only module that imports WeasyPrint. A task builds a context (shape below), calls
+``render_roadmap_html`` or ``render_portfolio_html`` and passes the result to ``html_to_pdf``.
+Rendering never touches the network: the URL fetcher serves ``data:`` URIs and files from
+Django's static directories and refuses everything else (``RemoteResourceRefused``).
+
+Every string in a context is plain text unless marked otherwise. The templates autoescape it,
+so team names, comments and questionnaire text may contain ``<``, ``&`` or quotes. Only the
+chart keys (``*_svg``, ``svg``) are ``SafeString`` markup, made by ``vsm_site.charts``.
+Multi-paragraph texts separate paragraphs with a blank line.
+
+Roadmap context (``render_roadmap_html``)
+-----------------------------------------
+``team``: {``name`` str, ``group`` str or "", ``organization`` str}
+``period``: str, e.g. "2026-Q2"
+``generated_at``: timezone-aware datetime (shown in the current time zone)
+``result``: {
+    ``overall_score``: float 0-5 or None, ``overall_level``: int 1-5 or None,
+    ``level_name``: str ("Defined"), ``level_description``: str (one paragraph),
+    ``respondents``: int, ``low_confidence``: bool (too few respondents: the respondent range
+    ``min``/``max`` and the per-question distributions are not shown),
+    ``questionnaire``: str ("vsm-maturity v1"), ``scoring_rules_version``: str,
+    ``explanation``: multi-paragraph str (how the overall score was computed),
+    ``dimensions``: list of {
+        ``key`` str, ``name`` str, ``score`` float 0-5 or None, ``level`` int 1-5 or None,
+        ``level_name`` str, ``min`` float or None, ``max`` float or None (lowest and highest
+        respondent score), ``target`` float or None, ``disagreement`` bool (respondents spread
+        over two or more levels), ``insufficient`` bool (too few answers to score),
+        ``change`` float or None (against the previous result; None: no comparable result)},
+}
+``radar_svg``: SafeString (``charts.radar_chart``: this period, previous period, target)
+``dora``: None (no DORA data: the section says so) or {
+    ``benchmark_name`` str ("DORA 2024 (Accelerate State of DevOps)"), ``benchmark_key`` str,
+    ``rule_text``: multi-paragraph str (how values become tiers),
+    ``measured_source``: "events" | "entry" | None (None: self-assessed only),
+    ``metrics``: list of {``metric`` key, ``label`` str, ``value_display`` str ("" if not
+        measured), ``tier`` "elite"|"high"|"medium"|"low"|None (measured),
+        ``self_tier`` same choices (self-assessed)},
+    ``overall``: tier or None, ``self_overall``: tier or None,
+    ``score``: {``overall``, ``throughput``, ``stability``: float 0-10 or None},
+    ``gaps``: list of {``label`` str, ``self_assessed`` tier, ``measured`` tier},
+}
+``trend``: {``svg``: SafeString (``charts.line_chart``), ``rows``: list, oldest first, of
+    {``period`` str, ``overall_score`` float or None, ``overall_level`` int or None,
+    ``questionnaire`` str}} (one row is fine: the chart then shows a single point)
+``plan``: {
+    ``phases``: list, in order, of {``key`` "now"|"next"|"later", ``label`` str
+        ("Now: next 90 days"), ``items``: list of {
+            ``title`` str, ``kind`` "maturity"|"dora", ``subject`` str (optional extension:
+            the dimension or DORA metric the item improves, default ""),
+            ``why``: list of str, ``focus_areas``: list of str, ``steps``: list of str,
+            ``success_metric`` str, ``owner_role`` str, ``owner_name`` str or "",
+            ``due_date`` date or None, ``done`` bool, ``priority`` float,
+            ``from_level``/``to_level`` int or None (maturity items),
+            ``from_tier``/``to_tier`` tier or None (DORA items)}},
+    ``top``: list of the first three items (same dicts) for the executive summary,
+    ``formula``: multi-paragraph str (how priorities are computed),
+}
+``review``: {``next_assessment`` date or None, ``checkpoints``: list of (date, label) pairs}
+``appendix``: {
+    ``dimensions``: list of {``name`` str, ``questions``: list of {``text`` str,
+        ``mean`` float or None, ``distribution``: {level: count} for levels 1-5 (int or str
+        keys, as a JSONField returns them; missing levels count 0), ``dont_know`` int}},
+    ``comments``: list of {``dimension`` str, ``question`` str, ``comment`` str}; never names,
+    ``hidden_distribution``: bool (true for low-confidence results: counts are not shown),
+}
+``vsm``: None (the section is left out) or {``svg`` SafeString, ``lead_time_hours`` float,
+    ``process_time_hours`` float, ``flow_efficiency`` float 0-1, ``bottleneck`` str}
+
+Portfolio context (``render_portfolio_html``)
+---------------------------------------------
+``organization``: str; ``group``: str or None; ``period``: str; ``generated_at``: datetime
+``teams``: list, in display order, of {``name`` str, ``group`` str or "",
+    ``overall_score`` float or None, ``overall_level`` int or None, ``level_name`` str,
+    ``dora_overall`` tier or None, ``dora_tiers``: {metric key: tier or None},
+    ``change`` float or None (overall score against the team's previous result)}
+``distribution_svg``, ``dora_distribution_svg``: SafeString charts (teams per level, per tier)
+``movers``: {``up``: list of {``name`` str, ``change`` float}, ``down``: same}
+``common_priorities``: list of {``title`` str, ``count`` int}, most common first
+``dora_metrics`` (optional extension): list of (metric key, column label) pairs for the team
+    table; default: the four DORA metric keys of ``assessments.dora.rules.METRICS``.
+
+Callers provide only the keys above. The render functions add a few cheap derived keys for the
+templates (``appendix_rows``, ``extremes``, ``team_rows``, ``moved``, ``levels``,
+``level_names``, ``dora_columns``) without changing the caller's dict.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from assessments.levels import LEVEL_NAMES
+
+ROADMAP_TEMPLATE = "reports/pdf/roadmap.html"
+PORTFOLIO_TEMPLATE = "reports/pdf/portfolio.html"
+
+# Root-relative links such as "/static/img/logo.png" resolve against this to
+# "file:///static/img/logo.png", which the fetcher maps back to a static file name. Nothing is
+# ever read from the file system root itself.
+BASE_URL = "file:///"
+
+LEVELS = (1, 2, 3, 4, 5)
+DEFAULT_DORA_COLUMNS = (
+    ("deployment_frequency", "Deploy freq."),
+    ("lead_time", "Lead time"),
+    ("time_to_restore", "Restore"),
+    ("change_failure_rate", "Change fail"),
+)
+
+
+class RemoteResourceRefused(ValueError):
+    """A document asked for a resource outside the static directories (a remote URL or a
+    local file elsewhere). Rendering stops: a report must not depend on the network, and a
+    template that links one is a bug to fix, not a warning to ignore."""
+
+
+# -- HTML --------------------------------------------------------------------------------------
+
+
+def render_roadmap_html(context: dict) -> str:
+    """The team roadmap document as HTML (see the module docstring for the context)."""
+    appendix = context.get("appendix") or {}
+    rows = [
+        {**dimension, "questions": [_question_row(q) for q in dimension.get("questions", ())]}
+        for dimension in appendix.get("dimensions", ())
+    ]
+    scored = sorted(
+        (
+            d
+            for d in (context.get("result") or {}).get("dimensions", ())
+            if d.get("score") is not None
+        ),
+        key=lambda d: d["score"],
+    )
+    extremes = {"strongest": scored[:-3:-1], "weakest": scored[:2]} if len(scored) >= 4 else None
+    return render_to_string(
+        ROADMAP_TEMPLATE,
+        {
+            **context,
+            "appendix_rows": rows,
+            "extremes": extremes,
+            "levels": LEVELS,
+            "level_names": list(LEVEL_NAMES.items()),
+        },
+    )
+
+
+def render_portfolio_html(context: dict) -> str:
+    """The CoE portfolio document as HTML (see the module docstring for the context)."""
+    columns = context.get("dora_metrics") or DEFAULT_DORA_COLUMNS
+    teams = context.get("teams", ())
+    team_rows = [
+        {**team, "tier_cells": [(team.get("dora_tiers") or {}).get(key) for key, _ in columns]}
+        for team in teams
+    ]
+    changes = [team.get("change") for team in teams]
+    moved = {
+        "improved": sum(1 for c in changes if c is not None and c > 0),
+        "declined": sum(1 for c in changes if c is not None and c < 0),
+        "first": sum(1 for c in changes if c is None),
+    }
+    return render_to_string(
+        PORTFOLIO_TEMPLATE,
+        {
+            **context,
+            "dora_columns": columns,
+            "team_rows": team_rows,
+            "moved": moved,
+            "levels": LEVELS,
+            "level_names": list(LEVEL_NAMES.items()),
+        },
+    )
+
+
+def _question_row(question: dict) -> dict:
+    # Results come back from a JSONField with string keys; samples and tests use ints.
+    distribution = question.get("distribution") or {}
+    counts = [
+        int(distribution.get(level, distribution.get(str(level), 0)) or 0) for level in LEVELS
+    ]
+    return {**question, "counts": counts, "answered": sum(counts)}
+
+
+# -- PDF ---------------------------------------------------------------------------------------
+
+
+def html_to_pdf(html: str) -> bytes:
+    """PDF bytes for ``html``; raises ``RemoteResourceRefused`` if it links a remote or
+    non-static resource, and ``FileNotFoundError`` for a missing static file."""
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesURLFetcher())
+    try:
+        return document.write_pdf()
+    except FatalURLFetchingError as error:
+        # WeasyPrint wraps fetch errors in a BaseException; hand callers (and Celery, which
+        # records Exceptions on the task) the readable cause instead.
+        if isinstance(error.__cause__, Exception):
+            raise error.__cause__ from None
+        raise
+
+
+class StaticFilesURLFetcher(URLFetcher):
+    """Serves ``data:`` URIs and files under Django's static directories; refuses the rest.
+
+    Every fetch error is fatal (``fail_on_errors``): a report without its stylesheet is worse
+    than a failed task with a clear message.
+    """
+
+    def __init__(self):
+        super().__init__(
+            timeout=1, allowed_protocols=("data",), allow_redirects=False, fail_on_errors=True
+        )
+
+    def fetch(self, url, headers=None):
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        name = _static_name(url)
+        if name is not None:
+            if posixpath.normpath(name).lstrip("/").startswith(".."):
+                raise RemoteResourceRefused(f"Static URL leads outside STATIC_URL: {url}")
+            path = find_static_file(name)
+            if path is None:
+                raise FileNotFoundError(f"Static file {name!r} not found (linked as {url})")
+        elif scheme == "file":
+            path = Path(url2pathname(unquote(urlsplit(url).path)))
+            if not _inside_static_dirs(path):
+                raise RemoteResourceRefused(f"PDF rendering reads only static files; refused {url}")
+        else:
+            raise RemoteResourceRefused(
+                f"PDF rendering makes no network requests; refused {url}. Embed the resource "
+                "(inline SVG or a data: URI) or ship it as a static file."
+            )
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            path.resolve().as_uri(), path.read_bytes(), {"Content-Type": content_type}
+        )
+
+
+def _static_name(url: str) -> str | None:
+    """The static file name a URL points to via STATIC_URL, or None."""
+    static_url = settings.STATIC_URL
+    prefix = f"file://{static_url}" if static_url.startswith("/") else static_url
+    if not url.startswith(prefix):
+        return None
+    return unquote(urlsplit(url[len(prefix) :]).path)
+
+
+def find_static_file(name: str) -> Path | None:
+    """The file for a static name: the finders first (development, tests), then STATIC_ROOT
+    (collected, possibly hashed names in production). None if absent or outside the roots."""
+    name = posixpath.normpath(name).lstrip("/")
+    if name.startswith(".."):
+        return None
+    found = finders.find(name)
+    path = Path(found) if found else None
+    if path is None and settings.STATIC_ROOT:
+        candidate = Path(settings.STATIC_ROOT) / name
+        path = candidate if candidate.is_file() else None
+    return path if path is not None and _inside_static_dirs(path) else None
+
+
+def _static_dirs() -> list[Path]:
+    roots = [Path(settings.STATIC_ROOT)] if settings.STATIC_ROOT else []
+    for finder in finders.get_finders():
+        roots.extend(Path(storage.location) for storage in getattr(finder, "storages", {}).values())
+    return [root.resolve() for root in roots]
+
+
+def _inside_static_dirs(path: Path) -> bool:
+    # resolve() follows symlinks and "..", so neither can lead out of a static directory.
+    resolved = path.resolve()
+    return resolved.is_file() and any(resolved.is_relative_to(root) for root in _static_dirs())

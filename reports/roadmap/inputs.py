@@ -1,0 +1,120 @@
+"""Gathers what the roadmap planner needs for one result, from the database, into the plain
+inputs of the pure planner (reports/roadmap.py)."""
+
+from django.utils import timezone
+
+from assessments.dora import rules as dora
+from assessments.dora import services as dora_services
+from assessments.maturity import selectors
+from assessments.models import DoraSnapshot
+from assessments.periods import period_end
+from assessments.questionnaires import selectors as questionnaire_selectors
+from assessments.valuestream import rules as valuestream_rules
+from assessments.valuestream import services as valuestream_services
+from reports.roadmap import planner as roadmap
+
+
+def dora_for_period(team, period, benchmark):
+    """The measured classification (events, else manual entry) and the self-assessed one (the
+    survey) of the latest period up to ``period``, re-classified against ``benchmark``."""
+    snapshots = list(
+        DoraSnapshot.objects.filter(team=team, period__lte=period).order_by("-period", "source")
+    )
+    by_period = {}
+    for snap in snapshots:
+        by_period.setdefault(snap.period, {})[snap.source] = snap
+    measured = survey = None
+    for period in sorted(by_period, reverse=True):
+        sources = by_period[period]
+        chosen = sources.get(DoraSnapshot.EVENTS) or sources.get(DoraSnapshot.ENTRY)
+        if measured is None and chosen is not None:
+            measured = {**dora_services.classify(chosen.values, benchmark), "period": period}
+        if survey is None and DoraSnapshot.SURVEY in sources:
+            values = sources[DoraSnapshot.SURVEY].values
+            survey = {**dora_services.classify(values, benchmark), "period": period}
+    return measured, survey
+
+
+def plan_input_for_result(result, flow=None):
+    team = result.team
+    benchmark = dora_services.resolve_benchmark(None, team.organization)
+    previous = selectors.previous_result(result)
+    previous_by_lineage = {}
+    if previous is not None:
+        previous_by_lineage = {
+            row.get("lineage", row["key"]): row["score"] for row in previous.data["dimensions"]
+        }
+    dimensions_by_key = {
+        d.key: d for d, _ in questionnaire_selectors.questionnaire_structure(result.questionnaire)
+    }
+    states = []
+    for position, row in enumerate(result.data["dimensions"]):
+        dimension = dimensions_by_key.get(row["key"])
+        states.append(
+            roadmap.DimensionState(
+                key=row["key"],
+                name=row["name"],
+                level=row["level"],
+                score=row["score"],
+                target=row.get("target") if row.get("target_set") else None,
+                weight=dimension.weight if dimension else 1.0,
+                disagreement=row["disagreement"],
+                insufficient=row["insufficient"],
+                previous_score=previous_by_lineage.get(row.get("lineage", row["key"])),
+                focus_areas={int(k): tuple(v) for k, v in (dimension.focus_areas.items()
+                                                           if dimension else [])},
+                position=position,
+            )
+        )  # fmt: skip
+    measured, survey = dora_for_period(team, result.period, benchmark)
+    dora_states = []
+    if measured or survey:
+        for metric in dora.METRICS:
+            dora_states.append(
+                roadmap.DoraState(
+                    metric=metric,
+                    measured_tier=(measured or {}).get("tiers", {}).get(metric),
+                    self_assessed_tier=(survey or {}).get("tiers", {}).get(metric),
+                    measured_value=(measured or {}).get("values", {}).get(metric),
+                    benchmark=benchmark.key,
+                )
+            )
+    # The day the result was frozen (when the lead closed the assessment).
+    frozen = result.created_at
+    result_date = timezone.localdate(frozen) if frozen else period_end(result.period)
+    return roadmap.PlanInput(
+        team_name=team.name,
+        period=result.period,
+        result_date=result_date,
+        dimensions=states,
+        dora=dora_states,
+        flow=flow,
+    )
+
+
+def plan_for_result(result):
+    flow = flow_state_for_team(result.team)
+    return roadmap.plan_roadmap(plan_input_for_result(result, flow=flow))
+
+
+def flow_state_for_team(team):
+    """The roadmap planner's view of the team's latest current-state map, or None.
+
+    ``bottleneck_stage`` is the guide stage the longest-waiting stage stands for
+    (``valuestream.stage_category``: "Code review" is development), so the roadmap ranks the
+    improvements of that dimension first; a stage name that stands for none of them is passed
+    on as written and then boosts nothing."""
+    vsm = valuestream_services.current_map(team)
+    if vsm is None:
+        return None
+    figures = vsm.figures
+    bottleneck = figures.get("bottleneck")
+    stage = None
+    if bottleneck:
+        stage = valuestream_rules.stage_category(bottleneck) or bottleneck
+    efficiency = figures.get("flow_efficiency")
+    return roadmap.FlowState(
+        bottleneck_stage=stage,
+        flow_efficiency=None if efficiency is None else min(efficiency / 100, 1.0),
+        lead_time_hours=figures.get("lead_time_hours"),
+    )

@@ -1,0 +1,890 @@
+"""Improvement roadmap: a team's frozen result in, a prioritised, phased plan out.
+
+Pure: no Django, no database. Plain frozen dataclasses in (``PlanInput``), plain frozen
+dataclasses out (``Plan``), so every item and its priority can be recomputed and explained from
+the result alone. The practice content (titles, steps, success metrics, owner roles) lives in
+``content/practices.yaml`` next to this module and is read once.
+
+The rules follow the VSM guide's "Implementation Roadmap": the biggest bottlenecks first
+(``PRIORITY_FORMULA``), measurable success metrics (a level or a DORA tier to reach), incremental
+changes (an item aims one level or one tier up, never more), an owner role per item and a review
+schedule (reassessment one quarter after the result, checkpoints every four weeks).
+
+Item keys (``dimension:<key>``, ``dora:<metric>``, ``sustain:<key>``) are stable across
+regenerations: the product keeps a lead's edits by matching them.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from types import MappingProxyType
+
+import yaml
+
+from assessments.dora import rules as dora
+from assessments.levels import LEVEL_NAMES, MAX_LEVEL, MIN_LEVEL
+from assessments.maturity.scoring import level_for_score
+
+PRACTICES_FILE = Path(__file__).resolve().parent / "content" / "practices.yaml"
+
+# --------------------------------------------------------------------------------------------
+# The rules, as numbers and as the text shown in the PDF appendix
+
+# DORA's research ties High and better to good outcomes, so High is the implicit target of a
+# DORA metric: its gap counts tiers below High. A High metric is a stretch to Elite.
+DORA_GAPS = {"low": 2.0, "medium": 1.0, "high": 0.5}
+DORA_WEIGHT = 1.0
+# A dimension whose practices move a Low (Medium) DORA metric is boosted; the worst counts.
+DORA_BOOSTS = {"low": 1.5, "medium": 1.25, "high": 1.0, "elite": 1.0}
+SELF_ASSESSMENT_BOOST_PER_TIER = 0.25
+BOTTLENECK_BOOST = 2.0
+
+NOW_LIMIT = 3  # items in "Now (next 90 days)": a team can run about three changes at once
+NEXT_LIMIT = 4  # items in "Next (3-6 months)"; the rest are "Later"
+SUSTAIN_LIMIT = 3  # sustain items in an all-at-target roadmap
+CHECKPOINT_WEEKS = 4
+NOW_PHASE_WEEKS = 12  # the four-weekly checkpoint that closes the 90-day Now phase
+
+PRIORITY_DECIMALS = 4
+
+PHASE_LABELS = {"now": "Now (next 90 days)", "next": "Next (3-6 months)", "later": "Later"}
+KINDS = ("dimension", "dora", "sustain")
+
+# Which DORA metrics a dimension's practices move. A Low or Medium tier in one of them raises
+# the dimension's priority (the DORA boost), so measured delivery problems pull the practices
+# that fix them up the list. Dimensions not listed move no single metric directly.
+DIMENSION_METRICS = MappingProxyType(
+    {
+        "deployment": ("deployment_frequency", "lead_time"),
+        "testing": ("change_failure_rate",),
+        "operations": ("time_to_restore",),
+        "development": ("lead_time",),
+        "flow": ("lead_time",),
+    }
+)
+
+# Value stream map stage -> the dimension that covers it (plan_roadmap takes another mapping).
+STAGE_DIMENSIONS = MappingProxyType(
+    {stage: stage for stage in ("ideation", "development", "testing", "deployment", "operations")}
+)
+
+_MOVES = "; ".join(
+    f"{dimension} moves {' and '.join(dora.METRIC_LABELS[m].lower() for m in metrics)}"
+    for dimension, metrics in DIMENSION_METRICS.items()
+)
+
+PRIORITY_FORMULA = f"""\
+How the roadmap is prioritised
+
+The biggest bottlenecks come first. Each improvement gets a priority:
+
+priority = gap term × weight × weakness × DORA boost × self-assessment boost × decline boost \
+× bottleneck boost
+
+- Gap term = gap². For a maturity dimension the gap is the number of levels between its \
+current level and its target level: the team's target, or one level above the current level \
+when no target is set (at most 5). Squaring makes one gap of two (4) outweigh two gaps of one \
+(1 + 1). For a DORA metric the gap counts tiers below High: Low 2, Medium 1; a High metric is \
+a stretch to Elite and counts 0.5.
+- Weight: the dimension's weight in the questionnaire; DORA metrics weigh {DORA_WEIGHT:g}.
+- Weakness (dimensions): 1 + how far the dimension's score lies below the team's overall \
+score (no lower: 1). The weakest dimensions are the biggest bottlenecks.
+- DORA boost (dimensions): {DORA_BOOSTS["low"]:g} when a DORA metric the dimension's practices \
+move is Low, {DORA_BOOSTS["medium"]:g} when it is Medium, otherwise 1; the worst such metric \
+counts. Which dimension moves which metric: {_MOVES}.
+- Self-assessment boost (DORA metrics): 1 + {SELF_ASSESSMENT_BOOST_PER_TIER:g} for each tier \
+the team rated itself above the measured tier.
+- Decline boost (dimensions): 1 + the fall in score since the previous result (no fall: 1).
+- Bottleneck boost: {BOTTLENECK_BOOST:g} for the dimension that covers the bottleneck stage of \
+the value stream map, otherwise 1. Its improvement is also listed first, whatever its priority.
+
+Every boost is at least 1, so each one, like a larger gap or weight, can only raise a \
+priority. Items are listed by priority, highest first; equal priorities keep the \
+questionnaire's dimension order, dimensions before DORA metrics. The first {NOW_LIMIT} items \
+are Now (next 90 days), the next {NEXT_LIMIT} are Next (3-6 months), the rest Later: a team \
+can carry only a few changes at a time.
+
+Each item aims one maturity level or one DORA tier up, never more; the following step comes \
+with the next reassessment. Dimensions at or above their target are not listed, nor are DORA \
+metrics at Elite. Dimensions with too few answers to score are left out until they are scored: \
+there is no level to step up from. When every scored dimension is at its target and no DORA \
+metric is below High, the roadmap lists up to {SUSTAIN_LIMIT} practices that sustain the \
+level reached (the weightiest dimensions, then the lowest scores).
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# Input
+
+
+@dataclass(frozen=True)
+class DimensionState:
+    """One dimension of the frozen result. ``target`` None: one level above ``level`` (max 5).
+    ``level``/``score`` None or ``insufficient``: not scored, so not planned."""
+
+    key: str
+    name: str
+    level: int | None
+    score: float | None
+    target: int | None
+    weight: float = 1.0
+    disagreement: bool = False
+    insufficient: bool = False
+    previous_score: float | None = None
+    focus_areas: Mapping[int, Sequence[str]] = field(default_factory=dict)
+    position: int = 0
+
+    def __post_init__(self):
+        where = f"dimension {self.key!r}"
+        if not isinstance(self.key, str) or not self.key:
+            raise ValueError(f"{where}: key must be a non-empty string")
+        for name in ("level", "target"):
+            value = getattr(self, name)
+            if value is not None and (not _is_int(value) or not MIN_LEVEL <= value <= MAX_LEVEL):
+                raise ValueError(f"{where}: {name} must be 1-5 or None, not {value!r}")
+        for name in ("score", "previous_score"):
+            value = getattr(self, name)
+            if value is not None and (not _is_number(value) or not 1 <= value <= 5):
+                raise ValueError(f"{where}: {name} must be a number 1-5 or None, not {value!r}")
+        if self.score is not None:
+            if self.level is None:
+                raise ValueError(f"{where}: a score needs its level")
+            if level_for_score(self.score) != self.level:
+                raise ValueError(
+                    f"{where}: score {self.score!r} is level {level_for_score(self.score)}, "
+                    f"not {self.level}"
+                )
+        if not _is_number(self.weight) or self.weight <= 0:
+            raise ValueError(f"{where}: weight must be a positive number, not {self.weight!r}")
+        if not _is_int(self.position):
+            raise ValueError(f"{where}: position must be an integer")
+        areas = {}
+        for level, names in dict(self.focus_areas).items():
+            # Frozen results come from JSON, whose keys are strings.
+            number = int(level) if isinstance(level, str) and level.isdigit() else level
+            if not _is_int(number) or not MIN_LEVEL <= number <= MAX_LEVEL:
+                raise ValueError(f"{where}: focus area level {level!r} is not 1-5")
+            areas[number] = tuple(names)
+        object.__setattr__(self, "focus_areas", MappingProxyType(areas))
+
+    @property
+    def planned(self) -> bool:
+        return not self.insufficient and self.level is not None
+
+    @property
+    def effective_target(self) -> int:
+        return self.target if self.target is not None else min(self.level + 1, MAX_LEVEL)
+
+
+@dataclass(frozen=True)
+class DoraState:
+    """One DORA metric's latest classification. No measured tier: nothing to plan."""
+
+    metric: str
+    measured_tier: str | None
+    self_assessed_tier: str | None = None
+    measured_value: float | None = None
+    benchmark: str = dora.DEFAULT_BENCHMARK
+
+    def __post_init__(self):
+        if self.metric not in dora.SCORED_METRICS:
+            raise ValueError(
+                f"Unknown DORA metric {self.metric!r}; valid: {', '.join(dora.SCORED_METRICS)}."
+            )
+        for name in ("measured_tier", "self_assessed_tier"):
+            tier = getattr(self, name)
+            if tier is not None and tier not in dora.TIERS:
+                raise ValueError(f"{self.metric}: {name} {tier!r} is not one of {dora.TIERS}")
+        value = self.measured_value
+        if value is not None and (not _is_number(value) or value < 0):
+            raise ValueError(f"{self.metric}: measured_value must be a number >= 0")
+
+
+@dataclass(frozen=True)
+class FlowState:
+    """From the team's value stream map. ``flow_efficiency`` is a fraction (0-1)."""
+
+    bottleneck_stage: str | None
+    flow_efficiency: float | None = None
+    lead_time_hours: float | None = None
+
+    def __post_init__(self):
+        fe = self.flow_efficiency
+        if fe is not None and (not _is_number(fe) or not 0 <= fe <= 1):
+            raise ValueError(f"flow_efficiency must be a fraction 0-1, not {fe!r}")
+        lt = self.lead_time_hours
+        if lt is not None and (not _is_number(lt) or lt < 0):
+            raise ValueError(f"lead_time_hours must be a number >= 0, not {lt!r}")
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    team_name: str
+    period: str
+    result_date: date
+    dimensions: Sequence[DimensionState]
+    dora: Sequence[DoraState] = ()
+    flow: FlowState | None = None
+    review_weeks: int = 13
+
+    def __post_init__(self):
+        if isinstance(self.result_date, datetime) or not isinstance(self.result_date, date):
+            raise ValueError(f"result_date must be a date, not {self.result_date!r}")
+        if not _is_int(self.review_weeks) or self.review_weeks < 1:
+            raise ValueError(f"review_weeks must be a whole number >= 1, not {self.review_weeks!r}")
+        object.__setattr__(self, "dimensions", tuple(self.dimensions))
+        object.__setattr__(self, "dora", tuple(self.dora))
+        for what, keys in (
+            ("dimension", [d.key for d in self.dimensions]),
+            ("DORA metric", [d.metric for d in self.dora]),
+        ):
+            duplicates = sorted({k for k in keys if keys.count(k) > 1})
+            if duplicates:
+                raise ValueError(f"Duplicate {what} {', '.join(map(repr, duplicates))}.")
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    key: str  # "dimension:<key>", "dora:<metric>" or "sustain:<key>": stable across regenerations
+    kind: str  # "dimension", "dora" or "sustain"
+    ref: str  # the dimension key or the metric
+    title: str
+    why: tuple[str, ...]
+    focus_areas: tuple[str, ...]
+    steps: tuple[str, ...]
+    success_metric: str
+    owner_role: str
+    phase: str  # "now", "next" or "later" (PHASE_LABELS)
+    priority: float
+    from_level: int | None
+    to_level: int | None
+    from_tier: str | None
+    to_tier: str | None
+    factors: Mapping[str, float]  # gap, gap_term and the boosts; their product is the priority
+
+    @property
+    def phase_label(self) -> str:
+        return PHASE_LABELS[self.phase]
+
+
+@dataclass(frozen=True)
+class ReviewSchedule:
+    next_assessment: date
+    checkpoints: tuple[tuple[date, str], ...]  # the last one is the reassessment itself
+
+
+@dataclass(frozen=True)
+class Plan:
+    items: tuple[PlanItem, ...]
+    review: ReviewSchedule
+    formula: str
+
+    def by_phase(self) -> dict[str, tuple[PlanItem, ...]]:
+        return {p: tuple(i for i in self.items if i.phase == p) for p in PHASE_LABELS}
+
+
+# --------------------------------------------------------------------------------------------
+# Practice content
+
+
+class PracticesError(ValueError):
+    """The practice content lacks something the planner needs, or is malformed."""
+
+
+@dataclass(frozen=True)
+class Practice:
+    title: str
+    steps: tuple[str, ...]
+    success_metric: str
+
+
+@dataclass(frozen=True)
+class DimensionPractices:
+    owner_role: str
+    levels: Mapping[int, Practice]  # 1-5; level n: from n to n+1, level 5: sustain
+
+
+def fallback_practices(dim) -> DimensionPractices:
+    """Content for a dimension the practice file does not know (a questionnaire an
+    organisation wrote itself): built from the questionnaire's own focus areas per level."""
+    levels = {}
+    for level in range(1, 6):
+        areas = tuple(dim.focus_areas.get(level) or dim.focus_areas.get(str(level)) or ())
+        if level < 5:
+            title = f"Move to level {level + 1} ({LEVEL_NAMES[level + 1]})"
+            metric = f"{dim.name} scores level {level + 1} or above at the next assessment."
+        else:
+            title = "Sustain level 5"
+            metric = f"{dim.name} stays at level 5 at the next assessment."
+        steps = tuple(f"Work on: {area}" for area in areas) or (
+            f"Agree with the team which practices of {dim.name} to change first.",
+        )
+        levels[level] = Practice(title=title, steps=steps, success_metric=metric)
+    return DimensionPractices(owner_role="Team lead", levels=levels)
+
+
+@dataclass(frozen=True)
+class MetricPractices:
+    owner_role: str
+    tiers: Mapping[str, Practice]  # every tier; a tier: to the next better one, elite: sustain
+
+
+@dataclass(frozen=True)
+class Practices:
+    version: int
+    dimensions: Mapping[str, DimensionPractices]
+    dora: Mapping[str, MetricPractices]
+    source: str = "practice content"
+
+    def for_dimension(self, key: str) -> DimensionPractices:
+        try:
+            return self.dimensions[key]
+        except KeyError:
+            raise PracticesError(
+                f"{self.source}: no practices for dimension {key!r}; add it under "
+                f"'dimensions' (known: {', '.join(self.dimensions)})."
+            ) from None
+
+    def for_metric(self, metric: str) -> MetricPractices:
+        try:
+            return self.dora[metric]
+        except KeyError:
+            raise PracticesError(
+                f"{self.source}: no practices for DORA metric {metric!r}; add it under 'dora'."
+            ) from None
+
+
+def load_practices(path: str | Path | None = None) -> Practices:
+    """The practice content at ``path`` (default: the shipped ``content/practices.yaml``),
+    parsed and checked once per path. Raises PracticesError saying what is missing."""
+    return _load_practices(str(Path(path or PRACTICES_FILE).resolve()))
+
+
+@functools.cache
+def _load_practices(path: str) -> Practices:
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    return parse_practices(data, source=path)
+
+
+def parse_practices(data, source: str = "practice content") -> Practices:
+    """Check and convert the YAML's contents: every dimension has levels 1-5, every DORA metric
+    (dora.METRICS, rework rate optional) has every tier, every entry has a title, steps, a
+    success metric and its owner role."""
+
+    def fail(where, problem):
+        raise PracticesError(f"{source}: {where}: {problem}")
+
+    if not isinstance(data, dict):
+        fail("top level", "expected a mapping with 'version', 'dimensions' and 'dora'")
+    missing = {"version", "dimensions", "dora"} - set(data)
+    if missing:
+        fail("top level", f"missing {sorted(missing)}")
+    if not _is_int(data["version"]):
+        fail("version", "must be an integer")
+
+    def owner(raw, where):
+        if not isinstance(raw, dict):
+            fail(where, "expected a mapping")
+        role = raw.get("owner_role")
+        if not isinstance(role, str) or not role.strip():
+            fail(where, "owner_role must be a non-empty string")
+        return role.strip()
+
+    def practice(raw, where):
+        if not isinstance(raw, dict):
+            fail(where, "expected a mapping with title, steps and success_metric")
+        unknown = set(raw) - {"title", "steps", "success_metric"}
+        if unknown:
+            fail(where, f"unknown fields {sorted(unknown)}")
+        for name in ("title", "success_metric"):
+            if not isinstance(raw.get(name), str) or not raw[name].strip():
+                fail(where, f"{name} must be a non-empty string")
+        steps = raw.get("steps")
+        if not isinstance(steps, list) or not steps:
+            fail(where, "steps must be a non-empty list")
+        if not all(isinstance(s, str) and s.strip() for s in steps):
+            fail(where, "every step must be a non-empty string")
+        return Practice(
+            " ".join(raw["title"].split()),
+            tuple(" ".join(s.split()) for s in steps),
+            " ".join(raw["success_metric"].split()),
+        )
+
+    dimensions = {}
+    if not isinstance(data["dimensions"], dict) or not data["dimensions"]:
+        fail("dimensions", "expected a mapping of dimension keys")
+    for key, raw in data["dimensions"].items():
+        where = f"dimension {key!r}"
+        role = owner(raw, where)
+        levels = raw.get("levels")
+        if not isinstance(levels, dict) or set(levels) != set(range(MIN_LEVEL, MAX_LEVEL + 1)):
+            found = sorted(levels, key=str) if isinstance(levels, dict) else levels
+            fail(where, f"levels must be exactly 1-5, found {found!r}")
+        dimensions[key] = DimensionPractices(
+            role,
+            MappingProxyType(
+                {n: practice(levels[n], f"{where} level {n}") for n in sorted(levels)}
+            ),
+        )
+
+    metrics = {}
+    raw_dora = data["dora"]
+    if not isinstance(raw_dora, dict):
+        fail("dora", "expected a mapping of DORA metrics")
+    unknown = set(raw_dora) - set(dora.SCORED_METRICS)
+    if unknown:
+        fail("dora", f"unknown metrics {sorted(unknown)}; valid: {list(dora.SCORED_METRICS)}")
+    absent = [m for m in dora.METRICS if m not in raw_dora]
+    if absent:
+        fail("dora", f"missing metrics {absent}")
+    for metric in (m for m in dora.SCORED_METRICS if m in raw_dora):
+        raw = raw_dora[metric]
+        where = f"DORA metric {metric!r}"
+        role = owner(raw, where)
+        tiers = raw.get("tiers")
+        if not isinstance(tiers, dict) or set(tiers) != set(dora.TIERS):
+            found = sorted(tiers) if isinstance(tiers, dict) else tiers
+            fail(where, f"tiers must be exactly {list(dora.TIERS)}, found {found!r}")
+        metrics[metric] = MetricPractices(
+            role,
+            MappingProxyType({t: practice(tiers[t], f"{where} tier {t}") for t in dora.TIERS}),
+        )
+    return Practices(
+        data["version"], MappingProxyType(dimensions), MappingProxyType(metrics), source
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Planning
+
+
+def plan_roadmap(
+    plan_input: PlanInput,
+    practices: Practices | None = None,
+    *,
+    stage_dimensions: Mapping[str, str] | None = None,
+) -> Plan:
+    """The prioritised, phased roadmap for ``plan_input`` (rules: ``PRIORITY_FORMULA``).
+
+    ``stage_dimensions`` maps value stream map stages to the dimension covering them (default
+    ``STAGE_DIMENSIONS``); a bottleneck stage it does not list has no effect. Raises
+    PracticesError when the content lacks a planned dimension or metric, and
+    dora.UnknownBenchmark for an unknown benchmark set.
+    """
+    if practices is None:
+        practices = load_practices()
+    stages = STAGE_DIMENSIONS if stage_dimensions is None else stage_dimensions
+    flow = plan_input.flow
+    bottleneck = None
+    if flow is not None and flow.bottleneck_stage is not None:
+        bottleneck = stages.get(flow.bottleneck_stage)
+
+    review = _review_schedule(plan_input)
+    deadline = _date_text(review.next_assessment)
+    measured = {d.metric: d for d in plan_input.dora if d.measured_tier is not None}
+
+    team_mean = _team_mean(plan_input.dimensions)
+    candidates = []  # (sort key, item without phase)
+    for dim in plan_input.dimensions:
+        if not dim.planned:
+            continue
+        content = practices.dimensions.get(dim.key) or fallback_practices(dim)
+        if dim.level < dim.effective_target:
+            item = _dimension_item(
+                dim, content, measured, flow, dim.key == bottleneck, deadline, team_mean
+            )
+            rank = (0 if dim.key == bottleneck else 1, -item.priority, 0, dim.position, dim.key)
+            candidates.append((rank, item))
+    for state in plan_input.dora:
+        if state.measured_tier in DORA_GAPS:
+            item = _dora_item(state, practices.for_metric(state.metric), plan_input, deadline)
+            position = dora.SCORED_METRICS.index(state.metric)
+            candidates.append(((1, -item.priority, 1, position, state.metric), item))
+    ordered = [item for _, item in sorted(candidates, key=lambda c: c[0])]
+
+    scored = [d for d in plan_input.dimensions if d.planned]
+    dims_done = not any(item.kind == "dimension" for item in ordered)
+    dora_fine = not any(d.measured_tier in ("low", "medium") for d in measured.values())
+    if scored and dims_done and dora_fine:
+        ordered.extend(_sustain_items(scored, practices, deadline))
+
+    items = tuple(replace(item, phase=_phase(index)) for index, item in enumerate(ordered))
+    return Plan(items=items, review=review, formula=PRIORITY_FORMULA)
+
+
+def _phase(index: int) -> str:
+    if index < NOW_LIMIT:
+        return "now"
+    if index < NOW_LIMIT + NEXT_LIMIT:
+        return "next"
+    return "later"
+
+
+def _priority(factors: Mapping[str, float]) -> float:
+    product = 1.0
+    for name in _PRODUCT_FACTORS:
+        product *= factors[name]
+    return round(product, PRIORITY_DECIMALS)
+
+
+_PRODUCT_FACTORS = (
+    "gap_term",
+    "weight",
+    "weakness",
+    "dora_boost",
+    "self_assessment_boost",
+    "decline_boost",
+    "bottleneck_boost",
+)
+
+
+def _team_mean(dimensions) -> float | None:
+    """The weighted mean score of the scored dimensions (the team's overall score)."""
+    scored = [d for d in dimensions if d.score is not None]
+    total = sum(d.weight for d in scored)
+    if not total:
+        return None
+    return sum(d.score * d.weight for d in scored) / total
+
+
+def _dimension_item(dim, content, measured, flow, is_bottleneck, deadline, team_mean) -> PlanItem:
+    target = dim.effective_target
+    # The gap is counted in whole levels, so that a dimension just below a band edge (1.95)
+    # is not mistaken for one that is nearly there; how weak it is compared with the rest of
+    # the team is the weakness factor below.
+    gap = float(target - dim.level)
+    weakness = 1.0
+    if team_mean is not None and dim.score is not None:
+        weakness = round(1.0 + max(0.0, team_mean - dim.score), PRIORITY_DECIMALS)
+    decline = 0.0
+    if dim.previous_score is not None and dim.score is not None:
+        decline = max(0.0, round(dim.previous_score - dim.score, PRIORITY_DECIMALS))
+    related = [measured[m] for m in DIMENSION_METRICS.get(dim.key, ()) if m in measured]
+    dora_boost = max((DORA_BOOSTS[d.measured_tier] for d in related), default=1.0)
+    factors = {
+        "gap": gap,
+        "gap_term": round(gap * gap, PRIORITY_DECIMALS),
+        "weight": float(dim.weight),
+        "weakness": weakness,
+        "dora_boost": dora_boost,
+        "self_assessment_boost": 1.0,
+        "decline_boost": round(1.0 + decline, PRIORITY_DECIMALS),
+        "bottleneck_boost": BOTTLENECK_BOOST if is_bottleneck else 1.0,
+    }
+
+    from_level = dim.level
+    to_level = from_level + 1  # one step, whatever the target: incremental change
+    practice = content.levels[from_level]
+
+    why = _dimension_evidence(dim, target)
+    for state in related:
+        if DORA_BOOSTS[state.measured_tier] > 1:
+            why.append(
+                f"{_metric_label(state)} is {dora.TIER_LABELS[state.measured_tier]} against "
+                f"{_benchmark_label(state)}, and this dimension's practices move it."
+            )
+    if is_bottleneck:
+        why.append(_bottleneck_evidence(flow))
+
+    success = (
+        f"Reach level {to_level} ({LEVEL_NAMES[to_level]}) in {dim.name} by the next assessment "
+        f"on {deadline}. {practice.success_metric}"
+    )
+    return PlanItem(
+        key=f"dimension:{dim.key}",
+        kind="dimension",
+        ref=dim.key,
+        title=f"{dim.name}: {practice.title}",
+        why=tuple(why),
+        focus_areas=_focus_areas(dim, from_level),
+        steps=practice.steps,
+        success_metric=success,
+        owner_role=content.owner_role,
+        phase="later",
+        priority=_priority(factors),
+        from_level=from_level,
+        to_level=to_level,
+        from_tier=None,
+        to_tier=None,
+        factors=MappingProxyType(factors),
+    )
+
+
+def _dora_item(state: DoraState, content: MetricPractices, plan_input, deadline) -> PlanItem:
+    from_tier = state.measured_tier
+    to_tier = dora.TIERS[dora.TIERS.index(from_tier) - 1]  # one tier up, never more
+    gap = DORA_GAPS[from_tier]
+    over = 0
+    if state.self_assessed_tier is not None:
+        over = max(0, dora.TIERS.index(from_tier) - dora.TIERS.index(state.self_assessed_tier))
+    factors = {
+        "gap": gap,
+        "gap_term": gap * gap,
+        "weight": DORA_WEIGHT,
+        "weakness": 1.0,
+        "dora_boost": 1.0,
+        "self_assessment_boost": 1.0 + SELF_ASSESSMENT_BOOST_PER_TIER * over,
+        "decline_boost": 1.0,
+        "bottleneck_boost": 1.0,
+    }
+    practice = content.tiers[from_tier]
+    label = _metric_label(state)
+    from_label, to_label = dora.TIER_LABELS[from_tier], dora.TIER_LABELS[to_tier]
+
+    why = [_tier_evidence(state)]
+    movers = [
+        d.name for d in plan_input.dimensions if state.metric in DIMENSION_METRICS.get(d.key, ())
+    ]
+    if movers:
+        why.append(f"Practices in {_join(movers)} move this metric.")
+
+    if state.metric == dora.REWORK_RATE:
+        success = f"By the next assessment on {deadline}"
+    else:
+        success = f"Reach {to_label} for {label.lower()} by the next assessment on {deadline}"
+    if state.metric in dora.METRICS:
+        bs = dora.get_benchmark(state.benchmark)
+        bench = _benchmark_label(state)
+        if to_tier in dora.unreachable_tiers(bs)[state.metric]:
+            # The tier exists on paper, but the classifier gives every value within it a better
+            # tier: say so rather than promise a tier nobody can be placed in.
+            success += (
+                f" ({bench} lists {to_label} for this metric, but every value within it is "
+                f"classified better, so leaving {from_label} means reaching a better tier)"
+            )
+        elif (cell := bs.cell(state.metric, to_tier)) is not None:
+            success += f' ({bench} {to_label}: "{cell.text}")'
+    success += (": " if state.metric == dora.REWORK_RATE else ". ") + practice.success_metric
+
+    return PlanItem(
+        key=f"dora:{state.metric}",
+        kind="dora",
+        ref=state.metric,
+        title=f"{label}: {practice.title}",
+        why=tuple(why),
+        focus_areas=(),
+        steps=practice.steps,
+        success_metric=success,
+        owner_role=content.owner_role,
+        phase="later",
+        priority=_priority(factors),
+        from_level=None,
+        to_level=None,
+        from_tier=from_tier,
+        to_tier=to_tier,
+        factors=MappingProxyType(factors),
+    )
+
+
+def _sustain_items(scored, practices: Practices, deadline) -> list[PlanItem]:
+    """Every scored dimension is at its target: keep the weightiest (then the lowest-scoring)
+    few where they are, with the level-5 practices, which are about sustaining."""
+    chosen = sorted(
+        scored,
+        key=lambda d: (-d.weight, d.score if d.score is not None else d.level, d.position, d.key),
+    )[:SUSTAIN_LIMIT]
+    items = []
+    for dim in chosen:
+        content = practices.dimensions.get(dim.key) or fallback_practices(dim)
+        practice = content.levels[MAX_LEVEL]
+        why = _dimension_evidence(dim, dim.effective_target)
+        factors = {
+            "gap": 0.0,
+            "gap_term": 0.0,
+            "weight": float(dim.weight),
+            "weakness": 1.0,
+            "dora_boost": 1.0,
+            "self_assessment_boost": 1.0,
+            "decline_boost": 1.0,
+            "bottleneck_boost": 1.0,
+        }
+        success = (
+            f"Stay at level {dim.level} ({LEVEL_NAMES[dim.level]}) or above in {dim.name} at the "
+            f"next assessment on {deadline}. {practice.success_metric}"
+        )
+        items.append(
+            PlanItem(
+                key=f"sustain:{dim.key}",
+                kind="sustain",
+                ref=dim.key,
+                title=f"{dim.name}: {practice.title}",
+                why=tuple(why),
+                focus_areas=_focus_areas(dim, MAX_LEVEL),
+                steps=practice.steps,
+                success_metric=success,
+                owner_role=content.owner_role,
+                phase="later",
+                priority=0.0,
+                from_level=dim.level,
+                to_level=dim.level,
+                from_tier=None,
+                to_tier=None,
+                factors=MappingProxyType(factors),
+            )
+        )
+    return items
+
+
+def _review_schedule(plan_input: PlanInput) -> ReviewSchedule:
+    start = plan_input.result_date
+    next_assessment = start + timedelta(weeks=plan_input.review_weeks)
+    checkpoints = []
+    for weeks in range(CHECKPOINT_WEEKS, plan_input.review_weeks, CHECKPOINT_WEEKS):
+        if weeks < NOW_PHASE_WEEKS:
+            label = "Check progress on Now items"
+        elif weeks == NOW_PHASE_WEEKS:
+            label = "Close the Now phase: review Now items against their success metrics"
+        else:
+            label = "Check progress on Next items"
+        checkpoints.append((start + timedelta(weeks=weeks), label))
+    label = "Reassess maturity and DORA metrics, then regenerate the roadmap"
+    unscored = [d.name for d in plan_input.dimensions if not d.planned]
+    if unscored:
+        label += f"; answer enough questions to score {_join(unscored)}"
+    checkpoints.append((next_assessment, label))
+    return ReviewSchedule(next_assessment=next_assessment, checkpoints=tuple(checkpoints))
+
+
+# --------------------------------------------------------------------------------------------
+# Evidence in words
+
+
+def _dimension_evidence(dim: DimensionState, target: int) -> list[str]:
+    why = [_score_evidence(dim, target)]
+    if dim.previous_score is not None and dim.score is not None:
+        why.append(_change_evidence(dim))
+    if dim.disagreement:
+        why.append("Respondents disagree on some questions.")
+    if dim.weight != 1:
+        why.append(f"Counts {_fmt(dim.weight)} times in the overall score.")
+    return why
+
+
+def _score_evidence(dim: DimensionState, target: int) -> str:
+    if dim.score is not None:
+        text = f"Scored {_fmt(dim.score)} (level {dim.level}, {LEVEL_NAMES[dim.level]})"
+    else:
+        text = f"At level {dim.level} ({LEVEL_NAMES[dim.level]})"
+    if dim.target is None and dim.level == MAX_LEVEL:
+        return f"{text}, the top level."
+    if dim.target is None:
+        return f"{text} against a target of {target} (one level up; no target set)."
+    if dim.level >= target:
+        return f"{text}, at or above its target of {target}."
+    return f"{text} against a target of {target}."
+
+
+def _change_evidence(dim: DimensionState) -> str:
+    delta = round(dim.score - dim.previous_score, PRIORITY_DECIMALS)
+    before = _fmt(dim.previous_score)
+    if delta < 0:
+        return f"Down {_fmt(-delta)} since the previous result ({before})."
+    if delta > 0:
+        return f"Up {_fmt(delta)} since the previous result ({before})."
+    return f"Unchanged since the previous result ({before})."
+
+
+def _tier_evidence(state: DoraState) -> str:
+    tier = dora.TIER_LABELS[state.measured_tier]
+    if state.metric == dora.REWORK_RATE:
+        # No published tiers: the "tier" is the team's overall DORA tier, picking the guidance.
+        value = state.measured_value
+        measured = "" if value is None else f" is {_value_text(state.metric, value)}; it"
+        return (
+            f"{dora.REWORK_RATE_LABEL}{measured} has no DORA tiers, so this is the guidance for "
+            f"teams whose overall DORA tier is {tier}."
+        )
+    text = f"{_metric_label(state)} is {tier} against {_benchmark_label(state)}"
+    if state.measured_value is not None:
+        word = "median" if state.metric in ("lead_time", "time_to_restore") else "measured"
+        text += f" ({word} {_value_text(state.metric, state.measured_value)})"
+    own = state.self_assessed_tier
+    if own is not None:
+        mine, theirs = dora.TIERS.index(state.measured_tier), dora.TIERS.index(own)
+        own_label = dora.TIER_LABELS[own]
+        if theirs < mine:
+            text += f"; the team rated itself {own_label}"
+        elif theirs > mine:
+            text += f"; the team rated itself lower, {own_label}"
+        else:
+            text += "; the team's own rating agrees"
+    return text + "."
+
+
+def _bottleneck_evidence(flow: FlowState) -> str:
+    stage = flow.bottleneck_stage.replace("_", " ")
+    details = []
+    if flow.flow_efficiency is not None:
+        details.append(f"flow efficiency {_num(flow.flow_efficiency * 100, 1)}%")
+    if flow.lead_time_hours is not None:
+        details.append(f"lead time {_num(flow.lead_time_hours, 1)} h")
+    text = f"The value stream map shows {stage} as the bottleneck stage"
+    return text + (f" ({', '.join(details)})." if details else ".")
+
+
+def _focus_areas(dim: DimensionState, level: int) -> tuple[str, ...]:
+    return tuple(dim.focus_areas.get(level, ()))
+
+
+def _metric_label(state: DoraState) -> str:
+    if state.metric == dora.REWORK_RATE:
+        return dora.REWORK_RATE_LABEL
+    return dora.metric_label(state.metric, dora.get_benchmark(state.benchmark).year)
+
+
+def _benchmark_label(state: DoraState) -> str:
+    bs = dora.get_benchmark(state.benchmark)
+    return f"DORA {bs.year}" if bs.year is not None else bs.name
+
+
+def _value_text(metric: str, value: float) -> str:
+    if metric in ("lead_time", "time_to_restore"):
+        return f"{_num(value, 1)} h"
+    if metric == "deployment_frequency":
+        return f"{_num(value, 3)} per day"
+    return f"{_num(value, 1)}%"
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def _date_text(day: date) -> str:
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _fmt(number: float) -> str:
+    # Two decimals, cut rather than rounded, so that 2.9999 (level 2) never reads as "3.00".
+    cut = math.floor(round(number, 4) * 100) / 100
+    text = f"{cut:.2f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def _num(number: float, decimals: int) -> str:
+    # Measured values: "310 h", "12.5%", "0.143 per day" (no trailing zeros).
+    return f"{number:.{decimals}f}".rstrip("0").rstrip(".")
+
+
+def _join(names: Sequence[str]) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
