@@ -1,8 +1,8 @@
 """Hostile and malformed input over HTTP: questionnaire YAML uploads, events CSV uploads (the team
 DORA page and the API), HTML injection in pages and PDFs, request size limits.
 
-The parsers' own properties are tested in tests/assessments/test_questionnaire_format.py and
-tests/assessments/test_ingest.py; these tests go through the forms, views, API and templates
+The parsers' own properties are tested in tests/assessments/questionnaires/test_format.py and
+tests/assessments/dora/test_ingest.py; these tests go through the forms, views, API and templates
 and check that the person gets the parser's message (with its line), never a 500, and that
 nothing was saved."""
 

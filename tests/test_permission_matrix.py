@@ -241,7 +241,7 @@ EXPECTED = {case.key: case for case in (
          {"item_id": Ref("item")}, body={"phase": "now"},
          headers={"HTTP_ACCEPT": "application/json"}, variant="json"),
     # Another organisation's person as owner: refused like an unknown name (the page says
-    # so; tests/assessments/test_people.py checks nothing changed).
+    # so; tests/assessments/people/test_services.py checks nothing changed).
     Case("roadmap_item_update", "POST",       (L, 403, 302, 404, 403, 302, 404),
          {"item_id": Ref("item")}, body={"phase": "now", "owner": "other_member"},
          variant="foreign-owner"),
@@ -375,7 +375,7 @@ EXEMPT = {
     "api_schema": "OpenAPI schema: describes the API, holds no data",
     "api_docs": "Swagger UI over the schema: no data",
     "invitation_accept": "public by design: guarded by the unguessable token in its URL, "
-    "like password_reset_confirm (tests/assessments/test_people.py)",
+    "like password_reset_confirm (tests/assessments/people/test_services.py)",
 }
 # Static files are served by WhiteNoise's middleware, not by a URL pattern; media files have no
 # URL at all (test_report_files_are_not_served_from_media).

@@ -11,7 +11,7 @@ from assessments.questionnaires.format import export_questionnaire, parse_questi
 from tests.factories import mini_questionnaire_yaml
 from vsm_site.domain_errors import Conflict, Invalid
 
-SHIPPED = Path(__file__).resolve().parents[2] / "assessments/questionnaires/vsm-maturity-v1.yaml"
+SHIPPED = Path(__file__).resolve().parents[3] / "assessments/questionnaires/vsm-maturity-v1.yaml"
 
 
 def test_load_questionnaire_creates_structure(db):

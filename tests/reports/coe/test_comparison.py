@@ -133,7 +133,7 @@ def test_safe_cell_neutralises_formula_prefixes(value):
 @pytest.fixture
 def confident_result(world, request):
     """``closed_result`` (two respondents) under a threshold of 2: not low-confidence, so the
-    answers export shows its rows to analysts too (tests/reports/test_candour.py)."""
+    answers export shows its rows to analysts too (tests/reports/results/test_candour.py)."""
     world.org.low_confidence_threshold = 2
     world.org.save(update_fields=["low_confidence_threshold"])
     return request.getfixturevalue("closed_result")
@@ -256,7 +256,7 @@ def test_cached_comparison_sees_edits_to_teams_groups_and_settings(scored, world
     elif change == "delete team":
         team.delete()
     else:
-        from tests.assessments.test_valuestream import EXAMPLE
+        from tests.assessments.valuestream.test_rules import EXAMPLE
 
         valuestream_services.save_map(world.lead_a, world.team_a, "current", EXAMPLE)
     assert comparison.cached_comparison(scored.org, questionnaire_key="mini") is not first

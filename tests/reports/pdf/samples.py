@@ -7,7 +7,7 @@ real chart functions. The numbers are fixed, so renders are repeatable.
 Used by the tests, and handy for looking at the documents (in ``manage.py shell``)::
 
     from reports import pdf
-    from tests.reports.pdf_samples import sample_roadmap_context
+    from tests.reports.pdf.samples import sample_roadmap_context
     html = pdf.render_roadmap_html(sample_roadmap_context())
     open("/tmp/roadmap.pdf", "wb").write(pdf.html_to_pdf(html))
 """

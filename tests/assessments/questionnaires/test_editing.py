@@ -27,7 +27,7 @@ from assessments.questionnaires.format import (
     parse_questionnaire,
 )
 
-SHIPPED = Path(__file__).resolve().parents[2] / "assessments/questionnaires/vsm-maturity-v1.yaml"
+SHIPPED = Path(__file__).resolve().parents[3] / "assessments/questionnaires/vsm-maturity-v1.yaml"
 SLUG_RULE = "must be a slug (lowercase letters, digits and single hyphens, at most 80 characters)"
 WEIGHT_RULE = "must be a number greater than 0 and at most 10"
 

@@ -17,7 +17,7 @@ from assessments.questionnaires.format import (
     parse_questionnaire,
 )
 
-SHIPPED = Path(__file__).resolve().parents[2] / "assessments/questionnaires/vsm-maturity-v1.yaml"
+SHIPPED = Path(__file__).resolve().parents[3] / "assessments/questionnaires/vsm-maturity-v1.yaml"
 
 # Line numbers matter: the error tests below replace single lines of this file.
 VALID = """\

@@ -10,7 +10,7 @@ from assessments.valuestream import services as valuestream_services
 from reports import demo
 from reports.pdf import render as pdf
 from reports.roadmap import inputs as roadmap_inputs
-from tests.assessments.test_valuestream import EXAMPLE
+from tests.assessments.valuestream.test_rules import EXAMPLE
 from tests.conftest import client_for
 from vsm_site.domain_errors import NotAllowed
 
@@ -405,7 +405,7 @@ def test_pdf_vsm_context_and_roadmap_html(world):
     assert "Team A: current state (v1)" in vsm["svg"]
     assert "Team A: future state (v1), projected" in vsm["svg"]
 
-    from tests.reports.pdf_samples import sample_roadmap_context
+    from tests.reports.pdf.samples import sample_roadmap_context
 
     html = pdf.render_roadmap_html({**sample_roadmap_context(), "vsm": vsm})
     assert 'id="value-stream"' in html

@@ -23,7 +23,7 @@ from reports.roadmap.planner import (
     plan_roadmap,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 QUESTIONNAIRE = parse_questionnaire(
     (ROOT / "assessments/questionnaires/vsm-maturity-v1.yaml").read_text(encoding="utf-8")
 )

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from reports.pdf import render as pdf
 from reports.pdf.render import RemoteResourceRefused, StaticFilesURLFetcher
-from tests.reports.pdf_samples import (
+from tests.reports.pdf.samples import (
     BENCHMARK_NAME,
     HOSTILE_COMMENT,
     LONG_TEAM_NAME,
