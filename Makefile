@@ -63,15 +63,15 @@ test: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_PARALLEL)
 
-# The benchmark runs on its own SQLite file unless DATABASE_URL is set (then on that database
-# and CELERY_BROKER_URL's broker): the development database is never touched.
+# The benchmark (tests/bench/) runs on its own SQLite file unless DATABASE_URL is set (then on
+# that database and CELERY_BROKER_URL's broker): the development database is never touched.
 BENCH_DATABASE_URL := $(or $(DATABASE_URL),sqlite:///$(CURDIR)/var/bench/bench.sqlite3)
 BENCH_ARGS ?=
 
 bench: install
 	@mkdir -p var/bench
 	DATABASE_URL='$(BENCH_DATABASE_URL)' $(PY) manage.py migrate --noinput
-	DATABASE_URL='$(BENCH_DATABASE_URL)' $(PY) manage.py bench $(BENCH_ARGS)
+	DATABASE_URL='$(BENCH_DATABASE_URL)' $(PY) -m tests.bench $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -59,8 +59,8 @@ def seed():
     from django.core.management import call_command
 
     from assessments.models import Membership, Organization, Team, TeamGroup
-    from reports.benchdata import generate_organization
     from reports.demo import DEMO_PASSWORD, load_demo_organization
+    from tests.bench.data import generate_organization
 
     call_command("migrate", verbosity=0)
     demo = load_demo_organization()
@@ -117,8 +117,8 @@ def pages():
 
 
 def password_for(username):
-    from reports.benchdata import BENCH_PASSWORD
     from reports.demo import DEMO_PASSWORD
+    from tests.bench.data import BENCH_PASSWORD
 
     return BENCH_PASSWORD if username.startswith(f"{SCREENS_ORG}-") else DEMO_PASSWORD
 

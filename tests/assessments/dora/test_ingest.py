@@ -1,5 +1,5 @@
 """Tests for assessments/ingest.py, the event endpoints (assessments/api_events.py) and the
-issue_team_token and bench_ingest commands."""
+issue_team_token command and the ingestion benchmark (tests/bench/ingest.py)."""
 
 import csv
 import datetime as dt
@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from assessments.dora import ingest
 from assessments.models import Deployment, Incident, Membership, Organization, TeamApiToken
+from tests.bench import ingest as bench_ingest
 from tests.factories import MembershipFactory, TeamFactory
 from vsm_site.domain_errors import Invalid
 
@@ -1174,7 +1175,7 @@ def test_issue_team_token_unknown_or_ambiguous_team(world):
 
 def test_bench_ingest_runs_and_cleans_up(db, refreshes):
     out = StringIO()
-    call_command("bench_ingest", "--rows", "40", "--kind", "both", "--no-tracemalloc", stdout=out)
+    bench_ingest.main(["--rows", "40", "--kind", "both", "--no-tracemalloc"], out=out)
     lines = out.getvalue().splitlines()
     assert [line.split(":")[0].strip() for line in lines] == [
         "deployments",

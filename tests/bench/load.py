@@ -1,10 +1,10 @@
-"""The web load of ``manage.py bench``: a small, bounded HTTP load generator over loopback.
+"""The web load of ``python -m tests.bench``: a small, bounded HTTP load generator (loopback).
 
-    python -m reports.benchload PLAN.json [--out RESULT.json]
+    python -m tests.bench.load PLAN.json [--out RESULT.json]
 
-It does not import Django: it talks to a running server (``manage.py bench`` starts gunicorn)
+It does not import Django: it talks to a running server (``end_to_end.py`` starts gunicorn)
 like browsers would, through the login form, with session and CSRF cookies. The plan (JSON,
-written by ``manage.py bench``) names the server, the password, the respondents and the pages:
+written by ``end_to_end.py``) names the server, the password, the respondents and the pages:
 
     {"base_url": "http://127.0.0.1:8123", "password": "...", "coe": "bench-coe",
      "period": "2026-Q3", "seconds": 15, "max_requests": 3000, "concurrency": 2,
@@ -406,7 +406,9 @@ def run(plan, log=print):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bench.load", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("plan", help="the plan, JSON (see the module docstring)")
     parser.add_argument("--out", help="write the figures here as JSON (default: stdout)")
     args = parser.parse_args(argv)
@@ -415,7 +417,7 @@ def main(argv=None):
     try:
         figures = run(plan, log=lambda text: print(text, file=sys.stderr, flush=True))
     except LoadError as exc:
-        print(f"benchload: {exc}", file=sys.stderr)
+        print(f"tests.bench.load: {exc}", file=sys.stderr)
         return 2
     text = json.dumps(figures, indent=2)
     if args.out:

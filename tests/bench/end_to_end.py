@@ -1,12 +1,12 @@
 """The performance benchmark, end to end: ``make bench`` (see README "Benchmarks").
 
-    python manage.py bench [--teams 500] [--quarters 8] [--seconds 15] [--roadmaps 50] [--keep]
+    python -m tests.bench [--teams 500] [--quarters 8] [--seconds 15] [--roadmaps 50] [--keep]
 
-1. Generates a reproducible organisation (``reports.benchdata``, bulk inserts from a seed).
+1. Generates a reproducible organisation (``tests.bench.data``, bulk inserts from a seed).
 2. Serves the site with gunicorn (2 workers, DEBUG off, a generated SECRET_KEY, static files
    collected into a STATIC_ROOT of its own under var/bench/, kept for the next run while the
    static sources do not change) and loads it over loopback from a second process
-   (``python -m reports.benchload``): autosaving respondents, the questionnaire, results and
+   (``python -m tests.bench.load``): autosaving respondents, the questionnaire, results and
    history pages, the CoE dashboard, the comparison API and ``/ping``, the floor.
 3. Renders roadmap PDFs for ``--roadmaps`` teams through 2 Celery workers on the configured
    broker (a private queue; with the filesystem transport also a private folder, so the
@@ -19,6 +19,7 @@ refuses to run without DATABASE_URL, so the development database is never writte
 process it starts is stopped when it ends, on errors and on Ctrl-C too. The generated data is
 deleted at the end unless ``--keep``."""
 
+import argparse
 import contextlib
 import hashlib
 import json
@@ -39,15 +40,15 @@ from pathlib import Path
 import httpx
 import psutil
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone
 
 from assessments.dora import rules as dora
 from assessments.models import Assessment, Membership, Result, Team
-from reports import benchdata
 from reports.models import RoadmapReport
+from tests.bench import BenchError
+from tests.bench import data as benchdata
 
 MB = 1024 * 1024
 WEB_WORKERS = 2
@@ -64,48 +65,52 @@ TARGETS = {
 }
 
 
-class Command(BaseCommand):
-    help = "Benchmark the site (gunicorn + HTTP load), roadmap PDFs (Celery) and memory."
+def parse_args(argv, prog=None):
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Benchmark the site (gunicorn + HTTP load), roadmap PDFs (Celery) and memory.",
+        epilog="Narrower tools: python -m tests.bench coe|roadmap|ingest --help.",
+    )
+    parser.add_argument("--teams", type=int, default=500)
+    parser.add_argument("--quarters", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--seconds", type=float, default=15, help="measured seconds per web scenario"
+    )
+    parser.add_argument("--respondents", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, default=2, help="clients of the page scenarios")
+    parser.add_argument("--roadmaps", type=int, default=50)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the generated data and the run folder"
+    )
+    return parser.parse_args(argv)
 
-    def add_arguments(self, parser):
-        parser.add_argument("--teams", type=int, default=500)
-        parser.add_argument("--quarters", type=int, default=8)
-        parser.add_argument("--seed", type=int, default=42)
-        parser.add_argument(
-            "--seconds", type=float, default=15, help="measured seconds per web scenario"
-        )
-        parser.add_argument("--respondents", type=int, default=20)
-        parser.add_argument(
-            "--concurrency", type=int, default=2, help="clients of the page scenarios"
-        )
-        parser.add_argument("--roadmaps", type=int, default=50)
-        parser.add_argument(
-            "--keep", action="store_true", help="keep the generated data and the run folder"
-        )
 
-    def handle(self, *args, **options):
-        if "DATABASE_URL" not in os.environ:
-            raise CommandError(
-                "DATABASE_URL is not set: the benchmark would write into the development "
-                "database. Run `make bench` (SQLite in var/bench/bench.sqlite3), or set "
-                "DATABASE_URL to a migrated database of its own."
-            )
-        if options["teams"] < options["respondents"] // 2 + 1 or options["teams"] < 1:
-            raise CommandError("--teams must be at least half of --respondents.")
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # no line per readiness probe
-        logging.getLogger("kombu.connection").setLevel(logging.ERROR)  # "No hostname ..."
-        run = BenchRun(self, options)
-        # A plain `kill` stops the run like Ctrl-C: the finally blocks stop the processes.
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-        try:
-            run.execute()
-        except KeyboardInterrupt:
-            raise CommandError(
-                "Interrupted; every process the benchmark started has been stopped.",
-                returncode=130,
-            ) from None
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+def main(argv=None, prog=None, out=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    options = vars(parse_args(argv, prog))
+    if "DATABASE_URL" not in os.environ:
+        raise BenchError(
+            "DATABASE_URL is not set: the benchmark would write into the development "
+            "database. Run `make bench` (SQLite in var/bench/bench.sqlite3), or set "
+            "DATABASE_URL to a migrated database of its own."
+        )
+    if options["teams"] < options["respondents"] // 2 + 1 or options["teams"] < 1:
+        raise BenchError("--teams must be at least half of --respondents.")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # no line per readiness probe
+    logging.getLogger("kombu.connection").setLevel(logging.ERROR)  # "No hostname ..."
+    run = BenchRun(out or sys.stdout, options, command=" ".join(["python -m tests.bench", *argv]))
+    # A plain `kill` stops the run like Ctrl-C: the finally blocks stop the processes.
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        run.execute()
+    except KeyboardInterrupt:
+        raise BenchError(
+            "Interrupted; every process the benchmark started has been stopped.",
+            returncode=130,
+        ) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _raise_interrupt(signum, frame):
@@ -113,9 +118,10 @@ def _raise_interrupt(signum, frame):
 
 
 class BenchRun:
-    def __init__(self, command, options):
-        self.command = command
+    def __init__(self, out, options, command):
+        self.out = out
         self.options = options
+        self.command = command
         self.figures = {}
         self.processes = []
         self.sampler = MemorySampler()
@@ -124,8 +130,7 @@ class BenchRun:
     # -- output ----------------------------------------------------------------------------
 
     def say(self, text=""):
-        self.command.stdout.write(text)
-        self.command.stdout.flush()
+        print(text, file=self.out, flush=True)
 
     def step(self, text):
         self.say(f"[{time.perf_counter() - self.started:6.1f} s] {text}")
@@ -134,7 +139,7 @@ class BenchRun:
 
     def execute(self):
         self.figures["machine"] = machine_figures()
-        self.figures["command"] = "python manage.py bench " + " ".join(sys.argv[2:])
+        self.figures["command"] = self.command
         self.figures["started_at"] = timezone.now().isoformat(timespec="seconds")
         self.figures["database"] = connection.vendor
         self.figures["broker"] = settings.CELERY_BROKER_URL.split("://")[0]
@@ -240,9 +245,9 @@ class BenchRun:
         try:
             process.wait(timeout=900)
         except subprocess.TimeoutExpired:
-            raise CommandError("collectstatic did not finish in 15 minutes.") from None
+            raise BenchError("collectstatic did not finish in 15 minutes.") from None
         if process.returncode != 0:
-            raise CommandError(f"collectstatic failed: {tail(workdir, 'collectstatic')}")
+            raise BenchError(f"collectstatic failed: {tail(workdir, 'collectstatic')}")
         self.stop("collectstatic")
         partial = Path(env["STATIC_ROOT"])
         root = partial.with_name(partial.name.removesuffix(".partial"))
@@ -277,7 +282,7 @@ class BenchRun:
             f"{plan['think_seconds'][1]:g} s); pages with {opts['concurrency']} clients"
         )
         load = subprocess.Popen(
-            [sys.executable, "-m", "reports.benchload", str(plan_path), "--out", str(out_path)],
+            [sys.executable, "-m", "tests.bench.load", str(plan_path), "--out", str(out_path)],
             cwd=settings.BASE_DIR, env=env, start_new_session=True,
         )  # fmt: skip
         self.processes.append(("load", load))
@@ -285,9 +290,9 @@ class BenchRun:
         try:
             code = load.wait(timeout=budget)
         except subprocess.TimeoutExpired:
-            raise CommandError(f"The load generator did not finish in {budget:.0f} s.") from None
+            raise BenchError(f"The load generator did not finish in {budget:.0f} s.") from None
         if code != 0:
-            raise CommandError(f"The load generator failed (exit {code}); see above.")
+            raise BenchError(f"The load generator failed (exit {code}); see above.")
         self.figures["web"] = json.loads(out_path.read_text())
         self.figures["web_plan"] = {
             k: plan[k] for k in ("seconds", "concurrency", "warmup", "think_seconds", "period")
@@ -408,7 +413,7 @@ class BenchRun:
                 break
             for n, worker in enumerate(workers, 1):
                 if worker.poll() is not None:
-                    raise CommandError(f"Celery worker {n} exited: {tail(workdir, f'celery{n}')}")
+                    raise BenchError(f"Celery worker {n} exited: {tail(workdir, f'celery{n}')}")
             time.sleep(0.5)
         reports = list(
             RoadmapReport.objects.filter(id__in=ids).values(
@@ -427,7 +432,7 @@ class BenchRun:
             bound.delete()
         if not ready:
             errors = {r["error"] for r in failed} or {"none finished in time"}
-            raise CommandError(f"No roadmap was rendered: {'; '.join(sorted(errors))[:500]}")
+            raise BenchError(f"No roadmap was rendered: {'; '.join(sorted(errors))[:500]}")
         elapsed = (max(r["finished_at"] for r in ready) - requested_at).total_seconds()
         durations = [r["duration_seconds"] for r in ready]
         self.step(
@@ -768,23 +773,23 @@ def wait_for_http(url, process, log_path, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise CommandError(f"gunicorn exited: {_tail(log_path)}")
+            raise BenchError(f"gunicorn exited: {_tail(log_path)}")
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(url, timeout=2).status_code == 200:
                 return
         time.sleep(0.3)
-    raise CommandError(f"{url} did not answer in {timeout} s: {_tail(log_path)}")
+    raise BenchError(f"{url} did not answer in {timeout} s: {_tail(log_path)}")
 
 
 def wait_for_log(path, needle, process, timeout=90):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise CommandError(f"{path.stem} exited: {_tail(path)}")
+            raise BenchError(f"{path.stem} exited: {_tail(path)}")
         if path.exists() and needle in path.read_text(errors="replace"):
             return
         time.sleep(0.3)
-    raise CommandError(f"{path.stem} was not ready in {timeout} s: {_tail(path)}")
+    raise BenchError(f"{path.stem} was not ready in {timeout} s: {_tail(path)}")
 
 
 def tail(workdir, name):

@@ -14,8 +14,9 @@ BENCH_PASSWORD), a CoE analyst (``<slug>-coe``) and per team:
   from the current one, with figures from ``valuestream.compute_figures``;
 - one open assessment for the current quarter, without answers, for the autosave load.
 
-The same seed gives the same organisation, with times relative to now. Used by the benchmark
-commands (``bench``, ``bench_coe``); nothing else."""
+The same seed gives the same organisation, with times relative to now. Used by the benchmarks
+(``python -m tests.bench``, ``python -m tests.bench coe``) and by tests/browser/screenshots.py
+(the heatmap's second organisation); nothing else."""
 
 import contextlib
 import datetime as dt

@@ -1,0 +1,84 @@
+"""Benchmark: the time to render one typical team roadmap, against WeasyPrint alone.
+
+    python -m tests.bench roadmap [--runs 5] [--team SLUG]
+
+Uses the demo data (run `python manage.py load_demo` or `make run` first). A "full render" is
+what the Celery task does for a report: build the context from the database, render the HTML,
+turn it into PDF and store the file. "WeasyPrint alone" is only `HTML(string=...).write_pdf()`
+on the same final HTML. Prints medians and their ratio (target: under 3 s and under 1.3x)."""
+
+import argparse
+import statistics
+import sys
+import time
+
+from assessments.models import Result
+from reports.models import RoadmapReport
+from reports.pdf import context as pdf_context
+from reports.pdf import render as pdf
+from reports.pdf import services
+from reports.roadmap import services as roadmap_services
+from tests.bench import BenchError
+
+
+def parse_args(argv, prog=None):
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Time a typical roadmap PDF render against WeasyPrint alone on the same HTML.",
+    )
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--team", default="checkout")
+    return parser.parse_args(argv)
+
+
+def main(argv=None, prog=None, out=None):
+    args = parse_args(argv, prog)
+    runs, team, out = args.runs, args.team, out or sys.stdout
+
+    def say(text):
+        print(text, file=out, flush=True)
+
+    result = (
+        Result.objects.filter(team__slug=team, questionnaire_key="vsm-maturity")
+        .select_related("team__organization", "questionnaire")
+        .order_by("-period")
+        .first()
+    )
+    if result is None:
+        raise BenchError(f"No result for team {team!r}: run `python manage.py load_demo` first.")
+    roadmap_services.generate_roadmap(result)
+    from weasyprint import HTML
+
+    full, alone, pages, size = [], [], 0, 0
+    for _ in range(runs + 1):  # the first run warms caches (fonts, templates) and is dropped
+        report = RoadmapReport.objects.create(
+            team=result.team, result=result, organization=result.team.organization,
+            period=result.period,
+        )  # fmt: skip
+        started = time.perf_counter()
+        services.render_report(report.id)
+        full.append(time.perf_counter() - started)
+        report.refresh_from_db()
+        if report.status != RoadmapReport.READY:
+            raise BenchError(f"Render failed: {report.error}")
+        size = report.size_bytes
+        html = pdf.render_roadmap_html(pdf_context.roadmap_context(result))
+        started = time.perf_counter()
+        document = HTML(string=html, base_url=pdf.BASE_URL).render()
+        document.write_pdf()
+        alone.append(time.perf_counter() - started)
+        pages = len(document.pages)
+        report.file.delete(save=False)
+        report.delete()
+    full, alone = full[1:], alone[1:]
+    median_full, median_alone = statistics.median(full), statistics.median(alone)
+    say(
+        f"team: {result.team.name} ({result.period}), {pages} pages, "
+        f"{size / 1024:.0f} KiB, {runs} runs after one warm-up"
+    )
+    say(f"full render (context + HTML + PDF + store): median {median_full:.2f} s")
+    say(f"WeasyPrint alone on the same HTML:          median {median_alone:.2f} s")
+    say(
+        f"ratio: {median_full / median_alone:.2f}x (target < 1.3x); "
+        f"target < 3 s: {'met' if median_full < 3 else 'MISSED'}"
+    )
