@@ -1,9 +1,12 @@
-"""Events other apps may react to, sent after the transaction that made them has committed.
+"""Events other apps may react to; ``assessments`` does not know who listens, so the dependency
+keeps running one way (reports -> assessments).
 
-``reports`` tells people about them (reports/notifications.py); ``assessments`` does not know
-who listens, so the dependency keeps running one way (reports -> assessments). Receivers get
-ids only and must not raise: they are sent with ``send_robust`` after the commit, when the
-write the person asked for has already happened."""
+Two kinds. Notices (``assessment_opened``, ``assessment_closed``) are sent after the
+transaction that made them has committed: ``reports`` tells people about them
+(reports/notifications/services.py); receivers get ids only and must not raise (sent with
+``send_robust``, when the write the person asked for has already happened). ``result_frozen``
+is sent inside the closing transaction, so that what is derived from a result (its roadmap:
+reports/roadmap/services.py) is stored with it, and pages only read."""
 
 import logging
 import threading
@@ -19,6 +22,8 @@ log = logging.getLogger(__name__)
 assessment_opened = Signal()
 # kwargs: assessment_id (closed with its result frozen)
 assessment_closed = Signal()
+# kwargs: result (just frozen, inside the closing transaction; never muted)
+result_frozen = Signal()
 
 
 _state = threading.local()

@@ -41,3 +41,9 @@ class ReportsConfig(AppConfig):
         signals.assessment_closed.connect(
             notifications.on_assessment_closed, dispatch_uid="vsm-notify-closed"
         )
+        # A frozen result gets its roadmap in the same transaction: pages only read it.
+        from reports.roadmap import services as roadmap_services
+
+        signals.result_frozen.connect(
+            roadmap_services.plan_frozen_result, dispatch_uid="vsm-plan-roadmap"
+        )

@@ -233,6 +233,7 @@ EXPECTED = {case.key: case for case in (
     Case("value_stream_edit", "POST",         (L, 403, 200, 404, 403, 200, 404),
          {**TEAM, "kind": "current"}, body={}),
     Case("team_roadmap", "GET",               (L, 200, 200, 404, 200, 200, 404), TEAM),
+    Case("team_roadmap", "POST",              (L, 302, 302, 404, 302, 302, 404), TEAM),
     Case("roadmap_report_request", "POST",    (L, 302, 302, 404, 302, 302, 404), TEAM),
     Case("roadmap_item_update", "POST",       (L, 403, 302, 404, 403, 302, 404),
          {"item_id": Ref("item")}, body={"phase": "now"}),

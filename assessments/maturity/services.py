@@ -414,6 +414,7 @@ def close_assessment_for(assessment, closed_by):
             raise Conflict("Nobody has submitted answers yet; there is nothing to score.")
         result = _freeze_result(locked, submitted)
         dora_services.store_survey_snapshot(locked)
+        signals.result_frozen.send(sender=Result, result=result)
         Assessment.objects.filter(pk=locked.pk, status=Assessment.OPEN).update(
             status=Assessment.CLOSED, closed_at=timezone.now(), closed_by=closed_by
         )

@@ -144,11 +144,9 @@ def roadmap_context(result, viewer=None):
     out unless ``viewer`` may see them (``may_see_candid_detail``). A stored roadmap PDF may be
     downloaded by everyone who sees the team, so it is built without a viewer (as
     ``services.build_pdf`` does); pass one only for a document that viewer alone reads."""
-    from reports.roadmap import services as roadmap_services
-
     team = result.team
     candid = permissions.may_see_candid_detail(viewer, team.organization, result.low_confidence)
-    roadmap = roadmap_services.generate_roadmap(result)
+    roadmap = Roadmap.objects.get(result=result)  # planned when the PDF was asked for
     previous = selectors.previous_result(result)
     deltas = compare_with_previous(result, previous)
     dimensions = []

@@ -49,7 +49,7 @@ from django.utils import timezone
 
 from assessments import permissions
 from assessments.models import Organization
-from reports.models import RoadmapReport
+from reports.models import Roadmap, RoadmapReport
 from reports.roadmap import services as roadmap_services
 from vsm_site.domain_errors import DomainError, NotAllowed
 from vsm_site.http import download_filename
@@ -96,6 +96,7 @@ def request_roadmap_report(user, result):
     TooManyReports when a new render would exceed a limit (``check_report_limits``)."""
     if not permissions.can_view_team(user, result.team):
         raise NotAllowed("You cannot see this team.")
+    roadmap_services.generate_roadmap(result)  # a result frozen before roadmaps were planned
     fingerprint = roadmap_fingerprint(result)
     same = RoadmapReport.objects.filter(kind=RoadmapReport.ROADMAP, result=result)
     try:
@@ -222,7 +223,7 @@ def roadmap_fingerprint(result):
     latest value stream maps. Equal fingerprints, equal PDFs. Six small queries."""
     from assessments.models import DoraSnapshot, Result, Team, ValueStreamMap
 
-    roadmap = roadmap_services.generate_roadmap(result)
+    roadmap = Roadmap.objects.get(result=result)
     team = Team.objects.select_related("group", "organization").get(pk=result.team_id)
     items = roadmap.items.select_related("owner").order_by("position")
     content = {

@@ -11,7 +11,6 @@ from assessments import permissions
 from assessments.maturity import selectors
 from reports.models import RoadmapReport
 from reports.pdf import services
-from reports.roadmap import services as roadmap_services
 from vsm_site.domain_errors import DomainError, forbid_if_not_allowed
 
 
@@ -23,7 +22,6 @@ def roadmap_report_request(request, team_id):
     if result is None:
         messages.error(request, "There is no closed assessment to build a roadmap from yet.")
         return redirect("team_roadmap", team_id=team.id)
-    roadmap_services.generate_roadmap(result)
     try:
         report, created = services.request_roadmap_report(request.user, result)
     except services.TooManyReports as exc:

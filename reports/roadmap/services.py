@@ -1,6 +1,11 @@
-"""Writes for a team's roadmap: planned from a frozen result (``generate_roadmap``, which
-carries the lead's edits over from the previous roadmap), then edited by the team's lead.
-Views, the API, tasks and commands call these."""
+"""Writes for a team's roadmap: planned when its result is frozen (``plan_frozen_result``,
+connected to ``assessments.signals.result_frozen``; ``generate_roadmap`` carries the lead's
+edits over from the previous roadmap), then edited by the team's lead. Pages and PDFs only
+read a roadmap; a result frozen before roadmaps were planned at once (or loaded without
+one) gets its roadmap from an explicit action: "Plan the roadmap" on its page, asking for
+its PDF, or ``manage.py plan_roadmaps``. Views, the API, tasks and commands call these."""
+
+import logging
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -8,6 +13,8 @@ from django.utils import timezone
 from assessments import permissions
 from reports.models import Roadmap, RoadmapItem
 from vsm_site.domain_errors import Invalid, NotAllowed
+
+log = logging.getLogger(__name__)
 
 
 def generate_roadmap(result):
@@ -141,3 +148,24 @@ def add_custom_item(user, roadmap, title, phase="next", due_date=None, owner=Non
             due_date=due_date, owner=owner, success_metric=success_metric.strip(),
             edited=True, position=count,
         )  # fmt: skip
+
+
+def plan_frozen_result(sender, result, **kwargs):
+    """``result_frozen`` receiver: plan the result's roadmap in the closing transaction. A
+    planning failure must not undo the close: it is logged, and the roadmap page then offers
+    to plan it."""
+    try:
+        with transaction.atomic():
+            generate_roadmap(result)
+    except Exception:
+        log.exception("Roadmap of result %s not planned; its page offers to plan it", result.pk)
+
+
+def plan_missing_roadmaps(results):
+    """Plan the roadmap of every result in ``results`` that has none, oldest period first (so
+    that each carries the edits of the one before). Returns how many were planned."""
+    planned = 0
+    for result in results.filter(roadmap__isnull=True).order_by("team_id", "period"):
+        generate_roadmap(result)
+        planned += 1
+    return planned

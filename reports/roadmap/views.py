@@ -17,9 +17,17 @@ from vsm_site.domain_errors import DomainError, forbid_if_not_allowed
 
 @login_required
 def team_roadmap(request, team_id):
+    """The roadmap of the team's latest result. GET only reads: a roadmap is planned when its
+    result is frozen. A result without one (frozen before that, or loaded without one) shows
+    "Plan the roadmap", which POSTs here."""
     team = permissions.get_visible_team_or_404(request.user, team_id)
     result = selectors.latest_result(team)
-    roadmap = roadmap_services.generate_roadmap(result) if result is not None else None
+    if request.method == "POST":
+        if result is not None:
+            roadmap_services.generate_roadmap(result)
+            messages.success(request, f"Roadmap planned from the {result.period} result.")
+        return redirect("team_roadmap", team_id=team.id)
+    roadmap = Roadmap.objects.filter(result=result).first() if result is not None else None
     items = []
     if roadmap is not None:
         items = list(roadmap.items.select_related("owner").order_by("position"))
@@ -47,6 +55,7 @@ def team_roadmap(request, team_id):
             "team": team,
             "result": result,
             "roadmap": roadmap,
+            "unplanned": result is not None and roadmap is None,
             "phases": phases,
             "phase_choices": RoadmapItem.PHASE_CHOICES,
             "reports": reports,

@@ -65,7 +65,10 @@ def test_history_shows_a_change_at_once(world, client, two_results, shipped, cha
         assert "Team Alpha: history" in page(client, world)
     else:
         assert ">Roadmap</a>" not in before
-        assert client.get(f"/teams/{world.team_a.id}/roadmap/").status_code == 200  # plans it
+        # Results made directly have no roadmap; "Plan the roadmap" plans it (a GET never does).
+        assert client.get(f"/teams/{world.team_a.id}/roadmap/").status_code == 200
+        assert ">Roadmap</a>" not in page(client, world)
+        assert client.post(f"/teams/{world.team_a.id}/roadmap/").status_code == 302
         assert ">Roadmap</a>" in page(client, world)
 
 
