@@ -169,13 +169,14 @@ def _hours(value):
     return f"{value:,.1f} h".replace(".0 h", " h")
 
 
-def pdf_vsm_context(team):
-    """The roadmap PDF's ``vsm`` section (shape in reports/pdf.py): the current map drawn,
-    followed by the future map when there is one, and the current figures. None when the team
-    has no current map, or its times are all zero (no lead time to speak of)."""
+def pdf_vsm_context(team, current=..., future=...):
+    """The roadmap PDF's ``vsm`` section (shape in reports/pdf/render.py): the current map
+    drawn, followed by the future map when there is one, and the current figures. None when the
+    team has no current map, or its times are all zero (no lead time to speak of). ``current``
+    and ``future``: the maps when the caller has read them already (None: the team has none)."""
     from assessments.valuestream.drawing import draw_value_stream
 
-    vsm = current_map(team)
+    vsm = current_map(team) if current is ... else current
     if vsm is None or not vsm.figures.get("lead_time_hours"):
         return None
     figures = figures_of(vsm)
@@ -185,7 +186,8 @@ def pdf_vsm_context(team):
         title=f"{team.name}: current state (v{vsm.version})",
         id_prefix="pdf-vsm-current",
     )
-    future = current_map(team, ValueStreamMap.FUTURE)
+    if future is ...:
+        future = current_map(team, ValueStreamMap.FUTURE)
     if future is not None:
         svg += draw_value_stream(
             stages_of(future),

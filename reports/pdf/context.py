@@ -1,5 +1,6 @@
-"""Builds the contexts of the roadmap and portfolio PDFs (shapes documented in reports/pdf.py)
-from the database, with a fixed number of queries."""
+"""Builds the contexts of the roadmap and portfolio PDFs (shapes documented in
+reports/pdf/render.py). The roadmap PDF's sources are read once by
+``reports.roadmap.document.gather``; the builders below only arrange them."""
 
 from django.utils import timezone
 
@@ -7,11 +8,10 @@ from assessments import permissions
 from assessments.dora import rules as dora
 from assessments.dora import services as dora_services
 from assessments.levels import LEVEL_DESCRIPTIONS, LEVEL_NAMES
-from assessments.maturity import selectors
 from assessments.models import Result
 from assessments.questionnaires import selectors as questionnaire_selectors
 from assessments.valuestream import services as valuestream_services
-from reports.coe.history import trend_chart, trend_rows
+from reports.coe.history import trend_chart
 from reports.models import Roadmap, RoadmapItem
 from reports.results.content import (
     comments_hidden_note,
@@ -19,7 +19,7 @@ from reports.results.content import (
     radar_for,
     result_comments,
 )
-from reports.roadmap import inputs as planning
+from reports.roadmap import document
 from vsm_site import charts
 
 PHASE_LABELS = dict(RoadmapItem.PHASE_CHOICES)
@@ -46,9 +46,8 @@ def _plan_item(item, subjects):
     }
 
 
-def _plan(roadmap, dimension_names):
-    items = list(roadmap.items.select_related("owner").order_by("position"))
-    benchmark = dora_services.resolve_benchmark(None, roadmap.team.organization)
+def _plan(sources, dimension_names):
+    items, benchmark, roadmap = sources.items, sources.benchmark, sources.roadmap
     subjects = {f"dimension:{k}": name for k, name in dimension_names.items()}
     subjects.update({f"sustain:{k}": name for k, name in dimension_names.items()})
     subjects.update(
@@ -67,9 +66,8 @@ def _plan(roadmap, dimension_names):
     return {"phases": phases, "top": ordered[:3], "formula": roadmap.formula}
 
 
-def _dora(result):
-    benchmark = dora_services.resolve_benchmark(None, result.team.organization)
-    measured, survey = planning.dora_for_period(result.team, result.period, benchmark)
+def _dora(sources):
+    benchmark, measured, survey = sources.benchmark, sources.measured, sources.self_assessed
     if measured is None and survey is None:
         return None
     metrics = []
@@ -139,15 +137,16 @@ def _appendix(result, candid):
     }
 
 
-def roadmap_context(result, viewer=None):
+def roadmap_context(result, viewer=None, sources=None):
     """The roadmap PDF's context. The comments and spread of a low-confidence result are left
     out unless ``viewer`` may see them (``may_see_candid_detail``). A stored roadmap PDF may be
     downloaded by everyone who sees the team, so it is built without a viewer (as
-    ``services.build_pdf`` does); pass one only for a document that viewer alone reads."""
-    team = result.team
+    ``services.build_pdf`` does); pass one only for a document that viewer alone reads.
+    ``sources``: ``document.gather(result)`` when the caller has it already."""
+    sources = sources or document.gather(result)
+    result, team, roadmap = sources.result, sources.team, sources.roadmap
     candid = permissions.may_see_candid_detail(viewer, team.organization, result.low_confidence)
-    roadmap = Roadmap.objects.get(result=result)  # planned when the PDF was asked for
-    previous = selectors.previous_result(result)
+    previous = sources.previous
     deltas = compare_with_previous(result, previous)
     dimensions = []
     for row in result.data["dimensions"]:
@@ -167,9 +166,7 @@ def roadmap_context(result, viewer=None):
                 "change": change["delta"] if change else None,
             }
         )
-    rows = trend_rows(team, result.questionnaire_key)
-    rows = [r for r in rows if r["period"] <= result.period]
-    roadmap = Roadmap.objects.select_related("result").get(pk=roadmap.pk)
+    rows = sources.history
     return {
         "team": {
             "name": team.name,
@@ -191,12 +188,12 @@ def roadmap_context(result, viewer=None):
             "dimensions": dimensions,
         },
         "radar_svg": radar_for(result, previous, deltas, id_prefix="pdf-radar"),
-        "dora": _dora(result),
+        "dora": _dora(sources),
         "trend": {
             "svg": trend_chart(team, rows, id_prefix="pdf-trend"),
             "rows": [{k: v for k, v in r.items() if k != "result"} for r in rows],
         },
-        "plan": _plan(roadmap, {d["key"]: d["name"] for d in result.data["dimensions"]}),
+        "plan": _plan(sources, {d["key"]: d["name"] for d in result.data["dimensions"]}),
         "review": {
             "next_assessment": roadmap.next_assessment,
             "checkpoints": [
@@ -205,7 +202,9 @@ def roadmap_context(result, viewer=None):
             ],
         },
         "appendix": _appendix(result, candid),
-        "vsm": valuestream_services.pdf_vsm_context(team),
+        "vsm": valuestream_services.pdf_vsm_context(
+            team, current=sources.current_map, future=sources.future_map
+        ),
     }
 
 

@@ -49,7 +49,7 @@ from django.utils import timezone
 
 from assessments import permissions
 from assessments.models import Organization
-from reports.models import Roadmap, RoadmapReport
+from reports.models import RoadmapReport
 from reports.roadmap import services as roadmap_services
 from vsm_site.domain_errors import DomainError, NotAllowed
 from vsm_site.http import download_filename
@@ -211,58 +211,33 @@ def content_fingerprint(report):
     """A SHA-256 of what ``report``'s PDF shows, as of now."""
     if report.kind == RoadmapReport.PORTFOLIO:
         return portfolio_fingerprint(report.organization_id)
-    return roadmap_fingerprint(report.result)
+    return _context_fingerprint(report_context(report))
 
 
 def roadmap_fingerprint(result):
-    """A SHA-256 of what the roadmap PDF of ``result`` shows that can change once the result
-    is frozen (pdf_context.roadmap_context; keep the two in step): the roadmap and its items
-    with their owners' names; the team's, group's and organisation's names, the organisation's
-    benchmark set and low-confidence threshold (named where comments are hidden); the team's
-    results up to this one (the trend chart), its DORA snapshots up to the period and its
-    latest value stream maps. Equal fingerprints, equal PDFs. Six small queries."""
-    from assessments.models import DoraSnapshot, Result, Team, ValueStreamMap
+    """A SHA-256 of what the roadmap PDF of ``result`` shows: its context as a stored PDF is
+    built (``pdf.context.roadmap_context``, without a viewer), less the time it was made.
+    Equal fingerprints, equal PDFs, with nothing to keep in step by hand."""
+    from reports.pdf import context as pdf_context
 
-    roadmap = Roadmap.objects.get(result=result)
-    team = Team.objects.select_related("group", "organization").get(pk=result.team_id)
-    items = roadmap.items.select_related("owner").order_by("position")
-    content = {
-        "team": [
-            team.name, team.group.name if team.group else "", team.organization.name,
-            team.organization.default_benchmark, team.organization.low_confidence_threshold,
-        ],
-        "roadmap": [roadmap.pk, roadmap.next_assessment, roadmap.checkpoints, roadmap.formula],
-        "items": [
-            [
-                i.key, i.kind, i.title, i.why, i.focus_areas, i.steps, i.success_metric,
-                i.owner_role, i.priority, i.from_level, i.to_level, i.from_tier, i.to_tier,
-                i.phase, i.position, i.due_date, i.done,
-                [i.owner.username, i.owner.get_full_name()] if i.owner else None,
-            ]
-            for i in items
-        ],
-        "results": list(
-            Result.objects.filter(
-                team_id=result.team_id, questionnaire_key=result.questionnaire_key,
-                period__lte=result.period,
-            )
-            .order_by("period", "pk")
-            .values_list("pk", flat=True)
-        ),
-        "dora": list(
-            DoraSnapshot.objects.filter(team_id=result.team_id, period__lte=result.period)
-            .order_by("period", "source")
-            .values_list("period", "source", "computed_at")
-        ),
-        "maps": list(
-            ValueStreamMap.objects.filter(team_id=result.team_id)
-            .values("kind")
-            .annotate(latest=Max("version"))
-            .order_by("kind")
-            .values_list("kind", "latest")
-        ),
-    }  # fmt: skip
-    return _sha256(content)
+    return _context_fingerprint(pdf_context.roadmap_context(result))
+
+
+def _context_fingerprint(context):
+    return _sha256({k: v for k, v in context.items() if k != "generated_at"})
+
+
+def report_context(report):
+    """The context of ``report``'s PDF, built once per report object: its fingerprint and its
+    rendering read the same one."""
+    from reports.pdf import context as pdf_context
+
+    if getattr(report, "_context", None) is None:
+        if report.kind == RoadmapReport.PORTFOLIO:
+            report._context = pdf_context.portfolio_context(report)
+        else:
+            report._context = pdf_context.roadmap_context(report.result)
+    return report._context
 
 
 def portfolio_fingerprint(organization_id):
@@ -392,8 +367,8 @@ def _render_claimed(report):
     """rendering -> ready, failed, or back to queued on a transient error (raised again)."""
     started = time.monotonic()
     try:
-        # Taken before the content is read: a change while rendering leaves an older
-        # fingerprint, so the next request renders again instead of reusing a stale PDF.
+        # The fingerprint of the very context rendered (report_context): a change while
+        # rendering is not in this PDF nor in its fingerprint, so the next request renders again.
         fingerprint = content_fingerprint(report)
         pdf = build_pdf(report)
         name, checksum = _store_pdf(report, pdf)
@@ -447,14 +422,13 @@ def _test_delay():
 
 
 def build_pdf(report):
-    from reports.pdf import context as pdf_context
     from reports.pdf import render as pdf
 
     _test_delay()
     if report.kind == RoadmapReport.PORTFOLIO:
-        html = pdf.render_portfolio_html(pdf_context.portfolio_context(report))
+        html = pdf.render_portfolio_html(report_context(report))
     else:
-        html = pdf.render_roadmap_html(pdf_context.roadmap_context(report.result))
+        html = pdf.render_roadmap_html(report_context(report))
     return pdf.html_to_pdf(html)
 
 
