@@ -47,9 +47,3 @@ def period_start(period):
 def period_end(period):
     """The last day of the quarter."""
     return period_start(shift_period(period, 1)) - dt.timedelta(days=1)
-
-
-def recent_periods(count, today=None):
-    """The current period and the ``count - 1`` before it, oldest first."""
-    now = current_period(today)
-    return [shift_period(now, -i) for i in range(count - 1, -1, -1)]

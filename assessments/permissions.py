@@ -215,7 +215,7 @@ def get_visible_team_or_404(user, team_id):
 FULL = ("team__organization", "team__group", "questionnaire")
 
 
-def get_visible_assessment_or_404(user, assessment_id, for_update=False, related=FULL):
+def get_visible_assessment_or_404(user, assessment_id, related=FULL):
     """The assessment, or 404 when it does not exist or its team is not visible to the user.
     ``related``: what to load with it (hot paths that need less join less)."""
     from assessments.models import Assessment

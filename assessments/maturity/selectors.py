@@ -65,11 +65,6 @@ def _previous_assessments(assessment):
     ).order_by("-period")
 
 
-def previous_assessment(assessment):
-    """The team's latest closed assessment on the same questionnaire key before this one."""
-    return _previous_assessments(assessment).select_related("questionnaire").first()
-
-
 def previous_result(result):
     return (
         Result.objects.filter(

@@ -1,7 +1,6 @@
-from urllib.parse import parse_qsl, urlencode
 
 from django import template
-from django.utils.html import escape, format_html
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from assessments.maturity import scoring
@@ -70,20 +69,3 @@ def question_stat_rows(row):
 @register.filter
 def level_of(score):
     return scoring.level_for_score(score) if score is not None else None
-
-
-@register.simple_tag
-def sort_link(column, label, current, direction, querystring):
-    """A column header link that sorts by ``column``, toggling the direction when it is the
-    current sort; the arrow and aria-sort say which way."""
-    params = dict(parse_qsl(querystring))
-    params.pop("page", None)  # a new order starts on its first page
-    new_direction = "desc" if current == column and direction == "asc" else "asc"
-    params.update({"sort": column, "dir": new_direction})
-    arrow = ""
-    if current == column:
-        arrow = " ▲" if direction == "asc" else " ▼"
-    return format_html(
-        '<a class="link-dark text-decoration-none" href="?{}">{}{}</a>', urlencode(params), label,
-        arrow,
-    )  # fmt: skip
