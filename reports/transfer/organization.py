@@ -2,6 +2,13 @@
 it was deleted): ``export_organization(org) -> dict`` and ``import_organization(data)``. The
 management commands ``export_org`` and ``import_org`` call these.
 
+What travels is one table, ``CARRIED``: for each model, the fields carried, in the order the
+document writes them, and how each travels (``How``: a value as it is, a user by username, a
+team by slug, ...), then the fields left out on purpose, each with the reason. The export and
+the import both read it, so a field is named once; ``NOT_CARRIED`` lists the models left out
+with the reason, and ``tests/reports/transfer/test_carried_fields.py`` fails when a field or a
+model of ``assessments`` or ``reports`` is in neither.
+
 The document holds no database ids. Rows refer to each other by natural keys: the organisation's
 slug, team slugs, group names, usernames, questionnaire key, version and owner ("library" or
 "organization"), an assessment's
@@ -13,19 +20,21 @@ restored as they were, including the automatic ones (created, updated).
 Users are matched by username: one that exists in the target is taken as the same person and
 left as it is, unless it is a person of another organisation there: then the import is refused
 (``attach_existing`` says they are the same people). The organisation's people come along.
-Left out on purpose: password hashes (new users get unusable passwords and set
-one through "forgot password"), team API tokens (credentials: issue new ones), PDF reports and
-their files (request them again), reminder logs, the audit trail (the import writes no audit
-entries: it is nobody's change), and library questionnaire versions no assessment uses. Every
-version the organisation owns is exported (drafts too), with the lineage of its items, so that
-history across versions compares the same after an import.
+Left out on purpose (the reasons are in the table): password hashes (new users get unusable
+passwords and set one through "forgot password"), team API tokens (credentials: issue new
+ones), invitations, PDF reports and their files (request them again), notices and reminder
+logs, the audit trail (the import writes no audit entries: it is nobody's change), and library
+questionnaire versions no assessment uses. Every version the organisation owns is exported
+(drafts too), with the lineage of its items, so that history across versions compares the same
+after an import.
 
 Format version 1 (before questionnaires had owners) is still read: its versions are the
 library's.
 """
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 
 from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
@@ -34,19 +43,24 @@ from assessments.models import (
     Answer,
     Assessment,
     Deployment,
+    Dimension,
     DimensionTarget,
     DoraEntry,
     DoraSnapshot,
     DoraSurveyAnswer,
+    EventBatch,
     Incident,
+    Invitation,
     Membership,
     Organization,
     OrganizationMember,
     OrgRole,
+    Question,
     Questionnaire,
     Response,
     Result,
     Team,
+    TeamApiToken,
     TeamGroup,
     ValueStreamMap,
 )
@@ -57,57 +71,409 @@ from assessments.questionnaires.format import (
     export_questionnaire,
     parse_questionnaire,
 )
+from reports.models import (
+    Campaign,
+    CampaignTeam,
+    Notice,
+    NotificationOptOut,
+    ReminderLog,
+    Roadmap,
+    RoadmapItem,
+    RoadmapReport,
+)
 from vsm_site.domain_errors import Conflict, Invalid
 
 FORMAT = "vsm-assess/organization"
 FORMAT_VERSION = 2
 READABLE_FORMAT_VERSIONS = (1, 2)
 BATCH = 500
+User = get_user_model()
 
-# The fields copied as they are (besides the natural keys and user references handled below).
-ORG_FIELDS = ["slug", "name", "low_confidence_threshold", "default_benchmark", "created_at"]
-USER_FIELDS = ["username", "first_name", "last_name", "email", "is_active"]
-TEAM_FIELDS = ["slug", "name", "created_at"]
-MEMBERSHIP_FIELDS = ["role", "created_at"]
-ASSESSMENT_FIELDS = ["period", "status", "opened_at", "due_date", "closed_at"]
-RESPONSE_FIELDS = ["status", "started_at", "updated_at", "submitted_at"]
-ANSWER_FIELDS = ["level", "comment", "evidence_url", "updated_at"]
-SURVEY_FIELDS = [
-    "deployment_frequency", "lead_time", "time_to_restore", "change_failure_rate", "rework_rate",
-    "updated_at",
-]  # fmt: skip
-RESULT_FIELDS = [
-    "questionnaire_key", "period", "overall_score", "overall_level", "respondents",
-    "low_confidence", "scoring_rules_version", "data", "dimension_scores", "created_at",
-    "reviewed_at", "review_note",
-]  # fmt: skip
-ROADMAP_FIELDS = ["next_assessment", "checkpoints", "formula", "created_at"]
-ITEM_FIELDS = [
-    "key", "kind", "title", "why", "focus_areas", "steps", "success_metric", "owner_role",
-    "priority", "from_level", "to_level", "from_tier", "to_tier", "factors", "phase",
-    "position", "due_date", "done", "edited", "updated_at",
-]  # fmt: skip
-ENTRY_FIELDS = [
-    "period", "deployment_frequency", "lead_time", "time_to_restore", "change_failure_rate",
-    "rework_rate", "updated_at",
-]  # fmt: skip
-SNAPSHOT_FIELDS = [
-    "period", "source", "benchmark", "values", "tiers", "overall_tier", "score", "details",
-    "computed_at",
-]  # fmt: skip
-DEPLOYMENT_FIELDS = [
-    "external_id", "service", "environment", "finished_at", "succeeded", "rolled_back",
-    "hotfix", "caused_failure", "unplanned_fix", "changes", "received_at", "updated_at",
-]  # fmt: skip
-INCIDENT_FIELDS = [
-    "external_id", "started_at", "resolved_at", "deployment_external_id", "received_at",
-    "updated_at",
-]  # fmt: skip
-MAP_FIELDS = ["kind", "version", "created_at", "stages", "figures", "note"]
-CAMPAIGN_FIELDS = [
-    "name", "questionnaire_key", "period", "due_date", "status", "created_at", "closed_at",
-]  # fmt: skip
-CAMPAIGN_TEAM_FIELDS = ["joined_existing", "closed_without_result"]
+
+# --- how a field travels ------------------------------------------------------------------
+
+OMITTED = object()  # what ``write`` returns when the row has no key for the field
+
+
+class How:
+    """How a model field travels. This one: its value as it is, dates and datetimes as
+    ISO 8601 text (UTC), read back as they were.
+
+    ``lookups(name)`` are what the export's ``.values()`` reads for the field; ``write`` makes
+    the document's value of them; ``read`` makes the model field's value of the document's,
+    knowing the row the document lists this one under (``parent``) and the values of the
+    fields read before (``values``, in the table's order). A field not ``in_document`` has no
+    key of its own in the document."""
+
+    in_document = True
+
+    def lookups(self, name):
+        return (name,)
+
+    def write(self, export, values, name):
+        return _out(values[name])
+
+    def read(self, load, model, name, value, parent, values):
+        return _in(model, name, value)
+
+    def __repr__(self):
+        return type(self).__name__
+
+
+class Parent(How):
+    """The row the document lists this one under (not a key of its own)."""
+
+    in_document = False
+
+    def lookups(self, name):
+        return (f"{name}_id",)
+
+    def read(self, load, model, name, value, parent, values):
+        return parent
+
+
+class From(How):
+    """Not in the document: the import takes it from a field read before, ``via`` a dotted
+    path ("assessment.team": the team of the row's assessment)."""
+
+    in_document = False
+
+    def __init__(self, via):
+        self.via = via
+
+    def lookups(self, name):
+        return ()
+
+    def read(self, load, model, name, value, parent, values):
+        first, *rest = self.via.split(".")
+        value = values[first]
+        for attribute in rest:
+            value = getattr(value, attribute)
+        return value
+
+    def __repr__(self):
+        return f"From({self.via!r})"
+
+
+class ByUsername(How):
+    """A user, by username; the document lists the users it names under "users"."""
+
+    def lookups(self, name):
+        return (f"{name}__username",)
+
+    def write(self, export, values, name):
+        return export.user(values[f"{name}__username"])
+
+    def read(self, load, model, name, value, parent, values):
+        return load.user(value)
+
+
+class ByGroupName(How):
+    """A team group of the organisation, by name (or none)."""
+
+    def lookups(self, name):
+        return (f"{name}__name",)
+
+    def write(self, export, values, name):
+        return values[f"{name}__name"]
+
+    def read(self, load, model, name, value, parent, values):
+        return None if value is None else load.groups[value]
+
+
+class BySlug(How):
+    """A team of the organisation, by slug."""
+
+    def lookups(self, name):
+        return (f"{name}__slug",)
+
+    def write(self, export, values, name):
+        return values[f"{name}__slug"]
+
+    def read(self, load, model, name, value, parent, values):
+        return load.teams[value]
+
+
+class ByVersion(How):
+    """A questionnaire version: [key, version, owner], the owner "library" or "organization"
+    (format 1: [key, version], the library's)."""
+
+    def lookups(self, name):
+        return (f"{name}__key", f"{name}__version", f"{name}__organization_id")
+
+    def write(self, export, values, name):
+        owner = "library" if values[f"{name}__organization_id"] is None else "organization"
+        return [values[f"{name}__key"], values[f"{name}__version"], owner]
+
+    def read(self, load, model, name, value, parent, values):
+        return load.questionnaire(value)
+
+
+class ByItemKey(How):
+    """A dimension or question (``items``) of a questionnaire version, by key; the version is
+    the one at ``version``, a dotted path from the fields read before."""
+
+    def __init__(self, items, version):
+        self.items, self.version = items, version
+
+    def lookups(self, name):
+        return (f"{name}__key",)
+
+    def write(self, export, values, name):
+        return values[f"{name}__key"]
+
+    def read(self, load, model, name, value, parent, values):
+        version = From(self.version).read(load, model, name, None, parent, values)
+        return load.items[self.items][version][value]
+
+    def __repr__(self):
+        return f"ByItemKey({self.items!r}, {self.version!r})"
+
+
+class ByPeriod(How):
+    """An assessment of the team in the field ``team`` (read before), by its questionnaire key
+    and period: {"questionnaire_key": ..., "period": ...}."""
+
+    def __init__(self, team):
+        self.team = team
+
+    def lookups(self, name):
+        return (f"{name}__questionnaire_key", f"{name}__period")
+
+    def write(self, export, values, name):
+        return _assessment_key(values[f"{name}__questionnaire_key"], values[f"{name}__period"])
+
+    def read(self, load, model, name, value, parent, values):
+        return load.assessment(values[self.team], value)
+
+    def __repr__(self):
+        return f"ByPeriod({self.team!r})"
+
+
+class NamingAnAssessment(How):
+    """JSON as it is, but the assessment it may name by id (its "assessment") is named as
+    ``ByPeriod`` names one, of the team in the field ``team``."""
+
+    def __init__(self, team):
+        self.team = team
+
+    def write(self, export, values, name):
+        value = values[name]
+        if isinstance(value, dict) and "assessment" in value:
+            return {**value, "assessment": export.assessment_keys.get(value["assessment"])}
+        return value
+
+    def read(self, load, model, name, value, parent, values):
+        if isinstance(value, dict) and isinstance(value.get("assessment"), dict):
+            return {
+                **value,
+                "assessment": load.assessment(values[self.team], value["assessment"]).id,
+            }
+        return value
+
+    def __repr__(self):
+        return f"NamingAnAssessment({self.team!r})"
+
+
+class ThroughQuestionnaireServices(How):
+    """Questionnaire versions travel as their file (``source_yaml``), restored by the
+    questionnaire services, not field by field."""
+
+    def read(self, load, model, name, value, parent, values):
+        raise TypeError(f"{model.__name__}.{name} is restored by the questionnaire services.")
+
+
+class Owner(ThroughQuestionnaireServices):
+    """Whose version it is: "library", or "organization" (the document's organisation)."""
+
+    def lookups(self, name):
+        return (f"{name}_id",)
+
+    def write(self, export, values, name):
+        return "library" if values[f"{name}_id"] is None else "organization"
+
+
+class AdoptedFrom(ThroughQuestionnaireServices):
+    """The library version an organisation's version was adopted from, [key, version] (or
+    none); a library version (no ``owner``) has no key for it."""
+
+    def __init__(self, owner):
+        self.owner = owner
+
+    def lookups(self, name):
+        return (f"{name}__key", f"{name}__version", f"{self.owner}_id")
+
+    def write(self, export, values, name):
+        if values[f"{self.owner}_id"] is None:
+            return OMITTED
+        key = values[f"{name}__key"]
+        return None if key is None else [key, values[f"{name}__version"]]
+
+    def __repr__(self):
+        return f"AdoptedFrom({self.owner!r})"
+
+
+class InSource(ThroughQuestionnaireServices):
+    """In the version's file (``source_yaml``), which the questionnaire services read (or
+    worked out from it) when the import loads it."""
+
+    in_document = False
+
+    def lookups(self, name):
+        return ()
+
+
+class Lineage(ThroughQuestionnaireServices):
+    """An organisation's version: under the version's "lineage", by kind and key; a library
+    version's is worked out again when the import loads it."""
+
+    in_document = False
+
+    def lookups(self, name):
+        return ()
+
+
+VALUE, PARENT, USER, GROUP, TEAM = How(), Parent(), ByUsername(), ByGroupName(), BySlug()
+QUESTIONNAIRE, IN_SOURCE, LINEAGE = ByVersion(), InSource(), Lineage()
+
+
+# --- what is carried ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    """A carried field: the model's field ``name``, how it travels, and the document's key
+    for it when that is not its name."""
+
+    name: str
+    how: How = VALUE
+    key: str = ""
+
+    @property
+    def document_key(self):
+        return self.key or self.name
+
+
+NO_IDS = "a database id: rows name each other by natural keys, and the target gives new ids"
+
+
+@dataclass(frozen=True)
+class Carried:
+    """One model: the fields carried (a name alone: a value as it is), in the document's order
+    and in the order the import reads them (a field may depend on those before it), and the
+    fields left out, each with the reason. The primary key is always left out (``NO_IDS``)."""
+
+    model: type[models.Model]
+    fields: tuple
+    left_out: dict = dataclass_field(default_factory=dict)
+
+    def __post_init__(self):
+        fields = tuple(f if isinstance(f, Field) else Field(f) for f in self.fields)
+        object.__setattr__(self, "fields", fields)
+        object.__setattr__(self, "left_out", {self.model._meta.pk.name: NO_IDS, **self.left_out})
+
+
+def _each(how, *names):
+    """Fields that travel alike."""
+    return tuple(Field(name, how) for name in names)
+
+
+ON_SITE = "a privilege on this site, not in the organisation"
+BATCH_LEFT_OUT = "the upload it came in, a record of this site's uploads (not carried)"
+
+# fmt: off
+CARRIED = {entry.model: entry for entry in (
+    Carried(Organization, ("slug", "name", "low_confidence_threshold", "default_benchmark",
+                           "created_at"),
+            left_out={"data_version": "this site's cache counter: the new organisation starts "
+                                      "its own"}),
+    Carried(User, ("username", "first_name", "last_name", "email", "is_active"),
+            left_out={"password": "a credential: a new user gets an unusable password and sets "
+                                  "one through \"forgot password\"",
+                      "last_login": "when they last logged in to this site",
+                      "date_joined": "when they joined this site: a new user joins at the import",
+                      "is_superuser": ON_SITE, "is_staff": ON_SITE,
+                      "groups": ON_SITE, "user_permissions": ON_SITE}),
+    Carried(TeamGroup, (Field("organization", PARENT), "name")),
+    Carried(OrgRole, (Field("organization", PARENT), Field("user", USER), "role")),
+    # The document's "people": a list of usernames, an organisation member's only field there.
+    Carried(OrganizationMember, (Field("organization", PARENT), Field("user", USER)),
+            left_out={"source": "how they joined it on this site: the import records \"import\"",
+                      "joined_at": "when they joined it on this site: the import"}),
+    Carried(Questionnaire, ("key", "version", "status", "source_yaml",
+                            Field("organization", Owner(), key="owner"),
+                            Field("based_on", AdoptedFrom(owner="organization")),
+                            *_each(IN_SOURCE, "title", "description", "content_hash")),
+            left_out={"loaded_by": "who loaded it on this site: the import, for nobody",
+                      "loaded_at": "when it was loaded on this site: the import",
+                      "published_at": "when it was published on this site: the import"}),
+    Carried(Dimension, (*_each(IN_SOURCE, "questionnaire", "key", "name", "help", "weight",
+                               "position", "focus_areas", "replaces"),
+                        Field("lineage", LINEAGE))),
+    Carried(Question, (*_each(IN_SOURCE, "questionnaire", "dimension", "key", "text", "help",
+                              "weight", "position", "levels", "replaces"),
+                       Field("lineage", LINEAGE))),
+    Carried(Team, (Field("organization", PARENT), "slug", "name", "created_at",
+                   Field("group", GROUP))),
+    Carried(Membership, (Field("team", PARENT), "role", "created_at", Field("user", USER))),
+    Carried(Assessment, (Field("team", PARENT), "period", "status", "opened_at", "due_date",
+                         "closed_at", Field("questionnaire", QUESTIONNAIRE),
+                         Field("opened_by", USER), Field("closed_by", USER),
+                         Field("questionnaire_key", From("questionnaire.key")))),
+    Carried(DimensionTarget, (Field("assessment", PARENT),
+                              Field("dimension", ByItemKey("dimensions",
+                                                           "assessment.questionnaire_id")),
+                              "level")),
+    Carried(Response, (Field("assessment", PARENT), "status", "started_at", "updated_at",
+                       "submitted_at", Field("respondent", USER))),
+    Carried(Answer, (Field("response", PARENT), "level", "comment", "evidence_url", "updated_at",
+                     Field("question", ByItemKey("questions",
+                                                 "response.assessment.questionnaire_id")))),
+    Carried(DoraSurveyAnswer, (Field("response", PARENT), "deployment_frequency", "lead_time",
+                               "time_to_restore", "change_failure_rate", "rework_rate",
+                               "updated_at")),
+    Carried(Result, (Field("assessment", PARENT), "questionnaire_key", "period", "overall_score",
+                     "overall_level", "respondents", "low_confidence", "scoring_rules_version",
+                     "data", "dimension_scores", "created_at", "reviewed_at", "review_note",
+                     Field("questionnaire", QUESTIONNAIRE), Field("reviewed_by", USER),
+                     Field("team", From("assessment.team")))),
+    Carried(Roadmap, (Field("result", PARENT), "next_assessment", "checkpoints", "formula",
+                      "created_at", Field("team", From("result.team")))),
+    Carried(RoadmapItem, (Field("roadmap", PARENT), "key", "kind", "title", "why", "focus_areas",
+                          "steps", "success_metric", "owner_role", "priority", "from_level",
+                          "to_level", "from_tier", "to_tier", "factors", "phase", "position",
+                          "due_date", "done", "edited", "updated_at", Field("owner", USER))),
+    Carried(DoraEntry, (Field("team", PARENT), "period", "deployment_frequency", "lead_time",
+                        "time_to_restore", "change_failure_rate", "rework_rate", "updated_at",
+                        Field("entered_by", USER))),
+    Carried(DoraSnapshot, (Field("team", PARENT), "period", "source", "benchmark", "values",
+                           "tiers", "overall_tier", "score",
+                           Field("details", NamingAnAssessment(team="team")), "computed_at")),
+    Carried(Deployment, (Field("team", PARENT), "external_id", "service", "environment",
+                         "finished_at", "succeeded", "rolled_back", "hotfix", "caused_failure",
+                         "unplanned_fix", "changes", "received_at", "updated_at"),
+            left_out={"batch": BATCH_LEFT_OUT}),
+    Carried(Incident, (Field("team", PARENT), "external_id", "started_at", "resolved_at",
+                       "deployment_external_id", "received_at", "updated_at"),
+            left_out={"batch": BATCH_LEFT_OUT}),
+    Carried(ValueStreamMap, (Field("team", PARENT), "kind", "version", "created_at", "stages",
+                             "figures", "note", Field("created_by", USER))),
+    Carried(Campaign, (Field("organization", PARENT), "name", "questionnaire_key", "period",
+                       "due_date", "status", "created_at", "closed_at",
+                       Field("created_by", USER), Field("closed_by", USER))),
+    Carried(CampaignTeam, (Field("campaign", PARENT), "joined_existing", "closed_without_result",
+                           Field("team", TEAM), Field("assessment", ByPeriod(team="team")))),
+)}
+# fmt: on
+NOT_CARRIED = {
+    Invitation: "a pending invitation is a credential e-mailed from this site: invite again",
+    TeamApiToken: "credentials: issue new ones",
+    EventBatch: "a record of the uploads made to this site; the events they brought are carried",
+    RoadmapReport: "PDF reports and their files: request them again",
+    Notice: "what this site told people, and when: nothing to carry to another",
+    ReminderLog: "which reminders this site sent: nothing to carry to another",
+    NotificationOptOut: "a person's own choice on this site, not the organisation's",
+}
 
 
 # --- export -------------------------------------------------------------------------------
@@ -121,287 +487,199 @@ def _out(value):
     return value
 
 
-def _row(values, fields, **extra):
-    """Copy ``fields`` out of a ``.values()`` row, dates as ISO text, then add ``extra``."""
-    return {**{name: _out(values[name]) for name in fields}, **extra}
+def _assessment_key(questionnaire_key, period):
+    return {"questionnaire_key": questionnaire_key, "period": period}
 
 
-def _by(rows, key):
+def _values(model, *extra, **where):
+    """``model``'s rows matching ``where``, with what the export of its carried fields reads
+    (and the ``extra`` lookups)."""
+    lookups = [lookup for f in CARRIED[model].fields for lookup in f.how.lookups(f.name)]
+    return model.objects.filter(**where).values(*dict.fromkeys([*lookups, *extra]))
+
+
+def _by_parent(model, rows):
+    """``rows`` of ``model`` grouped by the id of the row the document lists them under."""
+    [parent] = [f for f in CARRIED[model].fields if isinstance(f.how, Parent)]
+    [key] = parent.how.lookups(parent.name)
     grouped = {}
     for row in rows:
         grouped.setdefault(row[key], []).append(row)
     return grouped
 
 
-def _assessment_key(questionnaire_key, period):
-    return {"questionnaire_key": questionnaire_key, "period": period}
+def _one_per_parent(model, rows):
+    return {parent: row for parent, (row, *_) in _by_parent(model, rows).items()}
+
+
+class _Export:
+    """The export under way: the usernames its rows name, the keys of its assessments."""
+
+    def __init__(self):
+        self.usernames = set()
+        self.assessment_keys = {}
+
+    def user(self, username):
+        if username is not None:
+            self.usernames.add(username)
+        return username
+
+    def row(self, model, values, **extra):
+        """The document's row of a ``.values()`` row of ``model`` (see ``_values``), then
+        ``extra``: the rows listed under it."""
+        row = {}
+        for field in CARRIED[model].fields:
+            if field.how.in_document:
+                value = field.how.write(self, values, field.name)
+                if value is not OMITTED:
+                    row[field.document_key] = value
+        return {**row, **extra}
+
+    def rows(self, model, values, key):
+        """The document's rows of ``values``, sorted by ``key`` (of a document's row)."""
+        return sorted((self.row(model, v) for v in values), key=key)
 
 
 def export_organization(org):
     """Everything of ``org`` as a JSON-ready dict (see the module docstring). Read-only; a
     fixed number of queries whatever the organisation's size."""
-    from reports.models import Campaign, CampaignTeam, Roadmap, RoadmapItem
-
-    usernames = set()
-
-    def user(username):
-        if username is not None:
-            usernames.add(username)
-        return username
-
+    export = _Export()
     of_org = {"team__organization": org}
-    teams = list(Team.objects.filter(organization=org).values(*TEAM_FIELDS, "id", "group__name"))
-    slug = {t["id"]: t["slug"] for t in teams}
-
-    memberships = _by(
-        Membership.objects.filter(**of_org).values(*MEMBERSHIP_FIELDS, "team_id", "user__username"),
-        "team_id",
-    )
-    assessments = list(
-        Assessment.objects.filter(**of_org).values(
-            *ASSESSMENT_FIELDS,
-            "id",
-            "team_id",
-            "questionnaire_key",
-            "questionnaire__version",
-            "questionnaire__organization_id",
-            "opened_by__username",
-            "closed_by__username",
-        )
-    )
-    assessment_key = {
+    of_assessments = {"assessment__team__organization": org}
+    teams = _values(Team, "id", organization=org)
+    memberships = _by_parent(Membership, _values(Membership, **of_org))
+    assessments = list(_values(Assessment, "id", "questionnaire_key", **of_org))
+    export.assessment_keys = {
         a["id"]: _assessment_key(a["questionnaire_key"], a["period"]) for a in assessments
     }
-    used_library = {
-        (a["questionnaire_key"], a["questionnaire__version"])
-        for a in assessments
-        if a["questionnaire__organization_id"] is None
-    }
-    targets = _by(
-        DimensionTarget.objects.filter(assessment__team__organization=org).values(
-            "assessment_id", "dimension__key", "level"
-        ),
-        "assessment_id",
+    targets = _by_parent(DimensionTarget, _values(DimensionTarget, **of_assessments))
+    responses = _by_parent(Response, _values(Response, "id", **of_assessments))
+    answers = _by_parent(
+        Answer,
+        _values(Answer, "question__position", response__assessment__team__organization=org),
     )
-    responses = _by(
-        Response.objects.filter(assessment__team__organization=org).values(
-            *RESPONSE_FIELDS, "id", "assessment_id", "respondent__username"
-        ),
-        "assessment_id",
+    surveys = _one_per_parent(
+        DoraSurveyAnswer,
+        _values(DoraSurveyAnswer, response__assessment__team__organization=org),
     )
-    answers = _by(
-        Answer.objects.filter(response__assessment__team__organization=org).values(
-            *ANSWER_FIELDS, "response_id", "question__key", "question__position"
-        ),
-        "response_id",
-    )
-    surveys = {
-        s["response_id"]: s
-        for s in DoraSurveyAnswer.objects.filter(
-            response__assessment__team__organization=org
-        ).values(*SURVEY_FIELDS, "response_id")
-    }
-    results = {
-        r["assessment_id"]: r
-        for r in Result.objects.filter(**of_org).values(
-            *RESULT_FIELDS,
-            "id",
-            "assessment_id",
-            "questionnaire__key",
-            "questionnaire__version",
-            "questionnaire__organization_id",
-            "reviewed_by__username",
-        )
-    }
-    roadmaps = {
-        r["result_id"]: r
-        for r in Roadmap.objects.filter(**of_org).values(*ROADMAP_FIELDS, "id", "result_id")
-    }
-    items = _by(
-        RoadmapItem.objects.filter(roadmap__team__organization=org).values(
-            *ITEM_FIELDS, "roadmap_id", "owner__username"
-        ),
-        "roadmap_id",
-    )
-    entries = _by(
-        DoraEntry.objects.filter(**of_org).values(*ENTRY_FIELDS, "team_id", "entered_by__username"),
-        "team_id",
-    )
-    snapshots = _by(
-        DoraSnapshot.objects.filter(**of_org).values(*SNAPSHOT_FIELDS, "team_id"), "team_id"
-    )
-    deployments = _by(
-        Deployment.objects.filter(**of_org).values(*DEPLOYMENT_FIELDS, "team_id"), "team_id"
-    )
-    incidents = _by(
-        Incident.objects.filter(**of_org).values(*INCIDENT_FIELDS, "team_id"), "team_id"
-    )
-    maps = _by(
-        ValueStreamMap.objects.filter(**of_org).values(
-            *MAP_FIELDS, "team_id", "created_by__username"
-        ),
-        "team_id",
-    )
+    results = _one_per_parent(Result, _values(Result, "id", **of_org))
+    roadmaps = _one_per_parent(Roadmap, _values(Roadmap, "id", **of_org))
+    items = _by_parent(RoadmapItem, _values(RoadmapItem, roadmap__team__organization=org))
+    entries = _by_parent(DoraEntry, _values(DoraEntry, **of_org))
+    snapshots = _by_parent(DoraSnapshot, _values(DoraSnapshot, **of_org))
+    deployments = _by_parent(Deployment, _values(Deployment, **of_org))
+    incidents = _by_parent(Incident, _values(Incident, **of_org))
+    maps = _by_parent(ValueStreamMap, _values(ValueStreamMap, **of_org))
 
     def export_result(result):
         if result is None:
             return None
         roadmap = roadmaps.get(result["id"])
-        return _row(
-            result, RESULT_FIELDS,
-            questionnaire=_questionnaire_ref(result, "questionnaire__key"),
-            reviewed_by=user(result["reviewed_by__username"]),
-            roadmap=None if roadmap is None else _row(
-                roadmap, ROADMAP_FIELDS,
-                items=[
-                    _row(item, ITEM_FIELDS, owner=user(item["owner__username"]))
-                    for item in sorted(items.get(roadmap["id"], []), key=lambda i: i["key"])
-                ],
+        return export.row(
+            Result, result,
+            roadmap=None if roadmap is None else export.row(
+                Roadmap, roadmap,
+                items=export.rows(RoadmapItem, items.get(roadmap["id"], []), lambda i: i["key"]),
             ),
         )  # fmt: skip
 
     def export_response(response):
         survey = surveys.get(response["id"])
-        return _row(
-            response, RESPONSE_FIELDS,
-            respondent=user(response["respondent__username"]),
+        return export.row(
+            Response, response,
             answers=[
-                _row(answer, ANSWER_FIELDS, question=answer["question__key"])
+                export.row(Answer, answer)
                 for answer in sorted(
                     answers.get(response["id"], []),
                     key=lambda a: (a["question__position"], a["question__key"]),
                 )
             ],
-            dora_survey=None if survey is None else _row(survey, SURVEY_FIELDS),
+            dora_survey=None if survey is None else export.row(DoraSurveyAnswer, survey),
         )  # fmt: skip
 
     def export_assessment(assessment):
-        return _row(
-            assessment, ASSESSMENT_FIELDS,
-            questionnaire=_questionnaire_ref(assessment, "questionnaire_key"),
-            opened_by=user(assessment["opened_by__username"]),
-            closed_by=user(assessment["closed_by__username"]),
-            targets=sorted(
-                ({"dimension": t["dimension__key"], "level": t["level"]}
-                 for t in targets.get(assessment["id"], [])),
-                key=lambda t: t["dimension"],
+        return export.row(
+            Assessment, assessment,
+            targets=export.rows(
+                DimensionTarget, targets.get(assessment["id"], []), lambda t: t["dimension"]
             ),
-            responses=[
-                export_response(r)
-                for r in sorted(
-                    responses.get(assessment["id"], []), key=lambda r: r["respondent__username"]
-                )
-            ],
+            responses=sorted(
+                (export_response(r) for r in responses.get(assessment["id"], [])),
+                key=lambda r: r["respondent"],
+            ),
             result=export_result(results.get(assessment["id"])),
         )  # fmt: skip
 
-    def export_snapshot(snapshot):
-        row = _row(snapshot, SNAPSHOT_FIELDS)
-        # A survey snapshot names the assessment it was taken from, by id: make it a key.
-        if isinstance(row["details"], dict) and "assessment" in row["details"]:
-            row["details"] = {
-                **row["details"],
-                "assessment": assessment_key.get(row["details"]["assessment"]),
-            }
-        return row
-
-    by_team = _by(assessments, "team_id")
-    exported_teams = []
-    for team in sorted(teams, key=lambda t: t["slug"]):
-        tid = team["id"]
-        exported_teams.append(
-            _row(
-                team,
-                TEAM_FIELDS,
-                group=team["group__name"],
-                memberships=[
-                    _row(m, MEMBERSHIP_FIELDS, user=user(m["user__username"]))
-                    for m in sorted(memberships.get(tid, []), key=lambda m: m["user__username"])
-                ],
-                assessments=[
-                    export_assessment(a)
-                    for a in sorted(
-                        by_team.get(tid, []), key=lambda a: (a["questionnaire_key"], a["period"])
-                    )
-                ],
-                dora_entries=[
-                    _row(e, ENTRY_FIELDS, entered_by=user(e["entered_by__username"]))
-                    for e in sorted(entries.get(tid, []), key=lambda e: e["period"])
-                ],
-                dora_snapshots=[
-                    export_snapshot(s)
-                    for s in sorted(
-                        snapshots.get(tid, []), key=lambda s: (s["period"], s["source"])
-                    )
-                ],
-                deployments=[
-                    _row(d, DEPLOYMENT_FIELDS)
-                    for d in sorted(deployments.get(tid, []), key=lambda d: d["external_id"])
-                ],
-                incidents=[
-                    _row(i, INCIDENT_FIELDS)
-                    for i in sorted(incidents.get(tid, []), key=lambda i: i["external_id"])
-                ],
-                value_stream_maps=[
-                    _row(m, MAP_FIELDS, created_by=user(m["created_by__username"]))
-                    for m in sorted(maps.get(tid, []), key=lambda m: (m["kind"], m["version"]))
-                ],
-            )
-        )
-
-    campaign_teams = _by(
-        CampaignTeam.objects.filter(campaign__organization=org).values(
-            *CAMPAIGN_TEAM_FIELDS, "campaign_id", "team_id", "assessment_id"
-        ),
-        "campaign_id",
-    )
-    campaigns = [
-        _row(
-            c,
-            CAMPAIGN_FIELDS,
-            created_by=user(c["created_by__username"]),
-            closed_by=user(c["closed_by__username"]),
-            teams=sorted(
-                (
-                    _row(
-                        e,
-                        CAMPAIGN_TEAM_FIELDS,
-                        team=slug[e["team_id"]],
-                        assessment=assessment_key[e["assessment_id"]],
-                    )
-                    for e in campaign_teams.get(c["id"], [])
-                ),
-                key=lambda e: e["team"],
+    by_team = _by_parent(Assessment, assessments)
+    exported_teams = [
+        export.row(
+            Team,
+            team,
+            memberships=export.rows(
+                Membership, memberships.get(team["id"], []), lambda m: m["user"]
+            ),
+            assessments=[
+                export_assessment(a)
+                for a in sorted(
+                    by_team.get(team["id"], []), key=lambda a: (a["questionnaire_key"], a["period"])
+                )
+            ],
+            dora_entries=export.rows(DoraEntry, entries.get(team["id"], []), lambda e: e["period"]),
+            dora_snapshots=export.rows(
+                DoraSnapshot, snapshots.get(team["id"], []), lambda s: (s["period"], s["source"])
+            ),
+            deployments=export.rows(
+                Deployment, deployments.get(team["id"], []), lambda d: d["external_id"]
+            ),
+            incidents=export.rows(
+                Incident, incidents.get(team["id"], []), lambda i: i["external_id"]
+            ),
+            value_stream_maps=export.rows(
+                ValueStreamMap, maps.get(team["id"], []), lambda m: (m["kind"], m["version"])
             ),
         )
-        for c in Campaign.objects.filter(organization=org).values(
-            *CAMPAIGN_FIELDS, "id", "created_by__username", "closed_by__username"
+        for team in sorted(teams, key=lambda t: t["slug"])
+    ]
+
+    campaign_teams = _by_parent(CampaignTeam, _values(CampaignTeam, campaign__organization=org))
+    campaigns = [
+        export.row(
+            Campaign,
+            c,
+            teams=export.rows(CampaignTeam, campaign_teams.get(c["id"], []), lambda e: e["team"]),
         )
+        for c in _values(Campaign, "id", organization=org)
     ]
     campaigns.sort(key=lambda c: (c["created_at"], c["period"], c["name"]))
 
     # Sorted in Python, not by the database: collations differ (PostgreSQL's may ignore
     # punctuation), and the same data must export to the same document everywhere.
-    roles = OrgRole.objects.filter(organization=org).values_list("user__username", "role")
-    org_roles = [{"user": user(username), "role": role} for username, role in sorted(roles)]
+    org_roles = export.rows(
+        OrgRole, _values(OrgRole, organization=org), lambda r: (r["user"], r["role"])
+    )
+    # The people are listed by username only: an organisation member's one field.
     people = [
-        user(username)
-        for username in sorted(
-            OrganizationMember.objects.filter(organization=org).values_list(
-                "user__username", flat=True
-            )
+        member["user"]
+        for member in export.rows(
+            OrganizationMember, _values(OrganizationMember, organization=org), lambda m: m["user"]
         )
     ]
-    organization = Organization.objects.filter(pk=org.pk).values(*ORG_FIELDS).get()
-    users = get_user_model().objects.filter(username__in=usernames).values(*USER_FIELDS)
-    groups = TeamGroup.objects.filter(organization=org).values_list("name", flat=True)
+    used_library = {
+        (key, version)
+        for team in exported_teams
+        for assessment in team["assessments"]
+        for key, version, owner in [assessment["questionnaire"]]
+        if owner == "library"
+    }
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "organization": _row(organization, ORG_FIELDS),
-        "users": sorted((_row(u, USER_FIELDS) for u in users), key=lambda u: u["username"]),
-        "questionnaires": _export_questionnaires(org, used_library),
-        "groups": [{"name": name} for name in sorted(groups)],
+        "organization": export.row(Organization, _values(Organization, pk=org.pk).get()),
+        "users": export.rows(
+            User, _values(User, username__in=export.usernames), lambda u: u["username"]
+        ),
+        "questionnaires": _export_questionnaires(export, org, used_library),
+        "groups": export.rows(TeamGroup, _values(TeamGroup, organization=org), lambda g: g["name"]),
         "people": people,
         "org_roles": org_roles,
         "teams": exported_teams,
@@ -409,43 +687,40 @@ def export_organization(org):
     }
 
 
-def _questionnaire_ref(row, key_field):
-    """How an assessment or result names its version: key, version, owner."""
-    owner = "library" if row["questionnaire__organization_id"] is None else "organization"
-    return [row[key_field], row["questionnaire__version"], owner]
-
-
-def _export_questionnaires(org, used_library):
+def _export_questionnaires(export, org, used_library):
     """The library versions the organisation's assessments use, then every version it owns,
     with its items' lineage and the library version it was adopted from."""
     library = [
-        {**q, "owner": "library"}
-        for q in Questionnaire.objects.filter(
-            organization__isnull=True, key__in={key for key, _ in used_library}
-        ).values("key", "version", "status", "source_yaml")
+        export.row(Questionnaire, q)
+        for q in _values(
+            Questionnaire, organization__isnull=True, key__in={key for key, _ in used_library}
+        )
         if (q["key"], q["version"]) in used_library
     ]
-    owned = []
-    rows = Questionnaire.objects.filter(organization=org).select_related("based_on")
-    for q in rows:
-        based_on = q.based_on
-        owned.append(
-            {
-                "key": q.key,
-                "version": q.version,
-                "status": q.status,
-                "source_yaml": q.source_yaml,
-                "owner": "organization",
-                "based_on": None if based_on is None else [based_on.key, based_on.version],
-                "lineage": {
-                    "dimensions": dict(sorted(q.dimensions.values_list("key", "lineage"))),
-                    "questions": dict(sorted(q.questions.values_list("key", "lineage"))),
-                },
-            }
+    lineages = {
+        kind: _lineages(model, org)
+        for kind, model in (("dimensions", Dimension), ("questions", Question))
+    }
+    owned = [
+        export.row(
+            Questionnaire,
+            q,
+            lineage={kind: lineage.get(q["id"], {}) for kind, lineage in lineages.items()},
         )
+        for q in _values(Questionnaire, "id", organization=org)
+    ]
     return sorted(library, key=lambda q: (q["key"], q["version"])) + sorted(
         owned, key=lambda q: (q["key"], q["version"])
     )
+
+
+def _lineages(model, org):
+    """``{version id: {key: lineage}}`` of the dimensions or questions of ``org``'s versions."""
+    grouped = {}
+    rows = model.objects.filter(questionnaire__organization=org)
+    for version, key, lineage in sorted(rows.values_list("questionnaire_id", "key", "lineage")):
+        grouped.setdefault(version, {})[key] = lineage
+    return grouped
 
 
 # --- import -------------------------------------------------------------------------------
@@ -463,13 +738,50 @@ def _in(model, name, value):
     return value
 
 
-def _fields(model, row, fields):
-    return {name: _in(model, name, row[name]) for name in fields}
-
-
 def _children(pairs, name):
     """``[(parent object, child row)]`` for the rows listed under ``name`` in each parent's."""
     return [(obj, child) for obj, row in pairs for child in row[name]]
+
+
+def _child(pairs, name):
+    """``[(parent object, child row)]`` for the row (or none) under ``name`` in each parent's."""
+    return [(obj, row[name]) for obj, row in pairs if row[name]]
+
+
+class _Load:
+    """The import under way: what it has created, by the natural keys the document names."""
+
+    def __init__(self, users):
+        self.users = users
+        self.questionnaires = {}
+        self.items = {"dimensions": {}, "questions": {}}
+        self.groups = {}
+        self.teams = {}
+        self.assessments = {}
+
+    def user(self, username):
+        if username is not None and username not in self.users:
+            raise Invalid(f"{username!r} is referred to but is not among the export's users.")
+        return self.users.get(username)
+
+    def questionnaire(self, ref):
+        key, version, *owner = ref
+        return self.questionnaires[(key, version, owner[0] if owner else "library")]
+
+    def assessment(self, team, key):
+        return self.assessments[team.id, key["questionnaire_key"], key["period"]]
+
+    def fields(self, model, parent, row):
+        """The field values of a ``model`` listed under ``parent`` in the document's ``row``."""
+        values = {}
+        for field in CARRIED[model].fields:
+            value = row[field.document_key] if field.how.in_document else None
+            values[field.name] = field.how.read(self, model, field.name, value, parent, values)
+        return values
+
+    def insert(self, model, pairs):
+        """Insert a ``model`` per ``(parent, row)``: ``[(object, row)]``."""
+        return _insert(model, pairs, lambda parent, row: self.fields(model, parent, row))
 
 
 def _insert(model, pairs, build):
@@ -576,13 +888,10 @@ def import_organization(data, *, attach_existing=False):
 
 
 def _import(data, attach_existing=False):
-    from reports.models import Campaign, CampaignTeam, Roadmap, RoadmapItem
-
     slug = data["organization"]["slug"]
     if Organization.objects.filter(slug=slug).exists():
         raise Conflict(f"An organisation with the slug {slug!r} already exists; nothing imported.")
 
-    User = get_user_model()
     wanted = [row["username"] for row in data["users"]]
     users = {u.username: u for u in User.objects.filter(username__in=wanted)}
     taken = sorted(
@@ -597,207 +906,49 @@ def _import(data, attach_existing=False):
             "imported. Rename them in the file, or import with --attach-existing-users if they "
             "are the same people."
         )
+    load = _Load(users)
     for row in data["users"]:
         if row["username"] not in users:
-            new_user = User(**_fields(User, row, USER_FIELDS))
+            new_user = User(**load.fields(User, None, row))
             new_user.set_unusable_password()
             new_user.save()
             users[new_user.username] = new_user
 
-    def user(username):
-        if username is not None and username not in users:
-            raise Invalid(f"{username!r} is referred to but is not among the export's users.")
-        return users.get(username)
-
-    [(org, _)] = _insert(
-        Organization,
-        [(None, data["organization"])],
-        lambda _, row: _fields(Organization, row, ORG_FIELDS),
-    )
-    questionnaires = {}
+    [(org, _)] = load.insert(Organization, [(None, data["organization"])])
     for entry in data["questionnaires"]:
         owner = entry.get("owner", "library")
-        questionnaires[(entry["key"], entry["version"], owner)] = (
+        load.questionnaires[(entry["key"], entry["version"], owner)] = (
             _questionnaire(entry) if owner == "library" else _owned_questionnaire(entry, org)
         )
-    questions = {q.id: {x.key: x for x in q.questions.all()} for q in questionnaires.values()}
-    dimensions = {q.id: {d.key: d for d in q.dimensions.all()} for q in questionnaires.values()}
+    versions = load.questionnaires.values()
+    load.items["questions"] = {q.id: {x.key: x for x in q.questions.all()} for q in versions}
+    load.items["dimensions"] = {q.id: {d.key: d for d in q.dimensions.all()} for q in versions}
 
-    def questionnaire_of(ref):
-        key, version, *owner = ref
-        return questionnaires[(key, version, owner[0] if owner else "library")]
-
-    groups = {
-        group.name: group
-        for group, _ in _insert(
-            TeamGroup,
-            [(org, row) for row in data["groups"]],
-            lambda org, row: {"organization": org, "name": row["name"]},
-        )
-    }
-    _insert(
-        OrgRole,
-        [(org, row) for row in data["org_roles"]],
-        lambda org, row: {"organization": org, "user": user(row["user"]), "role": row["role"]},
-    )
-    teams = _insert(
-        Team,
-        [(org, row) for row in data["teams"]],
-        lambda org, row: {
-            **_fields(Team, row, TEAM_FIELDS),
-            "organization": org,
-            "group": None if row["group"] is None else groups[row["group"]],
-        },
-    )
-    _insert(
-        Membership,
-        _children(teams, "memberships"),
-        lambda team, row: {
-            **_fields(Membership, row, MEMBERSHIP_FIELDS),
-            "team": team,
-            "user": user(row["user"]),
-        },
-    )
-
-    def new_assessment(team, row):
-        questionnaire = questionnaire_of(row["questionnaire"])
-        return {
-            **_fields(Assessment, row, ASSESSMENT_FIELDS),
-            "team": team,
-            "questionnaire": questionnaire,
-            "questionnaire_key": questionnaire.key,
-            "opened_by": user(row["opened_by"]),
-            "closed_by": user(row["closed_by"]),
-        }
-
-    assessments = _insert(Assessment, _children(teams, "assessments"), new_assessment)
-    assessment_by_key = {(a.team_id, a.questionnaire_key, a.period): a for a, _ in assessments}
-
-    def assessment_of(team, key):
-        return assessment_by_key[team.id, key["questionnaire_key"], key["period"]]
-
-    _insert(
-        DimensionTarget,
-        _children(assessments, "targets"),
-        lambda assessment, row: {
-            "assessment": assessment,
-            "dimension": dimensions[assessment.questionnaire_id][row["dimension"]],
-            "level": row["level"],
-        },
-    )
-    responses = _insert(
-        Response,
-        _children(assessments, "responses"),
-        lambda assessment, row: {
-            **_fields(Response, row, RESPONSE_FIELDS),
-            "assessment": assessment,
-            "respondent": user(row["respondent"]),
-        },
-    )
-    _insert(
-        Answer,
-        _children(responses, "answers"),
-        lambda response, row: {
-            **_fields(Answer, row, ANSWER_FIELDS),
-            "response": response,
-            "question": questions[response.assessment.questionnaire_id][row["question"]],
-        },
-    )
-    _insert(
-        DoraSurveyAnswer,
-        [(response, row["dora_survey"]) for response, row in responses if row["dora_survey"]],
-        lambda response, row: {
-            **_fields(DoraSurveyAnswer, row, SURVEY_FIELDS),
-            "response": response,
-        },
-    )
-    results = _insert(
-        Result,
-        [(assessment, row["result"]) for assessment, row in assessments if row["result"]],
-        lambda assessment, row: {
-            **_fields(Result, row, RESULT_FIELDS),
-            "assessment": assessment,
-            "team_id": assessment.team_id,
-            "questionnaire": questionnaire_of(row["questionnaire"]),
-            "reviewed_by": user(row["reviewed_by"]),
-        },
-    )
-    roadmaps = _insert(
-        Roadmap,
-        [(result, row["roadmap"]) for result, row in results if row["roadmap"]],
-        lambda result, row: {
-            **_fields(Roadmap, row, ROADMAP_FIELDS),
-            "result": result,
-            "team_id": result.team_id,
-        },
-    )
-    _insert(
-        RoadmapItem,
-        _children(roadmaps, "items"),
-        lambda roadmap, row: {
-            **_fields(RoadmapItem, row, ITEM_FIELDS),
-            "roadmap": roadmap,
-            "owner": user(row["owner"]),
-        },
-    )
-
-    def team_rows(model, fields, **user_fields):
-        return lambda team, row: {
-            **_fields(model, row, fields),
-            "team": team,
-            **{field: user(row[field]) for field in user_fields},
-        }
-
-    _insert(
-        DoraEntry,
-        _children(teams, "dora_entries"),
-        team_rows(DoraEntry, ENTRY_FIELDS, entered_by=True),
-    )
-    _insert(Deployment, _children(teams, "deployments"), team_rows(Deployment, DEPLOYMENT_FIELDS))
-    _insert(Incident, _children(teams, "incidents"), team_rows(Incident, INCIDENT_FIELDS))
-    _insert(
-        ValueStreamMap,
-        _children(teams, "value_stream_maps"),
-        team_rows(ValueStreamMap, MAP_FIELDS, created_by=True),
-    )
-
-    def new_snapshot(team, row):
-        fields = _fields(DoraSnapshot, row, SNAPSHOT_FIELDS)
-        details = fields["details"]
-        if isinstance(details, dict) and isinstance(details.get("assessment"), dict):
-            fields["details"] = {
-                **details,
-                "assessment": assessment_of(team, details["assessment"]).id,
-            }
-        return {**fields, "team": team}
-
-    _insert(DoraSnapshot, _children(teams, "dora_snapshots"), new_snapshot)
-
-    campaigns = _insert(
-        Campaign,
-        [(org, row) for row in data["campaigns"]],
-        lambda org, row: {
-            **_fields(Campaign, row, CAMPAIGN_FIELDS),
-            "organization": org,
-            "created_by": user(row["created_by"]),
-            "closed_by": user(row["closed_by"]),
-        },
-    )
-    team_by_slug = {team.slug: team for team, _ in teams}
-
-    def new_campaign_team(campaign, row):
-        team = team_by_slug[row["team"]]
-        return {
-            **_fields(CampaignTeam, row, CAMPAIGN_TEAM_FIELDS),
-            "campaign": campaign,
-            "team": team,
-            "assessment": assessment_of(team, row["assessment"]),
-        }
-
-    _insert(CampaignTeam, _children(campaigns, "teams"), new_campaign_team)
+    groups = load.insert(TeamGroup, [(org, row) for row in data["groups"]])
+    load.groups = {group.name: group for group, _ in groups}
+    load.insert(OrgRole, [(org, row) for row in data["org_roles"]])
+    teams = load.insert(Team, [(org, row) for row in data["teams"]])
+    load.teams = {team.slug: team for team, _ in teams}
+    load.insert(Membership, _children(teams, "memberships"))
+    assessments = load.insert(Assessment, _children(teams, "assessments"))
+    load.assessments = {(a.team_id, a.questionnaire_key, a.period): a for a, _ in assessments}
+    load.insert(DimensionTarget, _children(assessments, "targets"))
+    responses = load.insert(Response, _children(assessments, "responses"))
+    load.insert(Answer, _children(responses, "answers"))
+    load.insert(DoraSurveyAnswer, _child(responses, "dora_survey"))
+    results = load.insert(Result, _child(assessments, "result"))
+    roadmaps = load.insert(Roadmap, _child(results, "roadmap"))
+    load.insert(RoadmapItem, _children(roadmaps, "items"))
+    load.insert(DoraEntry, _children(teams, "dora_entries"))
+    load.insert(Deployment, _children(teams, "deployments"))
+    load.insert(Incident, _children(teams, "incidents"))
+    load.insert(ValueStreamMap, _children(teams, "value_stream_maps"))
+    load.insert(DoraSnapshot, _children(teams, "dora_snapshots"))
+    campaigns = load.insert(Campaign, [(org, row) for row in data["campaigns"]])
+    load.insert(CampaignTeam, _children(campaigns, "teams"))
     # The organisation's people: those the export lists (format 1 had no list) and everyone
     # with a team or a role in it.
-    people = {user(username).pk for username in data.get("people", [])}
+    people = {load.user(username).pk for username in data.get("people", [])}
     people |= set(Membership.objects.filter(team__organization=org).values_list("user", flat=True))
     people |= set(OrgRole.objects.filter(organization=org).values_list("user", flat=True))
     OrganizationMember.objects.bulk_create(
