@@ -1,4 +1,4 @@
-"""Organisation export and import (assessments/org_transfer.py, export_org, import_org)."""
+"""Organisation export and import (reports/transfer/organization.py, export_org, import_org)."""
 
 import contextlib
 import datetime as dt
