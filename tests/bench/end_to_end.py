@@ -208,6 +208,9 @@ class BenchRun:
             DEBUG="false",
             SECRET_KEY=secrets.token_urlsafe(50),
             ALLOWED_HOSTS="127.0.0.1",
+            # Required with DEBUG off (wsgi.py refuses to serve without it); only e-mail links
+            # are built on it, and the benchmark sends none.
+            SITE_URL="http://127.0.0.1",
             SECURE_SSL_REDIRECT="false",
             MEDIA_ROOT=str(workdir / "media"),
             VAR_DIR=str(workdir / "var"),
