@@ -50,10 +50,9 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
             )
     env = dict(
         os.environ,
-        DJANGO_SETTINGS_MODULE="vsm_site.settings",
+        DJANGO_SETTINGS_MODULE=settings.SETTINGS_MODULE,  # the suite's: vsm_site.settings_test
         DATABASE_URL=database_url,
         MEDIA_ROOT=str(media),
-        TESTING="true",
     )
     proc = subprocess.Popen(
         [

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -5,9 +6,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Variables a production process would not have: set by make run, by tests, or by the browser
-# tests (Playwright's sync API next to the live server needs DJANGO_ALLOW_ASYNC_UNSAFE).
-CLEARED = {"DEBUG", "SECRET_KEY", "TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+# Variables a production process would not have: set by make run, by pytest-django (the test
+# settings module), or by the browser tests (Playwright's sync API next to the live server
+# needs DJANGO_ALLOW_ASYNC_UNSAFE).
+CLEARED = {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 PRODUCTION_ENV = {
     "DEBUG": "false",
@@ -100,3 +102,56 @@ def test_bad_boolean_setting_fails_loudly():
     result = run_manage("check", env_extra={"DEBUG": "maybe"})
     assert result.returncode != 0
     assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def settings_of(module, names, env_extra, *, before=""):
+    """``names`` of the settings ``module`` as a process with ``env_extra`` sees them, after
+    running ``before``."""
+    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    env.update(env_extra, DJANGO_SETTINGS_MODULE=module)
+    code = (
+        f"{before}import django, json; django.setup(); from django.conf import settings; "
+        f"print(json.dumps({{n: getattr(settings, n, None) for n in {names!r}}}, default=str))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_settings_ignore_pytest_and_the_testing_variable():
+    # pytest imported first, and the TESTING variable, once switched these: no longer.
+    names = ["AXES_ENABLED", "PASSWORD_HASHERS", "EMAIL_BACKEND", "SECURE_SSL_REDIRECT",
+             "WHITENOISE_USE_FINDERS", "STORAGES", "SITE_URL"]  # fmt: skip
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SITE_URL"} | {"TESTING": "true"}
+    seen = settings_of("vsm_site.settings", names, env, before="import pytest; ")
+    assert seen["AXES_ENABLED"] is True
+    assert seen["PASSWORD_HASHERS"][0] == "django.contrib.auth.hashers.PBKDF2PasswordHasher"
+    assert seen["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert seen["SECURE_SSL_REDIRECT"] is True
+    assert seen["WHITENOISE_USE_FINDERS"] is False
+    assert seen["STORAGES"]["staticfiles"]["BACKEND"] == (
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
+    assert seen["SITE_URL"] == ""
+
+
+def test_test_settings_keep_the_environment_variables():
+    env = {
+        "DATABASE_URL": "postgres://vsm:secret@db.example:5432/vsm_ci",
+        "CELERY_BROKER_URL": "redis://broker.example:6379/15",
+    }
+    seen = settings_of(
+        "vsm_site.settings_test",
+        ["DATABASES", "CELERY_BROKER_URL", "PASSWORD_HASHERS", "AXES_ENABLED"],
+        env,
+    )
+    database = seen["DATABASES"]["default"]
+    assert (database["ENGINE"], database["HOST"], database["NAME"]) == (
+        "django.db.backends.postgresql", "db.example", "vsm_ci",
+    )  # fmt: skip
+    assert seen["CELERY_BROKER_URL"] == "redis://broker.example:6379/15"
+    assert seen["PASSWORD_HASHERS"] == ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    assert seen["AXES_ENABLED"] is False

@@ -3,10 +3,9 @@
 The embedded default needs no server: SQLite and a filesystem Celery transport under ``var/``.
 Production sets DATABASE_URL (PostgreSQL), CELERY_BROKER_URL (Redis or RabbitMQ), SECRET_KEY
 and ALLOWED_HOSTS. Values are parsed strictly: a malformed value stops start-up with its name.
+The test suite runs on ``vsm_site.settings_test``, which starts from these.
 """
 
-import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,9 +50,6 @@ def _positive_int(name, default):
 
 
 DEBUG = _bool("DEBUG", False)
-# The test suite (pytest) runs with DEBUG off, as production does, but over plain HTTP, with a
-# fast password hasher, in-memory email and static files served from the apps.
-TESTING = "pytest" in sys.modules or _bool("TESTING", False)
 
 # A development key is allowed so that `make run`, tests and management commands work out of
 # the box; wsgi.py/asgi.py refuse to serve with it when DEBUG is off, and `check --deploy`
@@ -137,14 +133,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's SQLite backend, with a health check that can see a closed handle.
     DATABASES["default"]["ENGINE"] = "vsm_site.sqlite_backend"
-    # A file, not memory, so that a Celery worker process started by a test sees the data;
-    # one per test run, so that two runs on one machine do not share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_db_{os.getpid()}.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -179,13 +173,13 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
+            if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-# Tests and `make run` serve static files straight from the apps (no collectstatic needed).
-WHITENOISE_USE_FINDERS = _bool("WHITENOISE_USE_FINDERS", DEBUG or TESTING)
+# `make run` serves static files straight from the apps (no collectstatic needed).
+WHITENOISE_USE_FINDERS = _bool("WHITENOISE_USE_FINDERS", DEBUG)
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Email: console by default; EMAIL_URL (e.g. smtp+tls://user:pass@host:587) in production.
@@ -202,9 +196,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="VSM Assess <vsm@loca
 # The site's public address (scheme and host, no path): every link in an e-mail is built on it,
 # because a Celery worker sending the e-mail has no request to take a host from. Required when
 # DEBUG is off (wsgi.py/asgi.py refuse to serve without it; `check --deploy` reports it);
-# `make run` and the tests default to the development server's address.
+# `make run` defaults to the development server's address.
 SITE_URL = env.str("SITE_URL", default="").strip().rstrip("/")
-if not SITE_URL and (DEBUG or TESTING):
+if not SITE_URL and DEBUG:
     SITE_URL = "http://127.0.0.1:8000"
 if SITE_URL:
     from urllib.parse import urlsplit
@@ -218,7 +212,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Security: secure cookies and HSTS whenever DEBUG is off (production serves over HTTPS).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", not (DEBUG or TESTING))
+SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
@@ -273,9 +267,6 @@ CONTENT_SECURITY_POLICY = {
 # out from elsewhere, and one office address behind NAT does not lock out everyone. API tokens
 # are not a login form and are not counted. Locks are lifted early in the Django admin (Axes >
 # Access attempts) or with `manage.py axes_reset_username USERNAME`.
-# Off under pytest, as django-axes advises: the test client's login() calls authenticate()
-# without a request, which axes refuses. tests/test_security.py turns it on for its tests.
-AXES_ENABLED = not TESTING
 AXES_FAILURE_LIMIT = _int("AXES_FAILURE_LIMIT", 5)
 _cooloff_minutes = _int("AXES_COOLOFF_MINUTES", 30)
 if AXES_FAILURE_LIMIT < 1 or _cooloff_minutes < 1:
@@ -455,8 +446,3 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
-
-if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    LOGGING["root"]["level"] = "WARNING"
