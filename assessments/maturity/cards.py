@@ -2,24 +2,25 @@
 
 A questionnaire has about fifty questions of six choices each; through the template engine
 the cards were most of the answer page's server time. The part of a card that depends only on
-the questionnaire version (texts, radio labels: escaped once) is cached per question; what
+the questionnaire version (texts, radio labels: escaped once) is kept per question; what
 depends on the respondent (checked level, comment, evidence link, last time's answer) is
 filled in per request. The markup is the one ``answer.html`` had: the page script, the
 browser tests and the accessibility checks read these ids and labels.
 """
-
-from functools import lru_cache
 
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from vsm_site.caching import CARD_PARTS_MEMO_SIZE, ProcessMemo
+
 LEVELS = (1, 2, 3, 4, 5)
 
+_parts_memo = ProcessMemo(size=CARD_PARTS_MEMO_SIZE)
 
-@lru_cache(maxsize=2048)
-def _static_parts(question_id, content_hash, key, text, help_text, statements):
+
+def _static_parts(key, text, help_text, statements):
     """The escaped, respondent-independent pieces of one question's card."""
     k = escape(key)
     radios = []
@@ -40,9 +41,12 @@ def _static_parts(question_id, content_hash, key, text, help_text, statements):
 
 
 def _parts(question, content_hash):
+    """The static parts, kept per question and version and per the texts they are built
+    from."""
     statements = tuple(question.level_statements())
-    return _static_parts(
-        question.id, content_hash, question.key, question.text, question.help, statements
+    source = (question.key, question.text, question.help, statements)
+    return _parts_memo.get_or_build(
+        (question.id, content_hash, *source), lambda: _static_parts(*source)
     )
 
 

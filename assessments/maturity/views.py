@@ -5,7 +5,6 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -24,6 +23,7 @@ from assessments.maturity import presenters, selectors, services
 from assessments.maturity.forms import OpenAssessmentForm
 from assessments.models import Answer, DoraSurveyAnswer, Response, Result
 from assessments.questionnaires import selectors as questionnaire_selectors
+from vsm_site import caching
 from vsm_site.domain_errors import DomainError, forbid_if_not_allowed
 
 
@@ -83,7 +83,6 @@ def assessment_detail(request, assessment_id):
     )
 
 
-ANSWER_CARDS_SECONDS = 600
 # Stands for the hidden CSRF field in kept cards; escaping turns any "<" a user types into
 # "&lt;", so this text can only come from answer_cards, never from a comment.
 CSRF_SLOT = "<csrf-slot>"
@@ -99,23 +98,18 @@ def _answer_context(request, assessment):
         response is not None and response.status == Response.SUBMITTED
     ) or not assessment.is_open
     structure = questionnaire_selectors.questionnaire_structure(assessment.questionnaire)
-    # The cards change only when the respondent's answers do (every save moves the response's
-    # updated_at), with the questionnaire version, with read-only, and when a previous
-    # assessment closes (the organisation's data version): kept per those, they cost one
-    # cache read instead of two queries and fifty cards.
-    key = ":".join(
-        str(part)
-        for part in (
-            "answer-cards-v2", assessment.id, request.user.id,
-            response.updated_at.isoformat() if response else "-",
-            assessment.questionnaire.content_hash, int(read_only),
-            assessment.team.organization.data_version,
-        )
+    # Kept per what they depend on (caching.answer_cards_key), the cards cost one cache read
+    # instead of two queries and fifty cards.
+    key = caching.answer_cards_key(
+        assessment.id, request.user.id, response.updated_at if response else None,
+        assessment.questionnaire.content_hash, read_only,
+        assessment.team.organization.data_version,
     )  # fmt: skip
-    kept = cache.get(key)
-    if kept is None:
-        kept = _answer_cards(request.user, assessment, response, structure, read_only)
-        cache.set(key, kept, ANSWER_CARDS_SECONDS)
+    kept = caching.kept(
+        key,
+        caching.ANSWER_CARDS_SECONDS,
+        lambda: _answer_cards(request.user, assessment, response, structure, read_only),
+    )
     csrf_input = format_html(
         '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
     )

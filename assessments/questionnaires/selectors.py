@@ -1,4 +1,4 @@
-"""Reads of questionnaire versions: their structure (cached in process: a published version
+"""Reads of questionnaire versions: their structure (kept in process: a published version
 never changes, so it is keyed by id and content hash), which version an organisation uses,
 and what a person may see. Plain data, a fixed number of queries."""
 
@@ -7,28 +7,26 @@ from django.db.models import Q
 from assessments import permissions
 from assessments.models import Question, Questionnaire
 from assessments.questionnaires.format import DimensionDoc, QuestionDoc, QuestionnaireDoc
+from vsm_site.caching import STRUCTURE_MEMO_SIZE, ProcessMemo
 
-_structure_cache = {}
+_structure_cache = ProcessMemo(size=STRUCTURE_MEMO_SIZE)
 
 
 def forget_questionnaire(questionnaire_id):
-    for key in [k for k in _structure_cache if k[0] == questionnaire_id]:
-        del _structure_cache[key]
+    _structure_cache.discard(lambda key: key[0] == questionnaire_id)
 
 
 def questionnaire_structure(questionnaire):
-    """``[(dimension, [questions...]), ...]`` in display order (two queries, then cached)."""
-    cache_key = (questionnaire.id, questionnaire.content_hash)
-    cached = _structure_cache.get(cache_key)
-    if cached is not None:
-        return cached
-    dimensions = list(questionnaire.dimensions.order_by("position"))
-    by_dimension = {d.id: [] for d in dimensions}
-    for question in questionnaire.questions.order_by("position"):
-        by_dimension[question.dimension_id].append(question)
-    structure = [(d, by_dimension[d.id]) for d in dimensions]
-    _structure_cache[cache_key] = structure
-    return structure
+    """``[(dimension, [questions...]), ...]`` in display order (two queries, then kept)."""
+
+    def build():
+        dimensions = list(questionnaire.dimensions.order_by("position"))
+        by_dimension = {d.id: [] for d in dimensions}
+        for question in questionnaire.questions.order_by("position"):
+            by_dimension[question.dimension_id].append(question)
+        return [(d, by_dimension[d.id]) for d in dimensions]
+
+    return _structure_cache.get_or_build((questionnaire.id, questionnaire.content_hash), build)
 
 
 def questions_by_key(questionnaire):

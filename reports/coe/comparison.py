@@ -9,9 +9,7 @@ P, simply its latest result. "Previous" is the team's result before that one."""
 
 import hashlib
 import statistics
-import threading
-import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import F, Window
@@ -24,6 +22,7 @@ from assessments.maturity import scoring
 from assessments.models import Dimension, DoraSnapshot, Organization, Result, Team
 from assessments.periods import current_period, shift_period
 from assessments.questionnaires.selectors import latest_published
+from vsm_site.caching import COMPARISON_MEMO_SECONDS, COMPARISON_MEMO_SIZE, ProcessMemo
 
 
 @dataclass
@@ -167,30 +166,20 @@ def cached_comparison(organization, period=None, group=None, questionnaire_key="
     """``build_comparison`` through a small in-process cache keyed by the organisation's data
     version: the dashboard, the API and the exports of a large organisation compute it once
     per change and per worker process. A new result, review, DORA snapshot or map changes the
-    version at once; edits the version cannot see (a team renamed) show within CACHE_SECONDS.
+    version at once; edits the version cannot see (a team renamed) show within
+    ``COMPARISON_MEMO_SECONDS``.
     (A shared cache would have to pickle hundreds of model instances per hit.)"""
     key = hashlib.sha256(
         repr((organization.id, period, getattr(group, "id", None), questionnaire_key,
               benchmark_key, data_version(organization))).encode()
     ).hexdigest()  # fmt: skip
-    now = time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None and now - hit[0] < CACHE_SECONDS:
-            _cache.move_to_end(key)
-            return hit[1]
-    data = build_comparison(organization, period, group, questionnaire_key, benchmark_key)
-    with _cache_lock:
-        _cache[key] = (now, data)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return data
+    return _cache.get_or_build(
+        key,
+        lambda: build_comparison(organization, period, group, questionnaire_key, benchmark_key),
+    )
 
 
-CACHE_SIZE = 6  # comparisons per process; a 500-team one with its rendered heatmap is ~6 MB
-CACHE_SECONDS = 30
-_cache = OrderedDict()
-_cache_lock = threading.Lock()
+_cache = ProcessMemo(size=COMPARISON_MEMO_SIZE, seconds=COMPARISON_MEMO_SECONDS)
 
 
 def build_comparison(organization, period=None, group=None, questionnaire_key="vsm-maturity",

@@ -1,10 +1,7 @@
 """The CoE dashboard, exports, result review and the team history page."""
 
-from collections import OrderedDict
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -23,25 +20,21 @@ from assessments.levels import LEVEL_NAMES
 from assessments.models import Result, TeamGroup
 from assessments.periods import PeriodError, parse_period, shift_period
 from reports.coe import comparison, exports, heatmap, history
-from vsm_site import charts
+from vsm_site import caching, charts
 from vsm_site.domain_errors import DomainError
 from vsm_site.http import attachment_header, download_filename
 
 HEATMAP_PAGE_SIZE = 100  # teams per page of the heatmap
-MEMO_SIZE = 8  # sorted orders and rendered heatmap pages kept per cached comparison
 
 
 def _memo(derived, kind, key, compute):
     """``compute()`` memoised in the cached comparison's ``derived`` dict, the newest
-    MEMO_SIZE per kind: what depends only on the comparison and the filters is computed once."""
-    memo = derived.setdefault(kind, OrderedDict())
-    if key in memo:
-        memo.move_to_end(key)
-        return memo[key]
-    value = memo[key] = compute()
-    while len(memo) > MEMO_SIZE:
-        memo.popitem(last=False)
-    return value
+    ``caching.DERIVED_MEMO_SIZE`` per kind: what depends only on the comparison and the
+    filters is computed once."""
+    memo = derived.get(kind)
+    if memo is None:
+        memo = derived.setdefault(kind, caching.ProcessMemo(size=caching.DERIVED_MEMO_SIZE))
+    return memo.get_or_build(key, compute)
 
 
 def _without_page(params):
@@ -275,18 +268,15 @@ def review_result(request, result_id):
     return redirect("result_page", assessment_id=result.assessment_id)
 
 
-HISTORY_CACHE_SECONDS = 600
-
-
 @login_required
 def team_history(request, team_id):
     """The team's history. Its content is the same for everyone who may see the team, and
     changes only with the organisation's data version (results, reviews, DORA snapshots, maps,
     roadmaps, team edits): rendered once per version, kept in the cache."""
     team = permissions.get_visible_team_or_404(request.user, team_id)
-    key = f"history:{team.id}:{team.organization.data_version}"
-    body = cache.get(key)
-    if body is None:
-        body = render_to_string("reports/_team_history_body.html", history.history_context(team))
-        cache.set(key, body, HISTORY_CACHE_SECONDS)
+    body = caching.kept(
+        caching.history_body_key(team.id, team.organization.data_version),
+        caching.HISTORY_BODY_SECONDS,
+        lambda: render_to_string("reports/_team_history_body.html", history.history_context(team)),
+    )
     return render(request, "reports/team_history.html", {"team": team, "body": mark_safe(body)})

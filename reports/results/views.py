@@ -1,7 +1,6 @@
 """A team's result page: the frozen result, kept rendered per organisation data version."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -10,8 +9,7 @@ from django.utils.safestring import mark_safe
 from assessments import permissions
 from assessments.models import Result
 from reports.results.content import individual_answers, result_page_context
-
-RESULT_CACHE_SECONDS = 600
+from vsm_site import caching
 
 
 @login_required
@@ -31,14 +29,14 @@ def result_page(request, assessment_id):
     candid = permissions.may_see_candid_detail(
         request.user, team.organization, result.low_confidence
     )
-    # The kept body holds the comments when ``candid``, so ``candid`` is in its key. "v2": bodies
-    # kept before comments were hidden must never be served.
-    key = f"result-v2:{result.id}:{team.organization.data_version}:{int(candid)}"
-    body = cache.get(key)
-    if body is None:
-        context = result_page_context(result, candid=candid)
-        body = render_to_string("assessments/_result_body.html", context)
-        cache.set(key, body, RESULT_CACHE_SECONDS)
+    # The body holds the comments when ``candid``: ``candid`` is in its key.
+    body = caching.kept(
+        caching.result_body_key(result.id, team.organization.data_version, candid),
+        caching.RESULT_BODY_SECONDS,
+        lambda: render_to_string(
+            "assessments/_result_body.html", result_page_context(result, candid=candid)
+        ),
+    )
     may_see_individuals = permissions.can_administer(request.user, team.organization)
     return render(
         request,
