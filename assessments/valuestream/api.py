@@ -2,10 +2,12 @@
 saving a new version of either, and every version so far.
 
 Reading needs the team to be visible (members, the CoE of its organisation); writing needs
-``permissions.can_lead_team``. The body is checked by ``valuestream.validate_stages`` (the one
-place the rules live); the serializers below describe the shapes for the schema only.
+``permissions.can_lead_team``. ``MapIn`` is both the schema of the body and its check: it
+calls ``valuestream.validate_stages`` (the one place the stage rules live, also behind the
+page's editor) and declares the limits of rules.py, so the two cannot disagree.
 """
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -16,7 +18,7 @@ from assessments import permissions
 from assessments.models import ValueStreamMap
 from assessments.valuestream import rules as valuestream
 from assessments.valuestream import services as valuestream_services
-from vsm_site.api import error_responses
+from vsm_site.api import RequestSerializer, ServiceChecked, error_responses
 from vsm_site.domain_errors import Invalid, NotFound
 
 _F = valuestream.FORMULAS
@@ -40,8 +42,59 @@ class StageOut(serializers.Serializer):
     planned_changes = MarkOut(many=True, help_text=", ".join(valuestream.CHANGE_KINDS))
 
 
+# The request body of PUT: MapIn, checked by valuestream.validate_stages (the one place the
+# stage rules live; the page's editor goes through it too) and declaring its limits from
+# rules.py, so that the schema and the check cannot disagree (vsm_site.api.RequestSerializer).
+
+
+class MarkIn(serializers.Field):
+    # A pain point or planned change as sent: a kind, or {"kind", "note"}. As the last step
+    # of MapIn's validation it sees validate_stages' output, {"kind", "note"}.
+    default_error_messages = {
+        "invalid": "A kind or a {kind, note} object with a known kind.",
+        "max_length": f"A note has at most {valuestream.MAX_NOTE_CHARS} characters.",
+    }
+
+    def __init__(self, kinds, **kwargs):
+        self.kinds = tuple(kinds)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        kind, note = (data, "") if isinstance(data, str) else (None, None)
+        if isinstance(data, dict) and set(data) <= {"kind", "note"}:
+            kind, note = data.get("kind"), data.get("note") or ""
+        if kind not in self.kinds or not isinstance(note, str):
+            self.fail("invalid")
+        if len(note) > valuestream.MAX_NOTE_CHARS:
+            self.fail("max_length")
+        return {"kind": kind, "note": note}
+
+
+class MarkInScheme(OpenApiSerializerFieldExtension):
+    target_class = MarkIn
+
+    def map_serializer_field(self, auto_schema, direction):
+        kinds = {"type": "string", "enum": list(self.target.kinds)}
+        return {
+            "oneOf": [
+                kinds,
+                {
+                    "type": "object",
+                    "properties": {
+                        "kind": kinds,
+                        "note": {"type": "string", "maxLength": valuestream.MAX_NOTE_CHARS},
+                    },
+                    "required": ["kind"],
+                    "additionalProperties": False,
+                },
+            ]
+        }
+
+
 class StageIn(serializers.Serializer):
-    name = serializers.CharField(max_length=valuestream.MAX_NAME_CHARS)
+    """One stage of the stream. Names are unique (regardless of case and spacing)."""
+
+    name = serializers.CharField(min_length=1, max_length=valuestream.MAX_NAME_CHARS)
     process_time_hours = serializers.FloatField(
         min_value=0, max_value=valuestream.MAX_HOURS, help_text="Hours of active work."
     )
@@ -49,36 +102,73 @@ class StageIn(serializers.Serializer):
         min_value=0, max_value=valuestream.MAX_HOURS, help_text="Hours work waits before it."
     )
     percent_complete_accurate = serializers.FloatField(
-        required=False, min_value=0, max_value=100, help_text="Percent complete and accurate "
-        "work passed on (default 100).",
+        required=False, allow_null=True, min_value=0, max_value=valuestream.MAX_PERCENT,
+        help_text="Percent complete and accurate work passed on (default 100).",
     )  # fmt: skip
     handoff = serializers.BooleanField(
-        required=False, help_text="Work arrives from another team (default false)."
+        required=False, allow_null=True, help_text="Work arrives from another team (default false)."
     )
-    activities = serializers.ListField(child=serializers.CharField(), required=False)
-    people = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    pain_points = serializers.ListField(
-        child=serializers.JSONField(),
+    activities = serializers.ListField(
+        child=serializers.CharField(max_length=valuestream.MAX_ACTIVITY_CHARS, allow_blank=True),
         required=False,
-        help_text="Kinds as strings or {kind, note} objects; kinds: "
-        + ", ".join(valuestream.PAIN_POINT_KINDS),
+        allow_null=True,
+        max_length=valuestream.MAX_ACTIVITIES,
+    )
+    people = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=valuestream.MAX_PEOPLE
+    )
+    pain_points = serializers.ListField(
+        child=MarkIn(tuple(valuestream.PAIN_POINT_KINDS)),
+        required=False,
+        allow_null=True,
+        max_length=valuestream.MAX_MARKS,
+        help_text="Kinds as strings or {kind, note} objects.",
     )
     planned_changes = serializers.ListField(
-        child=serializers.JSONField(),
+        child=MarkIn(tuple(valuestream.CHANGE_KINDS)),
         required=False,
-        help_text="Future maps: kinds as strings or {kind, note} objects; kinds: "
-        + ", ".join(valuestream.CHANGE_KINDS),
+        allow_null=True,
+        max_length=valuestream.MAX_MARKS,
+        help_text="Future maps: kinds as strings or {kind, note} objects.",
     )
     position = serializers.IntegerField(
         required=False,
+        allow_null=True,
         min_value=1,
+        max_value=valuestream.MAX_STAGES,
         help_text="Optional: 1..n without gaps on every stage; otherwise list order.",
     )
 
 
-class MapIn(serializers.Serializer):
-    stages = StageIn(many=True, help_text=f"1 to {valuestream.MAX_STAGES} stages, in order.")
-    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+class MapIn(RequestSerializer):
+    """The stages of a map, in order, and a note on this version."""
+
+    not_an_object = 'The body must be a JSON object: {"stages": [...], "note": "..."}.'
+    unknown = "Unknown field(s): {names}; send stages and an optional note."
+
+    stages = serializers.ListField(
+        child=StageIn(),
+        min_length=1,
+        max_length=valuestream.MAX_STAGES,
+        help_text=f"1 to {valuestream.MAX_STAGES} stages, in order.",
+    )
+    note = ServiceChecked(  # checked by valuestream_services.save_map
+        serializers.CharField(
+            required=False,
+            allow_blank=True,
+            allow_null=True,
+            max_length=valuestream_services.MAX_NOTE_CHARS,
+        )
+    )
+
+    def check(self, data):
+        if "stages" not in data:
+            raise Invalid("stages is required: a list of the stages in order.", field="stages")
+        try:
+            stages = valuestream.validate_stages(data["stages"])
+        except valuestream.StageError as exc:
+            raise Invalid(exc.message, field=exc.field) from None
+        return {**data, "stages": [stage.to_json() for stage in stages]}
 
 
 class MapOut(serializers.Serializer):
@@ -146,17 +236,7 @@ class ValueStreamMapView(APIView):
     )
     def put(self, request, team_id):
         team = permissions.get_visible_team_or_404(request.user, team_id)
-        data = request.data
-        if not isinstance(data, dict):
-            raise Invalid('The body must be a JSON object: {"stages": [...], "note": "..."}.')
-        unknown = sorted(set(data) - {"stages", "note"})
-        if unknown:
-            raise Invalid(
-                f"Unknown field(s): {', '.join(unknown)}; send stages and an optional note.",
-                field=unknown[0],
-            )
-        if "stages" not in data:
-            raise Invalid("stages is required: a list of the stages in order.", field="stages")
+        data = MapIn.validated(request.data)
         vsm = valuestream_services.save_map(
             request.user, team, self.kind, data["stages"], note=data.get("note") or ""
         )

@@ -34,6 +34,7 @@ MAX_ACTIVITIES = 20
 MAX_ACTIVITY_CHARS = 100
 MAX_MARKS = 10  # pain points or planned changes per stage
 MAX_PEOPLE = 1000
+MAX_PERCENT = 100  # %C&A
 
 PAIN_POINT_KINDS = MappingProxyType(
     {
@@ -526,7 +527,7 @@ def _stage(item, index: int) -> tuple[Stage, int | None]:
 
     process = number("process_time_hours", MAX_HOURS, "hours")
     wait = number("wait_time_hours", MAX_HOURS, "hours")
-    pca = number("percent_complete_accurate", 100, "percent", required=False, default=100.0)
+    pca = number("percent_complete_accurate", MAX_PERCENT, "percent", required=False, default=100.0)
 
     handoff = item.get("handoff", False)
     if handoff is None:
