@@ -2,8 +2,7 @@
 
 import math
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,7 +10,7 @@ from rest_framework.views import APIView
 from assessments import permissions
 from assessments.dora import rules as dora
 from assessments.dora import services as dora_services
-from vsm_site.api import error_responses
+from vsm_site.api import RequestSerializer, ServiceChecked, error_responses
 from vsm_site.domain_errors import Invalid
 
 
@@ -77,14 +76,25 @@ class ClassifyOut(serializers.Serializer):
     score = ScoreOut()
 
 
-CLASSIFY_PARAMS = [
-    OpenApiParameter("deployment_frequency", OpenApiTypes.DOUBLE, description="per day"),
-    OpenApiParameter("lead_time", OpenApiTypes.DOUBLE, description="hours"),
-    OpenApiParameter("time_to_restore", OpenApiTypes.DOUBLE, description="hours"),
-    OpenApiParameter("change_failure_rate", OpenApiTypes.DOUBLE, description="percent"),
-    OpenApiParameter("rework_rate", OpenApiTypes.DOUBLE, description="percent (score only)"),
-    OpenApiParameter("benchmark", OpenApiTypes.STR, description="2018 ... 2024 or vsm-guide"),
-]
+PERCENT_METRICS = ("change_failure_rate", dora.REWORK_RATE)
+MAX_WINDOW_DAYS = 365
+
+
+def _benchmark_param():
+    """The ``benchmark`` parameter: checked by ``dora_services.resolve_benchmark``."""
+    return ServiceChecked(
+        serializers.ChoiceField(
+            choices=list(dora.benchmark_sets()),
+            required=False,
+            allow_blank=True,
+            help_text="A benchmark set (default: the organisation's, else "
+            f"{dora.DEFAULT_BENCHMARK}).",
+        )
+    )
+
+
+def _benchmark_of(data):
+    return {"benchmark": data["benchmark"]} if "benchmark" in data else {}
 
 
 def _number(name, raw):
@@ -96,9 +106,37 @@ def _number(name, raw):
         raise Invalid(f"{name} must be a finite number.", field=name)
     if value < 0:
         raise Invalid(f"{name} cannot be negative.", field=name)
-    if name in ("change_failure_rate", "rework_rate") and value > 100:
-        raise Invalid(f"{name} is a percentage: at most 100.", field=name)
+    if name in PERCENT_METRICS and value > dora.MAX_PERCENT:
+        raise Invalid(f"{name} is a percentage: at most {dora.MAX_PERCENT}.", field=name)
     return value
+
+
+class ClassifyQuery(RequestSerializer):
+    """Metric values to classify, any subset (nothing is stored)."""
+
+    unknown = "Unknown parameter(s): {names}."
+    allowed_extra = frozenset({"format"})
+
+    deployment_frequency = serializers.FloatField(
+        required=False, min_value=0, help_text="Deployments per day."
+    )
+    lead_time = serializers.FloatField(required=False, min_value=0, help_text="Hours.")
+    time_to_restore = serializers.FloatField(required=False, min_value=0, help_text="Hours.")
+    change_failure_rate = serializers.FloatField(
+        required=False, min_value=0, max_value=dora.MAX_PERCENT, help_text="Percent."
+    )
+    rework_rate = serializers.FloatField(
+        required=False, min_value=0, max_value=dora.MAX_PERCENT, help_text="Percent (score only)."
+    )
+    benchmark = _benchmark_param()
+
+    def check(self, data):
+        values = {
+            metric: _number(metric, data[metric])
+            for metric in dora.SCORED_METRICS
+            if data.get(metric) not in (None, "")
+        }
+        return {**values, **_benchmark_of(data)}
 
 
 def classify_payload(values, benchmark):
@@ -124,30 +162,46 @@ class ClassifyView(APIView):
     """Classify any subset of metric values against a benchmark set (no data is stored)."""
 
     @extend_schema(
-        parameters=CLASSIFY_PARAMS, responses={200: ClassifyOut, **error_responses(400, 401)}
+        parameters=[ClassifyQuery], responses={200: ClassifyOut, **error_responses(400, 401)}
     )
     def get(self, request):
-        known = set(dora.SCORED_METRICS) | {"benchmark", "format"}
-        unknown = set(request.query_params) - known
-        if unknown:
-            raise Invalid(f"Unknown parameter(s): {', '.join(sorted(unknown))}.")
-        benchmark = dora_services.resolve_benchmark(request.query_params.get("benchmark"))
-        values = {
-            m: _number(m, request.query_params[m])
-            for m in dora.SCORED_METRICS
-            if request.query_params.get(m) not in (None, "")
-        }
-        return Response(classify_payload(values, benchmark))
+        query = ClassifyQuery.validated(request.query_params)
+        benchmark = dora_services.resolve_benchmark(query.pop("benchmark", None))
+        return Response(classify_payload(dict(query), benchmark))
+
+
+class TeamDoraQuery(RequestSerializer):
+    unknown = None  # other parameters are ignored
+
+    window_days = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_WINDOW_DAYS,
+        default=dora_services.DEFAULT_WINDOW_DAYS,
+        help_text="The days up to now the metrics are computed over.",
+    )
+    benchmark = _benchmark_param()
+
+    def check(self, data):
+        raw = data.get("window_days", str(dora_services.DEFAULT_WINDOW_DAYS))
+        try:
+            window_days = int(raw)
+        except ValueError:
+            raise Invalid(
+                f"window_days must be a whole number, not {raw!r}.", field="window_days"
+            ) from None
+        if not 1 <= window_days <= MAX_WINDOW_DAYS:
+            raise Invalid(
+                f"window_days must be between 1 and {MAX_WINDOW_DAYS}.", field="window_days"
+            )
+        return {"window_days": window_days, **_benchmark_of(data)}
 
 
 class TeamDoraView(APIView):
     """The team's metrics computed from its events over a window."""
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("window_days", OpenApiTypes.INT, description="1-365, default 90"),
-            OpenApiParameter("benchmark", OpenApiTypes.STR),
-        ],
+        parameters=[TeamDoraQuery],
         responses={200: inline_serializer("TeamDora", {
             "team": serializers.IntegerField(), "benchmark": serializers.CharField(),
             "window_days": serializers.IntegerField(),
@@ -161,16 +215,9 @@ class TeamDoraView(APIView):
     )  # fmt: skip
     def get(self, request, team_id):
         team = permissions.get_visible_team_or_404(request.user, team_id)
-        raw = request.query_params.get("window_days", "90")
-        try:
-            window_days = int(raw)
-        except ValueError:
-            raise Invalid(f"window_days must be a whole number, not {raw!r}.") from None
-        if not 1 <= window_days <= 365:
-            raise Invalid("window_days must be between 1 and 365.", field="window_days")
-        benchmark = dora_services.resolve_benchmark(
-            request.query_params.get("benchmark"), team.organization
-        )
+        query = TeamDoraQuery.validated(request.query_params)
+        window_days = query["window_days"]
+        benchmark = dora_services.resolve_benchmark(query.get("benchmark"), team.organization)
         metrics = dora_services.event_metrics(
             team, window_days=window_days, benchmark_year=benchmark.year
         )
@@ -192,12 +239,31 @@ class TeamDoraView(APIView):
         )
 
 
-class EntryIn(serializers.Serializer):
-    deployment_frequency = serializers.FloatField(required=False, allow_null=True)
-    lead_time = serializers.FloatField(required=False, allow_null=True)
-    time_to_restore = serializers.FloatField(required=False, allow_null=True)
-    change_failure_rate = serializers.FloatField(required=False, allow_null=True)
-    rework_rate = serializers.FloatField(required=False, allow_null=True)
+def _entry_field(metric, unit):
+    return serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=dora.ENTRY_MAXIMA[metric],
+        help_text=f"{unit.capitalize()}; empty: not entered.",
+    )
+
+
+class EntryIn(RequestSerializer):
+    """Figures of one period, in canonical units, at least one of them."""
+
+    # Checked by the rule the team DORA page's form goes through too; it names unknown metrics.
+    not_an_object = "The body must be a JSON object of metric values."
+    unknown = None
+
+    deployment_frequency = _entry_field("deployment_frequency", "deployments per day")
+    lead_time = _entry_field("lead_time", "hours")
+    time_to_restore = _entry_field("time_to_restore", "hours")
+    change_failure_rate = _entry_field("change_failure_rate", "percent")
+    rework_rate = _entry_field(dora.REWORK_RATE, "percent")
+
+    def check(self, data):
+        return dora_services._check_entry_values(dict(data))
 
 
 class TeamDoraEntryView(APIView):
@@ -210,12 +276,8 @@ class TeamDoraEntryView(APIView):
     )
     def put(self, request, team_id, period):
         team = permissions.get_visible_team_or_404(request.user, team_id)
-        if not isinstance(request.data, dict):
-            raise Invalid("The body must be a JSON object of metric values.")
-        dora_services.save_entry(request.user, team, period, dict(request.data))
+        values = EntryIn.validated(request.data)
+        dora_services.save_entry(request.user, team, period, dict(values))
         benchmark = dora_services.resolve_benchmark(None, team.organization)
-        values = {
-            k: v for k, v in dora_services._check_entry_values(dict(request.data)).items()
-            if v is not None
-        }  # fmt: skip
-        return Response(classify_payload(values, benchmark))
+        entered = {metric: value for metric, value in values.items() if value is not None}
+        return Response(classify_payload(entered, benchmark))

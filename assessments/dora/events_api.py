@@ -36,7 +36,7 @@ from rest_framework.views import APIView
 
 from assessments import permissions
 from assessments.dora import ingest
-from assessments.models import TeamApiToken
+from assessments.models import Deployment, TeamApiToken
 from vsm_site.domain_errors import Invalid
 
 TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
@@ -184,30 +184,53 @@ class CsvStreamParser(BaseParser):
 # --- views ------------------------------------------------------------------------------------
 
 
+# The rows of a batch are checked by ``ingest`` (the one place: the team DORA page's CSV upload
+# goes through it too, and its errors name the line of each problem). These serializers are
+# its schema, with its limits: ``ingest.MAX_ID_LENGTH``, ``ingest.MAX_CHANGES`` and the columns
+# its texts are stored in. tests/test_api_validation.py sends each limit and one past it.
+
+
+def _column_length(model, name):
+    return model._meta.get_field(name).max_length
+
+
 class EventChangeIn(serializers.Serializer):
-    id = serializers.CharField(max_length=200)
+    id = serializers.CharField(max_length=ingest.MAX_ID_LENGTH)
     first_commit_at = serializers.DateTimeField(help_text="ISO 8601 with an offset or Z.")
 
 
 class DeploymentEventIn(serializers.Serializer):
-    external_id = serializers.CharField(max_length=200, help_text="Unique per team.")
-    service = serializers.CharField(max_length=200, required=False, default="")
-    environment = serializers.CharField(max_length=100, required=False, default="production")
+    external_id = serializers.CharField(
+        max_length=ingest.MAX_ID_LENGTH, help_text="Unique per team."
+    )
+    service = serializers.CharField(
+        max_length=_column_length(Deployment, "service"), required=False, default=""
+    )
+    environment = serializers.CharField(
+        max_length=_column_length(Deployment, "environment"), required=False, default="production"
+    )
     finished_at = serializers.DateTimeField(help_text="ISO 8601 with an offset or Z.")
     succeeded = serializers.BooleanField(required=False, default=True)
     rolled_back = serializers.BooleanField(required=False, default=False)
     hotfix = serializers.BooleanField(required=False, default=False)
     caused_failure = serializers.BooleanField(required=False, default=False)
     unplanned_fix = serializers.BooleanField(required=False, default=False)
-    changes = EventChangeIn(many=True, required=False, help_text="At most 1,000.")
+    changes = serializers.ListField(
+        child=EventChangeIn(), required=False, max_length=ingest.MAX_CHANGES
+    )
 
 
 class IncidentEventIn(serializers.Serializer):
-    external_id = serializers.CharField(max_length=200, help_text="Unique per team.")
+    external_id = serializers.CharField(
+        max_length=ingest.MAX_ID_LENGTH, help_text="Unique per team."
+    )
     started_at = serializers.DateTimeField(help_text="ISO 8601 with an offset or Z.")
     resolved_at = serializers.DateTimeField(required=False, allow_null=True)
     deployment_external_id = serializers.CharField(
-        max_length=200, required=False, default="", help_text="The deployment that caused it."
+        max_length=ingest.MAX_ID_LENGTH,
+        required=False,
+        default="",
+        help_text="The deployment that caused it.",
     )
 
 

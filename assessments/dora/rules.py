@@ -54,6 +54,22 @@ THROUGHPUT_METRICS = ("lead_time", "deployment_frequency", "time_to_restore")
 STABILITY_METRICS = ("change_failure_rate", REWORK_RATE)
 BUCKETED_METRICS = ("deployment_frequency", "lead_time", "time_to_restore")
 
+# The largest plausible figure a lead enters by hand, per metric (dora.services checks entries
+# against these; the API declares them in its schema): percentages at most 100, at most
+# 10,000 deployments a day, times at most ten years (365-day years). Nothing is negative.
+MAX_PERCENT = 100
+MAX_DEPLOYMENTS_PER_DAY = 10_000
+MAX_ENTRY_HOURS = 24 * 365 * 10
+ENTRY_MAXIMA = MappingProxyType(
+    {
+        "deployment_frequency": MAX_DEPLOYMENTS_PER_DAY,
+        "lead_time": MAX_ENTRY_HOURS,
+        "time_to_restore": MAX_ENTRY_HOURS,
+        "change_failure_rate": MAX_PERCENT,
+        REWORK_RATE: MAX_PERCENT,
+    }
+)
+
 # DORA's own conversions.
 HOUR = 1.0
 DAY = 24.0
