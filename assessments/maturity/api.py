@@ -2,15 +2,21 @@
 permissions, call one service or selector, serialise."""
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments import permissions
+from assessments.dora import rules as dora
+from assessments.dora import services as dora_services
+from assessments.levels import MAX_LEVEL, MIN_LEVEL
 from assessments.maturity import presenters, services
+from assessments.models import Assessment
 from assessments.models import Response as ResponseModel
-from vsm_site.api import error_responses
+from assessments.periods import PERIOD_RE, PeriodError, parse_period
+from vsm_site.api import RequestSerializer, ServiceChecked, error_responses
 from vsm_site.domain_errors import Invalid, NotAllowed, NotFound
 
 
@@ -69,12 +75,26 @@ class ResultOut(serializers.Serializer):
     dimensions = ResultDimensionOut(many=True)
 
 
-class AssessmentCreateSerializer(serializers.Serializer):
+class AssessmentCreateSerializer(RequestSerializer):
+    unknown = None  # other keys are ignored
+
     team = serializers.IntegerField()
     questionnaire = serializers.SlugField(default="vsm-maturity")
-    period = serializers.CharField(max_length=20)
+    period = serializers.RegexField(
+        PERIOD_RE.pattern,
+        max_length=Assessment._meta.get_field("period").max_length,
+        help_text="A quarter, e.g. 2026-Q4 (years 2000-2100).",
+    )
     version = serializers.IntegerField(required=False, min_value=1)
     due_date = serializers.DateField(required=False)
+
+    def check(self, data):
+        if data.get("period") is not None:
+            try:
+                parse_period(data["period"])
+            except PeriodError as exc:
+                raise Invalid(str(exc), field="period") from None
+        return data
 
 
 class AssessmentListView(APIView):
@@ -83,9 +103,7 @@ class AssessmentListView(APIView):
         responses={201: AssessmentOut, **error_responses(400, 401, 403, 404, 409, 415)},
     )
     def post(self, request):
-        payload = AssessmentCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = AssessmentCreateSerializer.validated(request.data)
         team = permissions.get_visible_team_or_404(request.user, data["team"])
         assessment = services.open_assessment(
             request.user,
@@ -105,13 +123,90 @@ class AssessmentDetailView(APIView):
         return Response(presenters.assessment_json(assessment))
 
 
-class ResponseSaveSerializer(serializers.Serializer):
-    answers = serializers.DictField(child=serializers.JSONField(), required=False)
-    comments = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
-    evidence = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
-    dora = serializers.DictField(required=False, help_text=(
-        "deployment_frequency / lead_time / time_to_restore: a survey option key; "
-        "change_failure_rate / rework_rate: percent"))  # fmt: skip
+class SurveyOptionField(serializers.ChoiceField):
+    """A survey option's key. Its enum stays inline in the schema: lead time and time to
+    restore share one set of options, which drf-spectacular would otherwise name twice."""
+
+
+class SurveyOptionScheme(OpenApiSerializerFieldExtension):
+    target_class = SurveyOptionField
+
+    def map_serializer_field(self, auto_schema, direction):
+        keys = [key for key in self.target.choices if key != ""]
+        return {"oneOf": [{"type": "string", "enum": keys}, {"type": "string", "maxLength": 0}]}
+
+
+def _survey_option(metric):
+    return SurveyOptionField(
+        choices=[option.key for option in dora.SURVEY_OPTIONS[metric]],
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="A survey option; empty: not answered.",
+    )
+
+
+def _survey_percent():
+    return serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=dora.MAX_PERCENT,
+        help_text="Percent; null: not answered.",
+    )
+
+
+class DoraSurveyIn(RequestSerializer):
+    """The DORA survey questions the respondent answers, any of them."""
+
+    # The rule: dora_services.clean_survey_answers (the answer page's too). It names unknown
+    # questions.
+    not_an_object = "dora must be an object of metric answers."
+    unknown = None
+
+    deployment_frequency = _survey_option("deployment_frequency")
+    lead_time = _survey_option("lead_time")
+    time_to_restore = _survey_option("time_to_restore")
+    change_failure_rate = _survey_percent()
+    rework_rate = _survey_percent()
+
+    def check(self, data):
+        return dora_services.clean_survey_answers(data)
+
+
+class ResponseSaveSerializer(RequestSerializer):
+    """Part or all of the caller's draft: keys not sent keep their saved value."""
+
+    # answers, comments and evidence are checked by services.save_answers (the answer page's
+    # check too), against the questionnaire's questions, after the permission check.
+    not_an_object = "The body must be a JSON object with 'answers' and/or 'comments'."
+
+    answers = ServiceChecked(
+        serializers.DictField(
+            child=serializers.IntegerField(
+                min_value=MIN_LEVEL, max_value=MAX_LEVEL, allow_null=True
+            ),
+            required=False,
+            help_text='Question key: a level, or null for "don\'t know".',
+        )
+    )
+    comments = ServiceChecked(
+        serializers.DictField(
+            child=serializers.CharField(max_length=services.MAX_COMMENT, allow_blank=True),
+            required=False,
+            help_text="Question key: a comment.",
+        )
+    )
+    evidence = ServiceChecked(
+        serializers.DictField(
+            child=serializers.RegexField(
+                r"^(https?://|$)", max_length=services.MAX_URL, allow_blank=True
+            ),
+            required=False,
+            help_text="Question key: an http(s) link to evidence, or empty.",
+        )
+    )
+    dora = DoraSurveyIn(required=False, allow_null=True)
 
 
 def _my_response_json(request, assessment):
@@ -135,24 +230,17 @@ class MyResponseView(APIView):
     )
     def put(self, request, assessment_id):
         assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
-        if not isinstance(request.data, dict):
-            raise Invalid("The body must be a JSON object with 'answers' and/or 'comments'.")
-        unknown = set(request.data) - {"answers", "comments", "evidence", "dora"}
-        if unknown:
-            raise Invalid(f"Unknown field(s): {', '.join(sorted(unknown))}.")
-        dora_answers = request.data.get("dora")
-        if dora_answers is not None and not isinstance(dora_answers, dict):
-            raise Invalid("dora must be an object of metric answers.", field="dora")
+        data = ResponseSaveSerializer.validated(request.data)
         with transaction.atomic():
             services.save_answers(
                 request.user,
                 assessment,
-                answers=request.data.get("answers"),
-                comments=request.data.get("comments"),
-                evidence=request.data.get("evidence"),
+                answers=data.get("answers"),
+                comments=data.get("comments"),
+                evidence=data.get("evidence"),
             )
-            if dora_answers:
-                services.save_survey_answers(request.user, assessment, dora_answers)
+            if data.get("dora"):
+                services.save_survey_answers(request.user, assessment, data["dora"])
         return Response(_my_response_json(request, assessment))
 
 
@@ -176,15 +264,37 @@ class AssessmentCloseView(APIView):
         return Response(presenters.assessment_json(assessment))
 
 
+TARGETS_SHAPE = 'The body must be {"targets": {"dimension_key": level}}.'
+
+
+@extend_schema_serializer(component_name="Targets")
+class TargetsIn(RequestSerializer):
+    # Each level is checked by services.set_targets (the result page's form's check too),
+    # against the questionnaire's dimensions, after the permission check.
+    not_an_object = TARGETS_SHAPE
+    unknown = None  # other keys are ignored
+
+    targets = ServiceChecked(
+        serializers.DictField(
+            child=serializers.IntegerField(min_value=MIN_LEVEL, max_value=MAX_LEVEL),
+            help_text="Dimension key: the target level.",
+        )
+    )
+
+    def check(self, data):
+        if not isinstance(data.get("targets"), dict):
+            raise Invalid(TARGETS_SHAPE)
+        return data
+
+
 class AssessmentTargetsView(APIView):
-    @extend_schema(request=inline_serializer("Targets", {
-        "targets": serializers.DictField(child=serializers.IntegerField())}),
-        responses={200: AssessmentOut, **error_responses(400, 401, 403, 404, 415)})  # fmt: skip
+    @extend_schema(
+        request=TargetsIn,
+        responses={200: AssessmentOut, **error_responses(400, 401, 403, 404, 415)},
+    )
     def put(self, request, assessment_id):
         assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
-        targets = request.data.get("targets") if isinstance(request.data, dict) else None
-        if not isinstance(targets, dict):
-            raise Invalid('The body must be {"targets": {"dimension_key": level}}.')
+        targets = TargetsIn.validated(request.data)["targets"]
         services.set_targets(request.user, assessment, targets)
         return Response(presenters.assessment_json(assessment))
 
