@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments import permissions
-from assessments.models import Membership
+from assessments.models import Invitation, Membership
 from assessments.people import services
 from vsm_site.api import error_responses
 from vsm_site.domain_errors import NotAllowed, NotFound
@@ -47,7 +47,8 @@ class PeopleView(APIView):
 
 
 class InvitationIn(serializers.Serializer):
-    email = serializers.EmailField()
+    # The fields are the check; services.invite checks the address again for the page's form.
+    email = serializers.EmailField(max_length=Invitation._meta.get_field("email").max_length)
     team = serializers.IntegerField(required=False)
     role = serializers.ChoiceField(
         choices=[Membership.MEMBER, Membership.LEAD], default=Membership.MEMBER

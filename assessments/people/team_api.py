@@ -1,5 +1,6 @@
 """REST API for teams and memberships (token or session auth; same permissions as the UI)."""
 
+from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -22,7 +23,10 @@ class TeamSerializer(serializers.ModelSerializer):
 
 
 class MemberSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
+    # The fields are the check (services.add_member then looks the person up).
+    username = serializers.CharField(
+        max_length=get_user_model()._meta.get_field("username").max_length
+    )
     role = serializers.ChoiceField(choices=[Membership.MEMBER, Membership.LEAD])
 
 

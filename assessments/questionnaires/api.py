@@ -11,7 +11,6 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
     extend_schema_field,
     inline_serializer,
@@ -26,7 +25,7 @@ from assessments.models import Questionnaire
 from assessments.questionnaires import presenters, services
 from assessments.questionnaires import selectors as questionnaire_selectors
 from assessments.questionnaires.format import MAX_BYTES
-from vsm_site.api import error_responses
+from vsm_site.api import RequestSerializer, error_responses
 from vsm_site.domain_errors import Invalid, NotFound
 
 
@@ -171,7 +170,13 @@ class OrganizationQuestionnairesView(APIView):
         description="The body is a questionnaire file (docs/questionnaire-format.md). Loading "
         "the same content again changes nothing; a draft may be replaced; a published version "
         "never changes.",
-        request={"application/yaml": {"type": "string"}},
+        request={
+            "application/yaml": {
+                "type": "string",
+                "description": f"At most {MAX_BYTES} bytes of UTF-8; checked by the "
+                "questionnaire format's own parser, which names the line of each problem.",
+            }
+        },
         responses={
             201: QuestionnaireSummarySerializer,
             200: QuestionnaireSummarySerializer,
@@ -217,6 +222,34 @@ class OrganizationQuestionnairePublishView(APIView):
         return Response(QuestionnaireSummarySerializer(questionnaire).data)
 
 
+class DiffQuery(RequestSerializer):
+    unknown = None  # other parameters are ignored
+
+    def get_fields(self):  # "from" cannot be an attribute's name
+        return {
+            name: serializers.IntegerField(
+                required=False, allow_null=True, min_value=1, help_text="A version number."
+            )
+            for name in ("from", "to")
+        }
+
+    def check(self, data):
+        return {name: _int_param(data, name) for name in ("from", "to")}
+
+
+def _int_param(params, name):
+    value = params.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise Invalid(f"'{name}' must be a version number, not {value!r}.", field=name) from None
+    if number < 1:
+        raise Invalid(f"'{name}' must be a version number, not {value!r}.", field=name)
+    return number
+
+
 class OrganizationQuestionnaireDiffView(APIView):
     @extend_schema(
         summary="What changed between two versions of the organisation's questionnaire",
@@ -224,16 +257,13 @@ class OrganizationQuestionnaireDiffView(APIView):
         "segments), moved, re-weighted; dimension changes; the confirmed `replaces` mapping "
         "and the proposed one. `from` defaults to the published version before `to` (or the "
         "library version it was adopted from); `to` defaults to the latest version.",
-        parameters=[
-            OpenApiParameter("from", OpenApiTypes.INT, required=False),
-            OpenApiParameter("to", OpenApiTypes.INT, required=False),
-        ],
+        parameters=[DiffQuery],
         responses={200: OpenApiTypes.OBJECT, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request, slug, key):
         organization = _organization(request.user, slug, manage=True)
-        to_version = _int_param(request, "to")
-        from_version = _int_param(request, "from")
+        query = DiffQuery.validated(request.query_params)
+        to_version, from_version = query["to"], query["from"]
         if to_version is None:
             latest = (
                 Questionnaire.objects.filter(organization=organization, key=key)
@@ -246,16 +276,3 @@ class OrganizationQuestionnaireDiffView(APIView):
         new = _version(organization, key, to_version)
         old = _version(organization, key, from_version) if from_version is not None else None
         return Response(services.version_diff(new, old).to_json())
-
-
-def _int_param(request, name):
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise Invalid(f"'{name}' must be a version number, not {value!r}.", field=name) from None
-    if number < 1:
-        raise Invalid(f"'{name}' must be a version number, not {value!r}.", field=name)
-    return number

@@ -1,14 +1,14 @@
 """REST API for the CoE comparison of an organisation's teams."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments import permissions
 from assessments.dora import rules as dora
-from vsm_site.api import error_responses
+from assessments.periods import PERIOD_RE, PeriodError, parse_period
+from vsm_site.api import RequestSerializer, ServiceChecked, error_responses
 from vsm_site.domain_errors import Invalid, NotAllowed, NotFound
 
 
@@ -36,22 +36,48 @@ class ComparisonOut(serializers.Serializer):
     teams = ComparisonTeamOut(many=True)
 
 
+class ComparisonQuery(RequestSerializer):
+    unknown = None  # other parameters are ignored
+
+    period = serializers.RegexField(
+        PERIOD_RE.pattern,
+        required=False,
+        allow_blank=True,
+        help_text="A quarter, e.g. 2026-Q4; default: each team's latest result.",
+    )
+    group = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, help_text="A group's id or name."
+    )
+    organization = serializers.CharField(
+        required=False, allow_blank=True, help_text="An organisation's slug."
+    )
+    # Checked by dora_services.resolve_benchmark when the comparison is built.
+    benchmark = ServiceChecked(
+        serializers.ChoiceField(
+            choices=list(dora.benchmark_sets()), required=False, allow_blank=True
+        )
+    )
+
+    def check(self, data):
+        params = {name: data[name] for name in self.fields if name in data}
+        if params.get("period"):
+            try:
+                parse_period(params["period"])
+            except PeriodError as exc:
+                raise Invalid(str(exc), field="period") from None
+        return params
+
+
 class ComparisonView(APIView):
     """Every team of the caller's organisation (or a group) for a period: CoE analysts and
     organisation admins only."""
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("period", OpenApiTypes.STR, description="e.g. 2026-Q4"),
-            OpenApiParameter("group", OpenApiTypes.STR, description="group id or name"),
-            OpenApiParameter("organization", OpenApiTypes.STR, description="organisation slug"),
-            OpenApiParameter("benchmark", OpenApiTypes.STR),
-        ],
+        parameters=[ComparisonQuery],
         responses={200: ComparisonOut, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request):
         from assessments.models import TeamGroup
-        from assessments.periods import PeriodError, parse_period
         from reports.coe import comparison
 
         organizations = list(permissions.analysable_organizations(request.user))
@@ -63,14 +89,10 @@ class ComparisonView(APIView):
             organization = next((o for o in organizations if o.slug == slug), None)
             if organization is None:
                 raise NotFound(f"No organisation {slug!r} you may compare.")
-        period = request.query_params.get("period") or None
-        if period:
-            try:
-                parse_period(period)
-            except PeriodError as exc:
-                raise Invalid(str(exc), field="period") from None
+        query = ComparisonQuery.validated(request.query_params)
+        period = query.get("period") or None
         group = None
-        wanted = request.query_params.get("group")
+        wanted = query.get("group")
         if wanted:
             groups = TeamGroup.objects.filter(organization=organization)
             group = (groups.filter(pk=wanted).first() if wanted.isdigit() else None) or (
@@ -79,7 +101,7 @@ class ComparisonView(APIView):
             if group is None:
                 raise Invalid(f"No group {wanted!r} in {organization.name}.", field="group")
         data = comparison.cached_comparison(
-            organization, period, group, benchmark_key=request.query_params.get("benchmark")
+            organization, period, group, benchmark_key=query.get("benchmark")
         )
         return Response(
             {
