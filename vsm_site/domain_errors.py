@@ -1,5 +1,6 @@
 """Errors raised by services, with a message meant for the person who asked. The API turns them
-into JSON with the status below (vsm_site/api.py); views show the message."""
+into JSON with the status below (vsm_site/api.py); pages show the message
+(vsm_site/http.py, ``reported``)."""
 
 
 class DomainError(Exception):
@@ -38,7 +39,8 @@ class Conflict(DomainError):
 
 def forbid_if_not_allowed(exc):
     """In a page view: a NotAllowed error is a 403 (the friendly page), not a message on a
-    redirect, so that a forbidden write answers as forbidden everywhere."""
+    redirect, so that a forbidden write answers as forbidden everywhere. Views use it through
+    ``vsm_site.http.reported`` (or ``raise_for_page``), which also shows the other errors."""
     if isinstance(exc, NotAllowed):
         from django.core.exceptions import PermissionDenied
 

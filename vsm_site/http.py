@@ -1,13 +1,18 @@
-"""HTTP hardening shared by every view: private responses are never cached, and download file
-names are made safe in one place."""
+"""HTTP shared by every view: private responses are never cached, download file names are made
+safe, and a service's refusal is answered on a page, each in one place."""
 
 import re
 import unicodedata
+from contextlib import contextmanager
 
 from django.conf import settings
+from django.contrib import messages
+from django.http import Http404
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import content_disposition_header
+
+from vsm_site.domain_errors import DomainError, NotFound, forbid_if_not_allowed
 
 # --- caching ---------------------------------------------------------------------------------
 
@@ -83,3 +88,45 @@ def attachment_header(filename):
     """The ``Content-Disposition`` value that offers ``filename`` as a download (RFC 6266),
     built by Django as FileResponse(as_attachment=True) builds it."""
     return content_disposition_header(as_attachment=True, filename=filename)
+
+
+# --- a service's refusal, on a page ---------------------------------------------------------
+
+TOO_MANY_REQUESTS = 429  # a limit for now (reports' TooManyReports): "try later", a warning
+
+
+def raise_for_page(exc, *, not_found_404=False):
+    """What every page answers to a service's error ``exc``, whatever else the view does with
+    it: NotAllowed raises PermissionDenied (the 403 page), so that a forbidden write answers as
+    forbidden everywhere; NotFound raises Http404 when the view says so (``not_found_404``: the
+    missing thing is what the address names, not something the form chose). Returns for any
+    other error, for the view to report."""
+    forbid_if_not_allowed(exc)
+    if not_found_404 and isinstance(exc, NotFound):
+        raise Http404(exc.message) from None
+
+
+@contextmanager
+def reported(request, *, not_found_404=False, on_error=None):
+    """Run a service call, and what follows its success, in ``with reported(request):``. A
+    DomainError raised inside is answered as pages answer it (``raise_for_page``); any other
+    is shown to the person as a message (a warning for a limit, 429; an error otherwise), or
+    handed to ``on_error(exc)`` instead (a form's field error, a message in the page's own
+    words), and the rest of the block is skipped: the view goes on after the block, where
+    its failure path is. A block that returns, its success path, is left as it returns::
+
+        with reported(request):
+            services.close_assessment(request.user, assessment)
+            messages.success(request, "Assessment closed.")
+            return redirect("result_page", assessment_id=assessment.id)
+        return redirect("assessment_detail", assessment_id=assessment.id)
+    """
+    try:
+        yield
+    except DomainError as exc:
+        raise_for_page(exc, not_found_404=not_found_404)
+        if on_error is not None:
+            on_error(exc)
+        else:
+            level = messages.WARNING if exc.status == TOO_MANY_REQUESTS else messages.ERROR
+            messages.add_message(request, level, exc.message)
