@@ -107,7 +107,7 @@ def test_bad_boolean_setting_fails_loudly():
 def settings_of(module, names, env_extra, *, before=""):
     """``names`` of the settings ``module`` as a process with ``env_extra`` sees them, after
     running ``before``."""
-    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    env = {k: v for k, v in os.environ.items() if k not in CLEARED | {"CACHE_URL"}}
     env.update(env_extra, DJANGO_SETTINGS_MODULE=module)
     code = (
         f"{before}import django, json; django.setup(); from django.conf import settings; "
@@ -142,10 +142,11 @@ def test_test_settings_keep_the_environment_variables():
     env = {
         "DATABASE_URL": "postgres://vsm:secret@db.example:5432/vsm_ci",
         "CELERY_BROKER_URL": "redis://broker.example:6379/15",
+        "CACHE_URL": "redis://cache.example:6379/14",
     }
     seen = settings_of(
         "vsm_site.settings_test",
-        ["DATABASES", "CELERY_BROKER_URL", "PASSWORD_HASHERS", "AXES_ENABLED"],
+        ["DATABASES", "CELERY_BROKER_URL", "CACHES", "PASSWORD_HASHERS", "AXES_ENABLED"],
         env,
     )
     database = seen["DATABASES"]["default"]
@@ -153,5 +154,32 @@ def test_test_settings_keep_the_environment_variables():
         "django.db.backends.postgresql", "db.example", "vsm_ci",
     )  # fmt: skip
     assert seen["CELERY_BROKER_URL"] == "redis://broker.example:6379/15"
+    cache = seen["CACHES"]["default"]
+    assert cache["BACKEND"] == "vsm_site.settings_test.ProcessRedisCache"
+    assert cache["LOCATION"] == "redis://cache.example:6379/14"
+    assert cache["KEY_PREFIX"].startswith("test")
     assert seen["PASSWORD_HASHERS"] == ["django.contrib.auth.hashers.MD5PasswordHasher"]
     assert seen["AXES_ENABLED"] is False
+
+
+def test_cache_defaults_to_memory_of_each_process():
+    seen = settings_of("vsm_site.settings", ["CACHES"], {})
+    assert seen["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_cache_url_redis_with_key_prefix_and_timeout():
+    env = {"CACHE_URL": "redis://cache.example:6379/1?key_prefix=vsm&timeout=120"}
+    seen = settings_of("vsm_site.settings", ["CACHES"], env)
+    assert seen["CACHES"]["default"] == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://cache.example:6379/1",
+        "KEY_PREFIX": "vsm",
+        "TIMEOUT": 120,
+        "OPTIONS": {},
+    }
+
+
+def test_bad_cache_url_fails_loudly():
+    result = run_manage("check", env_extra={"CACHE_URL": "memcached-please://x"})
+    assert result.returncode != 0
+    assert "CACHE_URL='memcached-please://x' is not a cache address" in result.stderr

@@ -140,6 +140,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 
+def _cache_url(name, default):
+    """A cache address as Django's CACHES entry. redis:// and rediss:// always mean Django's own
+    Redis backend (django-environ would pick django-redis whenever it happens to be installed),
+    and ``?key_prefix=...`` / ``?timeout=...`` are honoured (django-environ passes them in lower
+    case for that backend, which reads upper case)."""
+    raw = env.str(name, default=default)
+    scheme = raw.partition("://")[0]
+    if scheme not in environ.Env.CACHE_SCHEMES:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a cache address (use locmemcache:// or redis://host:6379/1)"
+        )
+    redis = scheme in {"redis", "rediss"}
+    config = environ.Env.cache_url_config(
+        raw, backend="django.core.cache.backends.redis.RedisCache" if redis else None
+    )
+    for option in ("TIMEOUT", "KEY_PREFIX", "VERSION"):
+        if option.lower() in config:
+            config[option] = config.pop(option.lower())
+    return config
+
+
+# One cache for the site; vsm_site/caching.py says what is kept in it, under which keys, and
+# why nothing needs deleting. Memory of each process by default; in production, Redis
+# (CACHE_URL=redis://host:6379/1) lets every gunicorn worker use what another rendered.
+CACHES = {"default": _cache_url("CACHE_URL", "locmemcache://")}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
