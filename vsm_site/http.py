@@ -107,19 +107,22 @@ def raise_for_page(exc, *, not_found_404=False):
 
 
 @contextmanager
-def reported(request, *, not_found_404=False, on_error=None):
+def reported(request, *, not_found_404=False, message=None, on_error=None):
     """Run a service call, and what follows its success, in ``with reported(request):``. A
     DomainError raised inside is answered as pages answer it (``raise_for_page``); any other
-    is shown to the person as a message (a warning for a limit, 429; an error otherwise), or
-    handed to ``on_error(exc)`` instead (a form's field error, a message in the page's own
-    words), and the rest of the block is skipped: the view goes on after the block, where
-    its failure path is. A block that returns, its success path, is left as it returns::
+    is shown to the person as a message, a warning for a limit (429) and an error otherwise,
+    and the rest of the block is skipped: the view goes on after the block, where its failure
+    path is. A block that returns, its success path, is left as it returns::
 
         with reported(request):
             services.close_assessment(request.user, assessment)
             messages.success(request, "Assessment closed.")
             return redirect("result_page", assessment_id=assessment.id)
         return redirect("assessment_detail", assessment_id=assessment.id)
+
+    ``message(exc)``: the text shown instead of ``exc.message`` (the page's own words, the
+    rejected lines of a file). ``on_error(exc)``: called instead of showing a message (a
+    form's field error); NotAllowed and NotFound are answered as above all the same.
     """
     try:
         yield
@@ -127,6 +130,6 @@ def reported(request, *, not_found_404=False, on_error=None):
         raise_for_page(exc, not_found_404=not_found_404)
         if on_error is not None:
             on_error(exc)
-        else:
-            level = messages.WARNING if exc.status == TOO_MANY_REQUESTS else messages.ERROR
-            messages.add_message(request, level, exc.message)
+            return
+        level = messages.WARNING if exc.status == TOO_MANY_REQUESTS else messages.ERROR
+        messages.add_message(request, level, exc.message if message is None else message(exc))

@@ -1,6 +1,7 @@
 """How a page answers a service's refusal (vsm_site.http.reported, raise_for_page): NotAllowed
 is the 403 page, NotFound a 404 when the view asks, any other error a message for the person
-(a warning for a limit); the rest of the block is skipped, exactly as try/except/else did."""
+(a warning for a limit) or the view's own hook; the rest of the block is skipped, exactly as
+try/except/else did."""
 
 import pytest
 from django.contrib import messages
@@ -94,6 +95,15 @@ def test_on_error_replaces_the_message(request_):
         raise Invalid("Not an e-mail address.", field="email")
     assert [(e.field, e.message) for e in refused] == [("email", "Not an e-mail address.")]
     assert shown(request_) == []
+
+
+@pytest.mark.parametrize(
+    "error, level", [(Invalid("bad"), messages.ERROR), (TooMany("bad"), messages.WARNING)]
+)
+def test_message_words_the_message_at_the_same_level(request_, error, level):
+    with reported(request_, message=lambda exc: f"In the page's words: {exc.message}."):
+        raise error
+    assert shown(request_) == [(level, "In the page's words: bad.")]
 
 
 def test_on_error_still_answers_not_allowed_with_403(request_):
