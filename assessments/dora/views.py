@@ -13,16 +13,13 @@ from assessments.dora import services as dora_services
 from assessments.dora.forms import DoraEntryForm, EventUploadForm
 from assessments.dora.services import benchmark_context
 from assessments.periods import current_period
-from vsm_site.domain_errors import DomainError, forbid_if_not_allowed
+from vsm_site.http import reported
 
 
 def _benchmark_or_default(request, team):
-    try:
+    with reported(request):
         return dora_services.resolve_benchmark(request.GET.get("benchmark"), team.organization)
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
-        return dora_services.resolve_benchmark(None, team.organization)
+    return dora_services.resolve_benchmark(None, team.organization)
 
 
 def _metric_rows(classified, benchmark):
@@ -112,12 +109,8 @@ def _entry_initial(editing):
 def team_dora_entry_delete(request, team_id):
     team = permissions.get_visible_team_or_404(request.user, team_id)
     period = request.POST.get("period", "")
-    try:
+    with reported(request):
         dora_services.delete_entry(request.user, team, period)
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
-    else:
         messages.success(request, f"Figures entered for {period} deleted.")
     return redirect("team_dora", team_id=team.id)
 
@@ -126,12 +119,8 @@ def team_dora_entry_delete(request, team_id):
 @require_POST
 def team_dora_batch_delete(request, team_id, batch_id):
     team = permissions.get_visible_team_or_404(request.user, team_id)
-    try:
+    with reported(request):
         removed = dora_services.remove_batch(request.user, team, batch_id)
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
-    else:
         messages.success(request, f"Upload removed with its {removed} event{pluralize(removed)}.")
     return redirect("team_dora", team_id=team.id)
 
@@ -148,16 +137,24 @@ def team_dora_entry(request, team_id):
             label = form.fields[field].label if field in form.fields else ""
             messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
         return redirect("team_dora", team_id=team.id)
-    try:
+    with reported(request):
         dora_services.save_entry(
             request.user, team, form.cleaned_data["period"], form.canonical_values()
         )
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
-    else:
         messages.success(request, f"Metrics for {form.cleaned_data['period']} saved.")
     return redirect("team_dora", team_id=team.id)
+
+
+def _refusal_with_lines(exc):
+    """A refused upload's message followed by its first 20 rejected lines."""
+    errors = getattr(exc, "errors", None) or []
+    lines = [
+        f"line {e.get('line')}: {e.get('message')}" if isinstance(e, dict) else str(e)
+        for e in errors[:20]
+    ]
+    # File-level problems carry their line in the message itself: do not say it twice.
+    extra = [line for line in lines if line.split(": ", 1)[-1] not in exc.message]
+    return " ".join([exc.message, *extra])
 
 
 @login_required
@@ -173,20 +170,9 @@ def team_dora_upload(request, team_id):
         messages.error(request, "Choose the kind of events and a CSV file.")
         return redirect("team_dora", team_id=team.id)
     kind = form.cleaned_data["kind"]
-    try:
+    with reported(request, message=_refusal_with_lines):
         upload = form.cleaned_data["file"]
         report = ingest_csv(team, kind, upload, uploaded_by=request.user, filename=upload.name)
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        errors = getattr(exc, "errors", None) or []
-        lines = [
-            f"line {e.get('line')}: {e.get('message')}" if isinstance(e, dict) else str(e)
-            for e in errors[:20]
-        ]
-        # File-level problems carry their line in the message itself: do not say it twice.
-        extra = [line for line in lines if line.split(": ", 1)[-1] not in exc.message]
-        messages.error(request, " ".join([exc.message, *extra]))
-    else:
         messages.success(
             request,
             f"{kind.capitalize()}: {report.created} created, {report.updated} updated, "

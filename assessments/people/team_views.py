@@ -9,7 +9,7 @@ from assessments.levels import LEVEL_NAMES
 from assessments.maturity import selectors, services
 from assessments.maturity.forms import OpenAssessmentForm
 from assessments.people.forms import AddMemberForm, OrganizationSettingsForm
-from vsm_site.domain_errors import DomainError, forbid_if_not_allowed
+from vsm_site.http import reported
 
 
 @login_required
@@ -96,14 +96,10 @@ def team_member_add(request, team_id):
         raise PermissionDenied("Only organisation admins manage team membership.")
     form = AddMemberForm(request.POST)
     if form.is_valid():
-        try:
+        with reported(request):
             membership, created = services.add_member(
                 team, form.cleaned_data["username"], form.cleaned_data["role"]
             )
-        except DomainError as exc:
-            forbid_if_not_allowed(exc)
-            messages.error(request, exc.message)
-        else:
             verb = "added to" if created else "updated in"
             messages.success(
                 request, f"{membership.user.username} {verb} {team.name} as {membership.role}."
@@ -119,12 +115,8 @@ def team_member_remove(request, team_id, username):
     team = permissions.get_visible_team_or_404(request.user, team_id)
     if not permissions.can_administer(request.user, team.organization):
         raise PermissionDenied("Only organisation admins manage team membership.")
-    try:
+    with reported(request):
         token = services.remove_member(team, username)
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
-    else:
         messages.success(request, f"{username} removed from {team.name}.")
         # The team page offers "Undo" once, beside the members list (shown, then dropped).
         request.session[MEMBER_UNDO_KEY] = {"team": team.id, "username": username, "token": token}
@@ -142,12 +134,8 @@ def team_member_undo_remove(request, team_id):
     team = permissions.get_visible_team_or_404(request.user, team_id)
     if not permissions.can_administer(request.user, team.organization):
         raise PermissionDenied("Only organisation admins manage team membership.")
-    try:
+    with reported(request):
         membership = services.restore_member(team, request.POST.get("token", ""))
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
-    else:
         messages.success(
             request,
             f"Undone: {membership.user.username} is back in {team.name} as {membership.role}.",

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from assessments import permissions
 from assessments.models import Invitation, Membership, OrganizationMember
 from assessments.people import services
-from vsm_site.domain_errors import DomainError, forbid_if_not_allowed
+from vsm_site.http import reported
 
 
 class InviteForm(forms.Form):
@@ -66,20 +66,14 @@ def organization_people(request, org_id):
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with reported(request, on_error=lambda exc: form.add_error(exc.field, exc.message)):
                 services.invite(
                     request.user, organization, data["email"], team=data["team"],
                     role=data["role"],
                 )  # fmt: skip
-            except DomainError as exc:
-                forbid_if_not_allowed(exc)
-                form.add_error(exc.field, exc.message)
-                status = 400
-            else:
                 messages.success(request, f"Invitation sent to {data['email']}.")
                 return redirect("organization_people", org_id=organization.id)
-        else:
-            status = 400
+        status = 400  # the form is invalid, or the service refused it
     members = list(
         OrganizationMember.objects.filter(organization=organization)
         .select_related("user")
@@ -117,12 +111,8 @@ def invitation_revoke(request, org_id, invitation_id):
     invitation = Invitation.objects.filter(organization=organization, pk=invitation_id).first()
     if invitation is None:
         raise Http404("No such invitation.")
-    try:
+    with reported(request):
         services.revoke_invitation(request.user, invitation)
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
-    else:
         messages.success(request, f"The invitation of {invitation.email} was withdrawn.")
     return redirect("organization_people", org_id=organization.id)
 
@@ -131,14 +121,8 @@ def invitation_revoke(request, org_id, invitation_id):
 @require_POST
 def organization_person_remove(request, org_id, username):
     organization = _administered(request.user, org_id)
-    try:
+    with reported(request, not_found_404=True):
         services.remove_person(request.user, organization, username)
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        if exc.status == 404:
-            raise Http404(exc.message) from None
-        messages.error(request, exc.message)
-    else:
         messages.success(request, f"{username} was removed from {organization.name}.")
     return redirect("organization_people", org_id=organization.id)
 
@@ -163,14 +147,11 @@ def invitation_accept(request, token):
         form = NewAccountForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            try:
+            with reported(request, on_error=lambda exc: form.add_error(exc.field, exc.message)):
                 user = services.create_account_and_accept(
                     token, data["username"], data["password1"], data["first_name"],
                     data["last_name"],
                 )  # fmt: skip
-            except DomainError as exc:
-                form.add_error(exc.field, exc.message)
-            else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, f"Welcome to {invitation.organization.name}.")
                 return redirect("home")

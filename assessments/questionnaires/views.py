@@ -25,8 +25,8 @@ from assessments.questionnaires import selectors as questionnaire_selectors
 from assessments.questionnaires.editing import doc_to_json
 from assessments.questionnaires.format import export_questionnaire
 from assessments.questionnaires.forms import QuestionnaireUploadForm
-from vsm_site.domain_errors import DomainError, NotAllowed, NotFound, forbid_if_not_allowed
-from vsm_site.http import attachment_header, download_filename
+from vsm_site.domain_errors import DomainError
+from vsm_site.http import attachment_header, download_filename, raise_for_page, reported
 
 MAX_EDIT_BYTES = 64 * 1024  # one change: a field, or a dimension with its first question
 
@@ -108,7 +108,7 @@ def questionnaire_list(request):
                     user=request.user,
                 )
             except DomainError as exc:
-                forbid_if_not_allowed(exc)
+                raise_for_page(exc)
                 errors = getattr(exc, "errors", None) or [exc.message]
                 messages.error(request, "The file was not loaded; nothing was saved.")
             else:
@@ -172,33 +172,25 @@ def questionnaire_adopt(request, slug, key):
     library = questionnaire_selectors.latest_published(key, organization=None)
     if library is None:
         raise Http404("No such library questionnaire.")
-    try:
+    with reported(request):
         copy = services.adopt_questionnaire(request.user, organization, library)
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
-        return redirect("questionnaire_list")
-    messages.success(
-        request,
-        f"{organization.name} now has its own {copy.label}, a copy of library "
-        f"{library.label}; its teams get it from the next assessment on.",
-    )
-    return redirect(copy.get_absolute_url())
+        messages.success(
+            request,
+            f"{organization.name} now has its own {copy.label}, a copy of library "
+            f"{library.label}; its teams get it from the next assessment on.",
+        )
+        return redirect(copy.get_absolute_url())
+    return redirect("questionnaire_list")
 
 
 @login_required
 @require_POST
 def questionnaire_start_draft(request, slug, key):
     organization = _managed_organization(request.user, slug)
-    try:
+    with reported(request, not_found_404=True):
         draft = services.start_draft(request.user, organization, key)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
-        return redirect("questionnaire_list")
-    return redirect("questionnaire_edit", slug=slug, key=key, version=draft.version)
+        return redirect("questionnaire_edit", slug=slug, key=key, version=draft.version)
+    return redirect("questionnaire_list")
 
 
 def _edit_urls(questionnaire):
@@ -252,9 +244,8 @@ def questionnaire_edit(request, slug, key, version):
               "value": request.POST.get("value", "")}  # fmt: skip
     try:
         draft, doc = services.edit_draft(request.user, questionnaire, op)
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from None
     except DomainError as exc:
+        raise_for_page(exc)
         errors = getattr(exc, "errors", None) or [{"field": None, "message": exc.message}]
         if as_json:
             return JsonResponse({"errors": errors}, status=exc.status)
@@ -296,18 +287,15 @@ def questionnaire_review(request, slug, key, version):
 def questionnaire_publish(request, slug, key, version):
     organization = _managed_organization(request.user, slug)
     questionnaire = _org_version(organization, key, version)
-    try:
+    with reported(request):
         published = services.publish_questionnaire(request.user, questionnaire)
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
-        return redirect("questionnaire_review", slug=slug, key=key, version=version)
-    messages.success(
-        request,
-        f"{published.label} is published: {organization.name}'s teams get it from the next "
-        "assessment on.",
-    )
-    return redirect(published.get_absolute_url())
+        messages.success(
+            request,
+            f"{published.label} is published: {organization.name}'s teams get it from the "
+            "next assessment on.",
+        )
+        return redirect(published.get_absolute_url())
+    return redirect("questionnaire_review", slug=slug, key=key, version=version)
 
 
 @login_required
@@ -315,11 +303,8 @@ def questionnaire_publish(request, slug, key, version):
 def questionnaire_discard(request, slug, key, version):
     organization = _managed_organization(request.user, slug)
     questionnaire = _org_version(organization, key, version)
-    try:
+    with reported(request):
         services.discard_draft(request.user, questionnaire)
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
-        return redirect(questionnaire.get_absolute_url())
-    messages.success(request, f"Draft {questionnaire.label} discarded.")
-    return redirect("questionnaire_list")
+        messages.success(request, f"Draft {questionnaire.label} discarded.")
+        return redirect("questionnaire_list")
+    return redirect(questionnaire.get_absolute_url())

@@ -18,7 +18,7 @@ from assessments.valuestream import rules as valuestream
 from assessments.valuestream import services as valuestream_services
 from assessments.valuestream.drawing import draw_value_stream, hours, percent
 from vsm_site import charts
-from vsm_site.domain_errors import DomainError
+from vsm_site.http import reported
 
 EXTRA_ROWS = 3
 KIND_LABELS = dict(ValueStreamMap.KIND_CHOICES)
@@ -330,13 +330,10 @@ def value_stream_edit(request, team_id, kind):
         formset = StageFormSet(request.POST, prefix="stages", future=changes)
         note = request.POST.get("note", "")
         if formset.is_valid():
-            try:
+            with reported(request, message=lambda exc: as_the_page_says(exc.message)):
                 vsm = valuestream_services.save_map(
                     request.user, team, kind, formset.ordered_stages(), note=note
                 )
-            except DomainError as exc:
-                messages.error(request, as_the_page_says(exc.message))
-            else:
                 messages.success(
                     request, f"{KIND_LABELS[kind]} map saved as version {vsm.version}."
                 )
