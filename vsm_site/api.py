@@ -40,7 +40,8 @@ def exception_handler(exc, context):
 def _summarise(errors, prefix=""):
     if isinstance(errors, dict):
         for key, value in errors.items():
-            label = key if key != "non_field_errors" else ""
+            # Positions in a list (int keys) are left to ``field``, as in a list of objects.
+            label = key if key != "non_field_errors" and not isinstance(key, int) else ""
             found = _summarise(value, f"{prefix}{label}: " if label else prefix)
             if found:
                 return found

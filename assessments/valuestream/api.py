@@ -50,9 +50,10 @@ class StageOut(serializers.Serializer):
 class MarkIn(serializers.Field):
     # A pain point or planned change as sent: a kind, or {"kind", "note"}. As the last step
     # of MapIn's validation it sees validate_stages' output, {"kind", "note"}.
+    max_note_length = valuestream.MAX_NOTE_CHARS
     default_error_messages = {
         "invalid": "A kind or a {kind, note} object with a known kind.",
-        "max_length": f"A note has at most {valuestream.MAX_NOTE_CHARS} characters.",
+        "max_length": f"A note has at most {max_note_length} characters.",
     }
 
     def __init__(self, kinds, **kwargs):
@@ -65,7 +66,7 @@ class MarkIn(serializers.Field):
             kind, note = data.get("kind"), data.get("note") or ""
         if kind not in self.kinds or not isinstance(note, str):
             self.fail("invalid")
-        if len(note) > valuestream.MAX_NOTE_CHARS:
+        if len(note) > self.max_note_length:
             self.fail("max_length")
         return {"kind": kind, "note": note}
 
@@ -82,7 +83,7 @@ class MarkInScheme(OpenApiSerializerFieldExtension):
                     "type": "object",
                     "properties": {
                         "kind": kinds,
-                        "note": {"type": "string", "maxLength": valuestream.MAX_NOTE_CHARS},
+                        "note": {"type": "string", "maxLength": self.target.max_note_length},
                     },
                     "required": ["kind"],
                     "additionalProperties": False,
