@@ -17,7 +17,7 @@ from assessments import permissions
 from assessments.periods import current_period
 from reports.campaigns import services as campaigns
 from reports.models import Campaign
-from vsm_site.domain_errors import DomainError
+from vsm_site.http import reported
 
 DEFAULT_DAYS_TO_ANSWER = 14
 
@@ -79,7 +79,7 @@ def campaign_list(request):
         if form.is_valid():
             data = form.cleaned_data
             group = next((g for g in groups if g.id == data["group"]), None)
-            try:
+            with reported(request):
                 campaign = campaigns.open_campaign(
                     request.user,
                     organization,
@@ -90,9 +90,6 @@ def campaign_list(request):
                     group=group,
                     questionnaire_key=data["questionnaire"],
                 )
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
                 messages.success(request, f"{campaign.name} is open; the teams can answer now.")
                 return redirect("campaign_detail", campaign_id=campaign.id)
         else:
@@ -154,11 +151,8 @@ def campaign_detail(request, campaign_id):
 @require_POST
 def campaign_remind(request, campaign_id):
     campaign = _campaign_or_404(request.user, campaign_id)
-    try:
+    with reported(request):
         sent = campaigns.send_campaign_reminders(request.user, campaign)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         if sent:
             people = "person" if sent == 1 else "people"
             messages.success(
@@ -182,11 +176,8 @@ def campaign_close(request, campaign_id):
         messages.info(request, "This round is already closed.")
         return redirect("campaign_detail", campaign_id=campaign.id)
     if request.method == "POST":
-        try:
+        with reported(request):
             outcome = campaigns.close_campaign(request.user, campaign)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
             messages.success(
                 request,
                 f"Round closed: {outcome['closed']} assessment(s) closed with a result, "

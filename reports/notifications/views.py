@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from assessments import permissions
 from reports.models import Notice
 from reports.notifications import services as notifications
-from vsm_site.domain_errors import DomainError, forbid_if_not_allowed
+from vsm_site.http import reported
 
 
 @login_required
@@ -48,18 +48,14 @@ def notification_preferences(request):
 @require_POST
 def assessment_invite(request, assessment_id):
     assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
-    try:
+    with reported(request):
         invited, skipped = notifications.invite_team(request.user, assessment)
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
-        return redirect("assessment_detail", assessment_id=assessment.id)
-    plural = "" if invited == 1 else "s"
-    text = f"Invitation sent to {invited} member{plural}."
-    if skipped:
-        text += (
-            f" {skipped} left out: already invited, already submitted, or they turned these"
-            " messages off."
-        )
-    messages.success(request, text)
+        plural = "" if invited == 1 else "s"
+        text = f"Invitation sent to {invited} member{plural}."
+        if skipped:
+            text += (
+                f" {skipped} left out: already invited, already submitted, or they turned these"
+                " messages off."
+            )
+        messages.success(request, text)
     return redirect("assessment_detail", assessment_id=assessment.id)

@@ -11,7 +11,7 @@ from assessments import permissions
 from assessments.maturity import selectors
 from reports.models import RoadmapReport
 from reports.pdf import services
-from vsm_site.domain_errors import DomainError, forbid_if_not_allowed
+from vsm_site.http import reported
 
 
 @login_required
@@ -22,11 +22,8 @@ def roadmap_report_request(request, team_id):
     if result is None:
         messages.error(request, "There is no closed assessment to build a roadmap from yet.")
         return redirect("team_roadmap", team_id=team.id)
-    try:
+    with reported(request):
         report, created = services.request_roadmap_report(request.user, result)
-    except services.TooManyReports as exc:
-        messages.warning(request, exc.message)
-    else:
         if created:
             messages.info(request, "Your PDF is being prepared; it appears below when ready.")
         elif report.status == RoadmapReport.READY:
@@ -98,16 +95,10 @@ def portfolio(request):
             if group is None:
                 messages.error(request, "Choose a group of this organisation.")
                 return redirect("portfolio")
-        try:
+        with reported(request):
             report, created = services.request_portfolio_report(
                 request.user, organization, group, period=""
             )
-        except services.TooManyReports as exc:
-            messages.warning(request, exc.message)
-        except DomainError as exc:
-            forbid_if_not_allowed(exc)
-            messages.error(request, exc.message)
-        else:
             scope = group.name if group else organization.name
             if created:
                 messages.info(request, f"The portfolio of {scope} is being prepared.")
