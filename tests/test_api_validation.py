@@ -567,3 +567,16 @@ def test_team_members_missing_username_names_the_field(world, api_client):
         "field": "username",
         "errors": {"username": ["This field is required."]},
     }
+
+
+@pytest.mark.parametrize("kind", [{"a": 1}, ["delay"]])
+def test_a_mark_kind_that_is_not_text_is_refused_not_a_500(world, api_client, kind):
+    """Found by tests/test_api_fuzz.py once the schema described marks as objects."""
+    api_client.force_authenticate(world.lead_a)
+    url = f"/api/v1/teams/{world.team_a.id}/value-stream-maps/current/"
+    response = api_client.put(
+        url, {"stages": [_stage(pain_points=[{"kind": kind}])]}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "stages[0].pain_points"
+    assert response.json()["detail"].startswith('Stage 1 ("Stage 0"): unknown pain point kind ')

@@ -607,7 +607,7 @@ def _marks(raw, field_name, kinds, cls, fail):
                 fail(field_name, f"a {what[:-1]} note must be text.")
         else:
             fail(field_name, f"{what} are kinds ({allowed}) or {{kind, note}} objects.")
-        if kind not in kinds:
+        if not isinstance(kind, str) or kind not in kinds:  # a list or object: unhashable
             singular = what[:-1] if what.endswith("s") else what
             fail(field_name, f"unknown {singular} kind {_show(kind)}; allowed: {allowed}.")
         note = " ".join(note.split())
