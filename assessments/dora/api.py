@@ -263,7 +263,7 @@ class EntryIn(RequestSerializer):
     rework_rate = _entry_field(dora.REWORK_RATE, "percent")
 
     def check(self, data):
-        return dora_services._check_entry_values(dict(data))
+        return dora_services.check_entry_values(dict(data))
 
 
 class TeamDoraEntryView(APIView):

@@ -1,5 +1,6 @@
 """Ingestion of deployment and incident events, from CSV files or from rows (JSON). The one
-place this logic lives: the API, the team DORA page's upload and ``bench_ingest`` call it.
+place this logic lives: the API, the team DORA page's upload and the ingest benchmark
+(``python -m tests.bench ingest``) call it.
 
 A batch is all-or-nothing. Every row is validated first while the input streams by; a batch
 with any rejected row raises ``BatchRejected`` (an ``Invalid``) and saves nothing. A valid
@@ -58,6 +59,8 @@ KINDS = (DEPLOYMENTS, INCIDENTS)
 MAX_ROWS = 1_000_000
 MAX_ERRORS = 200  # reported; every rejected row is counted
 MAX_ID_LENGTH = 200
+SERVICE_LENGTH = Deployment._meta.get_field("service").max_length
+ENVIRONMENT_LENGTH = Deployment._meta.get_field("environment").max_length
 MAX_CHANGES = 1_000
 MAX_LINE_BYTES = 1024 * 1024
 CHUNK_SIZE = 2_000
@@ -398,8 +401,8 @@ def _validate_deployment(values, problems, from_csv):
         required=True,
         allow_int=True,
     )
-    service = _text(problems, "service", values.get("service"), 200)
-    environment = _text(problems, "environment", values.get("environment"), 100)
+    service = _text(problems, "service", values.get("service"), SERVICE_LENGTH)
+    environment = _text(problems, "environment", values.get("environment"), ENVIRONMENT_LENGTH)
     finished_at = _moment(problems, "finished_at", values.get("finished_at"), required=True)
     succeeded = _flag(problems, "succeeded", values.get("succeeded"), True, from_csv)
     flags = tuple(

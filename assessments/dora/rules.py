@@ -8,9 +8,10 @@ time to restore in hours; change failure rate and rework rate in percent (lower 
 
 DORA's tiers are clusters found in each year's survey, and the published cells are the typical
 answer of each cluster, not cut-offs: they overlap, leave gaps and change from year to year. DORA
-publishes no classifier, so the product states its own rule (see ``classify``) and shows, per
-benchmark set, what the rule does with that set's cells (``unreachable_tiers``,
-``covered_cells``, ``gaps``, ``derived_notes``).
+publishes no classifier, so the product states its own rule (see ``classify``) and, per
+benchmark set, which tiers the rule can never give (``unreachable_tiers``); the set's notes in
+the YAML say what else the rule does with its cells (tests/assessments/dora/rule_algebra.py
+derives them, and the tests hold the YAML to it).
 """
 
 from __future__ import annotations
@@ -415,10 +416,6 @@ def _within_interval(metric: str, cell: Cell) -> Interval | None:
     return _intersect(d, Interval(-math.inf, w.value, False, w.inclusive))
 
 
-def _measure_is_zero(pieces: Iterable[Interval]) -> bool:
-    return all(iv.is_point for iv in pieces)
-
-
 def tier_ranges(benchmark: str | int | BenchmarkSet) -> dict[str, dict[str, tuple[Interval, ...]]]:
     """metric -> tier -> the values ``classify`` gives that tier (empty: unreachable)."""
     bs = get_benchmark(benchmark)
@@ -457,161 +454,6 @@ def unreachable_tiers(benchmark: str | int | BenchmarkSet) -> dict[str, list[str
     return {
         m: [t for t in TIERS if bs.cells[m][t] is not None and not ranges[m][t]] for m in METRICS
     }
-
-
-def covered_cells(benchmark: str | int | BenchmarkSet) -> dict[str, list[str]]:
-    """metric -> tiers that can be reached, but not (or only at a single value) inside their
-    own published cell, because better cells cover it. Example: 2018's Low deployment frequency
-    cell equals Medium's, so only values beyond every cell are Low."""
-    bs = get_benchmark(benchmark)
-    ranges = tier_ranges(bs)
-    out = {}
-    for m in METRICS:
-        out[m] = []
-        for t in TIERS:
-            cell = bs.cells[m][t]
-            if cell is None or not ranges[m][t]:
-                continue
-            own = _cell_interval(m, cell)
-            inside = [p for r in ranges[m][t] if (p := _intersect(r, own)) is not None]
-            if _measure_is_zero(inside):
-                out[m].append(t)
-    return out
-
-
-@dataclass(frozen=True)
-class Gap:
-    """Values that lie in no published cell, and the tier the rule gives them.
-
-    ``kind``: "between" two cells, "better_than_all" cells, or "beyond_all" cells.
-    """
-
-    metric: str
-    interval: Interval
-    kind: str
-    tier: str
-
-    @property
-    def text(self) -> str:
-        return describe_interval(self.metric, self.interval)
-
-
-def gaps(benchmark: str | int | BenchmarkSet) -> dict[str, list[Gap]]:
-    """metric -> the value ranges outside every published cell, best values first."""
-    bs = get_benchmark(benchmark)
-    ranges = tier_ranges(bs)
-    out = {}
-    for m in METRICS:
-        cells = [_cell_interval(m, c) for c in bs.cells[m].values() if c is not None]
-        outside = [_domain(m)]
-        for iv in cells:
-            outside = _subtract(outside, iv)
-        found = []
-        for hole in outside:
-            for tier in TIERS:
-                for r in ranges[m][tier]:
-                    part = _intersect(hole, r)
-                    if part is not None:
-                        found.append(Gap(m, part, _gap_kind(m, part, cells), tier))
-        found.sort(key=lambda g: g.interval.lo, reverse=higher_is_better(m))
-        out[m] = found
-    return out
-
-
-def _gap_kind(metric: str, hole: Interval, cells: list[Interval]) -> str:
-    above = any(c.lo >= hole.hi for c in cells)
-    below = any(c.hi <= hole.lo for c in cells)
-    better_side, worse_side = (above, below) if higher_is_better(metric) else (below, above)
-    if better_side and worse_side:
-        return "between"
-    return "beyond_all" if better_side else "better_than_all"
-
-
-_GAP_PHRASES = {
-    "between": "between the published cells",
-    "better_than_all": "better than every published cell",
-    "beyond_all": "beyond every published cell",
-}
-
-
-def derived_notes(benchmark: str | int | BenchmarkSet) -> list[str]:
-    """Plain sentences stating what the rule does with the set's cells: unreachable tiers,
-    cells covered by better ones, and values outside every cell. The YAML's notes repeat them
-    (a test checks they agree)."""
-    bs = get_benchmark(benchmark)
-    ranges = tier_ranges(bs)
-    unreachable, covered, holes = unreachable_tiers(bs), covered_cells(bs), gaps(bs)
-    notes = []
-    for m in METRICS:
-        label = bs.metric_label(m)
-        for tier in unreachable[m]:
-            cell = bs.cells[m][tier]
-            winner = _covering_tier(bs, m, tier)
-            notes.append(
-                f"{label}, {TIER_LABELS[tier]} ({cell.text}): unreachable; every value within it"
-                f" is already {TIER_LABELS[winner]} ({bs.cells[m][winner].text})."
-            )
-        for tier in covered[m]:
-            cell = bs.cells[m][tier]
-            where = " or ".join(describe_interval(m, iv) for iv in ranges[m][tier])
-            notes.append(
-                f"{label}, {TIER_LABELS[tier]} ({cell.text}): its cell is covered by better"
-                f" cells; {TIER_LABELS[tier]} is given only to values {where}."
-            )
-        for gap in holes[m]:
-            notes.append(
-                f"{label}, values {gap.text}: {_GAP_PHRASES[gap.kind]}; classified"
-                f" {TIER_LABELS[gap.tier]}."
-            )
-    return notes
-
-
-def _covering_tier(bs: BenchmarkSet, metric: str, tier: str) -> str:
-    """The best better tier whose range alone covers ``tier``'s (worse edges are nested, so
-    one always does for an unreachable tier)."""
-    cell = bs.cells[metric][tier]
-    mine = _within_interval(metric, cell) if tier != "low" else _domain(metric)
-    for better in TIERS[: TIERS.index(tier)]:
-        other = bs.cells[metric][better]
-        if other is not None and not _subtract([mine], _within_interval(metric, other)):
-            return better
-    raise AssertionError(f"{tier} of {metric} in {bs.key} is covered by no single better tier")
-
-
-_HOURS_NAMES = {HOUR: "1 hour", DAY: "1 day", WEEK: "1 week", MONTH: "1 month"}
-_HOURS_NAMES[SIX_MONTHS] = "6 months"
-_FREQUENCY_NAMES = {
-    ONCE_PER_HOUR: "once per hour",
-    ONCE_PER_DAY: "once per day",
-    ONCE_PER_WEEK: "once per week",
-    ONCE_PER_MONTH: "once per month",
-    ONCE_PER_SIX_MONTHS: "once per 6 months",
-}
-
-
-def format_value(metric: str, value: float) -> str:
-    """A value in words: DORA's named durations and frequencies where it is one of them."""
-    if metric == "deployment_frequency":
-        return _FREQUENCY_NAMES.get(value, f"{value:g} per day")
-    if metric in ("lead_time", "time_to_restore"):
-        return _HOURS_NAMES.get(value, f"{value:g} hours")
-    if metric in ("change_failure_rate", REWORK_RATE):
-        return f"{value:g}%"
-    raise ValueError(f"Unknown DORA metric {metric!r}.")
-
-
-def describe_interval(metric: str, iv: Interval) -> str:
-    """E.g. "at least 1 hour and below 1 day", "exactly once per day", "above 60%". The
-    metric's own limits (0, or 100% for failure rate) are left unsaid."""
-    if iv.is_point:
-        return f"exactly {format_value(metric, iv.lo)}"
-    d = _domain(metric)
-    parts = []
-    if not (iv.lo == d.lo and iv.lo_closed == d.lo_closed):
-        parts.append(f"{'at least' if iv.lo_closed else 'above'} {format_value(metric, iv.lo)}")
-    if not (iv.hi == d.hi and iv.hi_closed == d.hi_closed):
-        parts.append(f"{'at most' if iv.hi_closed else 'below'} {format_value(metric, iv.hi)}")
-    return " and ".join(parts) or "any value"
 
 
 def explain_rule(benchmark: str | int | BenchmarkSet = DEFAULT_BENCHMARK) -> str:

@@ -195,7 +195,10 @@ def refresh_event_snapshots(team, periods=None, now=None):
 # --- manual entry -------------------------------------------------------------------------
 
 
-def _check_entry_values(values):
+def check_entry_values(values):
+    """Hand-entered figures, checked: numbers in DORA's units, none negative, each at most its
+    plausible maximum (``dora.ENTRY_MAXIMA``: percentages at most 100). The API's entry
+    serializer calls this too, so the page and the API hold the same rule."""
     clean = {}
     for metric in dora.SCORED_METRICS:
         raw = values.get(metric)
@@ -212,11 +215,16 @@ def _check_entry_values(values):
             raise Invalid(f"{metric} must be a finite number.", field=metric)
         if value < 0:
             raise Invalid(f"{metric} cannot be negative ({value:g}).", field=metric)
-        if metric in ("change_failure_rate", "rework_rate") and value > 100:
-            raise Invalid(f"{metric} is a percentage: at most 100, not {value:g}.", field=metric)
-        if metric == "deployment_frequency" and value > 10_000:
-            raise Invalid("deployment_frequency above 10,000 a day is not plausible.", field=metric)
-        if metric in ("lead_time", "time_to_restore") and value > 24 * 365 * 10:
+        maximum = dora.ENTRY_MAXIMA[metric]
+        if maximum == dora.MAX_PERCENT and value > maximum:
+            raise Invalid(
+                f"{metric} is a percentage: at most {maximum}, not {value:g}.", field=metric
+            )
+        if metric == "deployment_frequency" and value > maximum:
+            raise Invalid(
+                f"deployment_frequency above {maximum:,} a day is not plausible.", field=metric
+            )
+        if metric in ("lead_time", "time_to_restore") and value > maximum:
             raise Invalid(f"{metric} above ten years is not plausible.", field=metric)
         clean[metric] = value
     unknown = set(values) - set(dora.SCORED_METRICS)
@@ -236,7 +244,7 @@ def save_entry(user, team, period, values):
         parse_period(period)
     except PeriodError as exc:
         raise Invalid(str(exc), field="period") from None
-    clean = _check_entry_values(values)
+    clean = check_entry_values(values)
     with transaction.atomic():
         entry, _ = DoraEntry.objects.update_or_create(
             team=team, period=period, defaults={**clean, "entered_by": user}
@@ -358,8 +366,8 @@ def clean_survey_answers(answers):
                 raise Invalid(
                     f"{metric} must be a percentage, not {raw!r}.", field=metric
                 ) from None
-            if not 0 <= value <= 100:
-                raise Invalid(f"{metric} must be between 0 and 100.", field=metric)
+            if not 0 <= value <= dora.MAX_PERCENT:
+                raise Invalid(f"{metric} must be between 0 and {dora.MAX_PERCENT}.", field=metric)
             clean[metric] = value
         else:
             raise Invalid(f"Unknown DORA question {metric!r}.", field=metric)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from assessments import permissions, signals
 from assessments.audit import trail as audit
 from assessments.dora import services as dora_services
+from assessments.levels import MAX_LEVEL, MIN_LEVEL
 from assessments.maturity import scoring, selectors
 from assessments.models import (
     Answer,
@@ -201,10 +202,10 @@ def save_answers(user, assessment, answers=None, comments=None, evidence=None):
                 )
     for key, level in answers.items():
         if level is not None and (isinstance(level, bool) or not isinstance(level, int)
-                                  or not 1 <= level <= 5):  # fmt: skip
+                                  or not MIN_LEVEL <= level <= MAX_LEVEL):  # fmt: skip
             raise Invalid(
-                f"The answer to {key!r} must be a level from 1 to 5 or null for "
-                f'"don\'t know", not {level!r}.',
+                f"The answer to {key!r} must be a level from {MIN_LEVEL} to {MAX_LEVEL} or null "
+                f'for "don\'t know", not {level!r}.',
                 field=f"answers.{key}",
             )
     for key, text in comments.items():
@@ -374,8 +375,14 @@ def set_targets(user, assessment, targets):
     for key, level in targets.items():
         if key not in dimensions:
             raise Invalid(f"{key!r} is not a dimension of {assessment.questionnaire.label}.")
-        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5:
-            raise Invalid(f"The target for {key!r} must be a level from 1 to 5.")
+        if (
+            isinstance(level, bool)
+            or not isinstance(level, int)
+            or not MIN_LEVEL <= level <= MAX_LEVEL
+        ):
+            raise Invalid(
+                f"The target for {key!r} must be a level from {MIN_LEVEL} to {MAX_LEVEL}."
+            )
     with transaction.atomic():
         for key, level in targets.items():
             DimensionTarget.objects.update_or_create(
