@@ -24,7 +24,8 @@ from assessments.maturity.forms import OpenAssessmentForm
 from assessments.models import Answer, DoraSurveyAnswer, Response, Result
 from assessments.questionnaires import selectors as questionnaire_selectors
 from vsm_site import caching
-from vsm_site.domain_errors import DomainError, forbid_if_not_allowed
+from vsm_site.domain_errors import DomainError
+from vsm_site.http import raise_for_page, reported
 
 
 @login_required
@@ -36,7 +37,7 @@ def assessment_open(request, team_id):
         messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
         return redirect("team_detail", team_id=team.id)
     questionnaire = form.cleaned_data["questionnaire"]
-    try:
+    with reported(request):
         assessment = services.open_assessment(
             request.user,
             team,
@@ -45,12 +46,11 @@ def assessment_open(request, team_id):
             version=questionnaire.version,
             due_date=form.cleaned_data.get("due_date"),
         )
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
-        return redirect("team_detail", team_id=team.id)
-    messages.success(request, f"Assessment {assessment.period} opened. Invite your team to answer.")
-    return redirect("assessment_detail", assessment_id=assessment.id)
+        messages.success(
+            request, f"Assessment {assessment.period} opened. Invite your team to answer."
+        )
+        return redirect("assessment_detail", assessment_id=assessment.id)
+    return redirect("team_detail", team_id=team.id)
 
 
 @login_required
@@ -238,7 +238,7 @@ def answer_save(request, assessment_id, question_key):
             evidence_error = True
             answered = services.save_answers(request.user, assessment, answers, comments, {})
     except DomainError as exc:
-        forbid_if_not_allowed(exc)
+        raise_for_page(exc)
         refused = (exc.field or "").startswith("evidence.")
         return _save_feedback(
             request, assessment, question_key, exc.status, exc.message, evidence_error=refused
@@ -325,12 +325,8 @@ def _save_feedback(
 @require_POST
 def answer_copy_previous(request, assessment_id):
     assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
-    try:
+    with reported(request):
         copied = services.copy_previous_answers(request.user, assessment)
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
-    else:
         if copied:
             messages.success(
                 request,
@@ -346,28 +342,27 @@ def answer_copy_previous(request, assessment_id):
 @require_POST
 def answer_submit(request, assessment_id):
     assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
-    try:
+
+    def with_link_to_the_list(exc):
+        if "unanswered" not in exc.message:
+            return exc.message
+        # The list on the answer page, each question linked to its card.
+        return format_html(
+            '{} <a class="alert-link" href="{}#unanswered">Go to the list of unanswered '
+            "questions</a>.",
+            exc.message,
+            reverse("answer_page", args=[assessment.id]),
+        )
+
+    with reported(request, message=with_link_to_the_list):
         services.submit_response(request.user, assessment)
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        message = exc.message
-        if "unanswered" in message:
-            # The list on the answer page, each question linked to its card.
-            url = reverse("answer_page", args=[assessment.id])
-            message = format_html(
-                '{} <a class="alert-link" href="{}#unanswered">Go to the list of unanswered '
-                "questions</a>.",
-                message,
-                url,
-            )
-        messages.error(request, message)
-        return redirect("answer_page", assessment_id=assessment.id)
-    messages.success(
-        request,
-        "Thank you: your answers are submitted. Until the assessment closes you can take "
-        "them back (Undo submit) to change them.",
-    )
-    return redirect("assessment_detail", assessment_id=assessment.id)
+        messages.success(
+            request,
+            "Thank you: your answers are submitted. Until the assessment closes you can take "
+            "them back (Undo submit) to change them.",
+        )
+        return redirect("assessment_detail", assessment_id=assessment.id)
+    return redirect("answer_page", assessment_id=assessment.id)
 
 
 @login_required
@@ -375,30 +370,24 @@ def answer_submit(request, assessment_id):
 def answer_unsubmit(request, assessment_id):
     """Undo a submission while the assessment is open: the answers become a draft again."""
     assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
-    try:
+    with reported(request):
         services.unsubmit_response(request.user, assessment)
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
-        return redirect("assessment_detail", assessment_id=assessment.id)
-    messages.success(
-        request, "Submission undone: your answers are a draft again. Submit when ready."
-    )
-    return redirect("answer_page", assessment_id=assessment.id)
+        messages.success(
+            request, "Submission undone: your answers are a draft again. Submit when ready."
+        )
+        return redirect("answer_page", assessment_id=assessment.id)
+    return redirect("assessment_detail", assessment_id=assessment.id)
 
 
 @login_required
 @require_POST
 def assessment_close(request, assessment_id):
     assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
-    try:
+    with reported(request):
         services.close_assessment(request.user, assessment)
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
-        return redirect("assessment_detail", assessment_id=assessment.id)
-    messages.success(request, "Assessment closed; the result below is frozen.")
-    return redirect("result_page", assessment_id=assessment.id)
+        messages.success(request, "Assessment closed; the result below is frozen.")
+        return redirect("result_page", assessment_id=assessment.id)
+    return redirect("assessment_detail", assessment_id=assessment.id)
 
 
 def _current_levels(assessment):
@@ -443,12 +432,8 @@ def assessment_targets(request, assessment_id):
             if request.POST.get("next") == "result":
                 return redirect("result_page", assessment_id=assessment.id)
             return redirect("assessment_detail", assessment_id=assessment.id)
-    try:
+    with reported(request):
         services.set_targets(request.user, assessment, targets)
-    except DomainError as exc:
-        forbid_if_not_allowed(exc)
-        messages.error(request, exc.message)
-    else:
         messages.success(request, "Targets saved.")
     next_url = request.POST.get("next")
     if next_url == "result":
@@ -488,7 +473,7 @@ def survey_dora_save(request, assessment_id):
                 )
                 del answers[exc.field]  # its stored value stays as it was
     except DomainError as exc:
-        forbid_if_not_allowed(exc)
+        raise_for_page(exc)
         ok, message = False, exc.message
     else:
         saved_at = timezone.localtime().strftime("%H:%M:%S")

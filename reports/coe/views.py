@@ -22,7 +22,7 @@ from assessments.periods import PeriodError, parse_period, shift_period
 from reports.coe import comparison, exports, heatmap, history
 from vsm_site import caching, charts
 from vsm_site.domain_errors import DomainError
-from vsm_site.http import attachment_header, download_filename
+from vsm_site.http import attachment_header, download_filename, reported
 
 HEATMAP_PAGE_SIZE = 100  # teams per page of the heatmap
 
@@ -73,13 +73,13 @@ def coe_scope(request):
 
 @login_required
 def dashboard(request):
-    try:
+    data = None
+    with reported(request):
         organizations, organization, group, period = coe_scope(request)
         benchmark_key = request.GET.get("benchmark") or None
         data = comparison.cached_comparison(organization, period, group,
                                            benchmark_key=benchmark_key)  # fmt: skip
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    if data is None:
         return redirect("coe_dashboard")
     sort = request.GET.get("sort", "team")
     direction = "desc" if request.GET.get("dir") == "desc" else "asc"
@@ -213,20 +213,21 @@ def _distribution_chart(dist, previous_period, period, title, id_prefix):
 @login_required
 def export(request, what, fmt):
     """CSV or XLSX of the comparison table or of the raw answers, for the same scope."""
-    try:
-        _, organization, group, period = coe_scope(request)
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    scope = None
+    with reported(request):
+        scope = coe_scope(request)
+    if scope is None:
         return redirect("coe_dashboard")
+    _, organization, group, period = scope
     if fmt not in ("csv", "xlsx") or what not in ("comparison", "answers"):
         raise Http404("No such export.")
     if what == "comparison":
-        try:
+        data = None
+        with reported(request):
             data = comparison.cached_comparison(
                 organization, period, group, benchmark_key=request.GET.get("benchmark") or None
             )
-        except DomainError as exc:
-            messages.error(request, exc.message)
+        if data is None:
             return redirect("coe_dashboard")
         table = exports.comparison_table(data)
     else:

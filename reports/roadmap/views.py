@@ -12,7 +12,8 @@ from assessments import permissions
 from assessments.maturity import selectors
 from reports.models import Roadmap, RoadmapItem, RoadmapReport
 from reports.roadmap import services as roadmap_services
-from vsm_site.domain_errors import DomainError, forbid_if_not_allowed
+from vsm_site.domain_errors import DomainError
+from vsm_site.http import raise_for_page
 
 
 @login_required
@@ -124,7 +125,8 @@ def roadmap_item_update(request, item_id):
             done=request.POST.get("done") == "on",
         )
     except (DomainError, ValueError) as exc:
-        forbid_if_not_allowed(exc)
+        if isinstance(exc, DomainError):
+            raise_for_page(exc)
         message, ok = getattr(exc, "message", str(exc)), False
     else:
         message, ok = f"Saved: {item.title}", True
@@ -156,7 +158,8 @@ def roadmap_item_add(request, roadmap_id):
             success_metric=request.POST.get("success_metric", ""),
         )
     except (DomainError, ValueError) as exc:
-        forbid_if_not_allowed(exc)
+        if isinstance(exc, DomainError):
+            raise_for_page(exc)
         messages.error(request, getattr(exc, "message", str(exc)))
     else:
         messages.success(request, "Item added to the roadmap.")
