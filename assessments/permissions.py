@@ -229,15 +229,6 @@ def get_visible_assessment_or_404(user, assessment_id, related=FULL):
     return assessment
 
 
-def can_read_individual_answers(user, response):
-    """Candour needs safety: a respondent's own answers are visible to them and to
-    organisation admins only; leads and the CoE see aggregates."""
-    access = access_for(user)
-    if response.respondent_id == getattr(user, "id", None):
-        return True
-    return access.is_superuser or response.assessment.team.organization_id in access.admin_org_ids
-
-
 def may_see_candid_detail(user, organization, low_confidence) -> bool:
     """May ``user`` see what could identify a respondent of a result of ``organization``: its
     comments (with their evidence links), the spread of its answers (lowest and highest

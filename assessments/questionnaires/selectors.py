@@ -5,7 +5,7 @@ and what a person may see. Plain data, a fixed number of queries."""
 from django.db.models import Q
 
 from assessments import permissions
-from assessments.models import Question, Questionnaire
+from assessments.models import Questionnaire
 from assessments.questionnaires.format import DimensionDoc, QuestionDoc, QuestionnaireDoc
 from vsm_site.caching import STRUCTURE_MEMO_SIZE, ProcessMemo
 
@@ -137,11 +137,6 @@ def latest_usable(organization):
         (library if q.organization_id is None else own).setdefault(q.key, q)
     usable = library | own
     return [usable[key] for key in sorted(usable)]
-
-
-def question_lookup(questionnaire):
-    """``{question_key: Question}`` including dimension, for rendering result tables."""
-    return {q.key: q for q in Question.objects.filter(questionnaire=questionnaire)}
 
 
 def questionnaire_sections(user, organizations):

@@ -22,6 +22,7 @@ from assessments.maturity import scoring
 from assessments.models import Dimension, DoraSnapshot, Organization, Result, Team
 from assessments.periods import current_period, shift_period
 from assessments.questionnaires.selectors import latest_published
+from assessments.valuestream import services as valuestream_services
 from vsm_site.caching import COMPARISON_MEMO_SECONDS, COMPARISON_MEMO_SIZE, ProcessMemo
 
 
@@ -196,12 +197,7 @@ def build_comparison(organization, period=None, group=None, questionnaire_key="v
     dora_rows = _dora_for(ids, period, benchmark)
     flows = {}
     if with_flow:
-        try:
-            from assessments.valuestream.services import latest_maps_for_teams
-        except ImportError:  # value stream maps not installed
-            latest_maps_for_teams = None
-        if latest_maps_for_teams is not None:
-            flows = latest_maps_for_teams(ids)
+        flows = valuestream_services.latest_maps_for_teams(ids)
     rows = []
     for team in teams:
         result = latest.get(team.id)

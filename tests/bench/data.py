@@ -18,11 +18,11 @@ The same seed gives the same organisation, with times relative to now. Used by t
 (``python -m tests.bench``, ``python -m tests.bench coe``) and by tests/browser/screenshots.py
 (the heatmap's second organisation); nothing else."""
 
-import contextlib
 import datetime as dt
 import random
 import time
 
+from auditlog.context import disable_auditlog  # benchmark data needs no audit trail
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -49,11 +49,6 @@ from assessments.periods import current_period, period_end, shift_period
 from assessments.questionnaires import selectors as questionnaire_selectors
 from assessments.valuestream import rules as valuestream
 from reports.demo import DEMO_STREAMS, load_shipped_questionnaires
-
-try:  # the audit trail logs deletions one by one; benchmark data needs no audit
-    from auditlog.context import disable_auditlog
-except ImportError:  # pragma: no cover - auditlog not installed
-    disable_auditlog = contextlib.nullcontext
 
 BENCH_PASSWORD = "bench-pass-2026"
 # Delivery profiles a team is drawn from: deployments per day, median lead time (hours),

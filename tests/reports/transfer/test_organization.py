@@ -1,10 +1,10 @@
 """Organisation export and import (reports/transfer/organization.py, export_org, import_org)."""
 
-import contextlib
 import datetime as dt
 import json
 
 import pytest
+from auditlog.context import disable_auditlog
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -37,11 +37,6 @@ from reports.transfer import organization as org_transfer
 from tests.conftest import ALL_LEVELS
 from tests.factories import load_mini_questionnaire, mini_questionnaire_yaml
 from vsm_site.domain_errors import Conflict, Invalid
-
-try:
-    from auditlog.context import disable_auditlog
-except ImportError:  # the audit trail is optional
-    disable_auditlog = contextlib.nullcontext
 
 ORG_MODELS = [
     Organization, TeamGroup, Team, Membership, OrgRole, Assessment, DimensionTarget, Response,
