@@ -95,7 +95,6 @@ def start_worker(queue, media, name, **extra_env):
         DJANGO_SETTINGS_MODULE="vsm_site.settings",
         DATABASE_URL=database_url(),
         MEDIA_ROOT=str(media),
-        TESTING="true",
         **extra_env,
     )
     return subprocess.Popen(

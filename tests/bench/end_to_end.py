@@ -217,7 +217,6 @@ class BenchRun:
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
         )
-        env.pop("TESTING", None)
         return env
 
     # -- static files ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assessments.models import Assessment, Team
-from reports.models import RoadmapItem
+from reports.models import Roadmap
 from tests.browser.helpers import log_in, serious_violations
 
 pytestmark = pytest.mark.browser
@@ -18,7 +18,10 @@ def checkout(demo):
 
 
 def items_of(team):
-    return list(RoadmapItem.objects.filter(roadmap__team=team).order_by("position"))
+    """The items of the roadmap the team's page shows: its latest result's (every frozen
+    result has its roadmap)."""
+    latest = Roadmap.objects.filter(team=team).order_by("-result__period").first()
+    return list(latest.items.order_by("position"))
 
 
 @pytest.mark.parametrize("width", [1280, 390])
