@@ -129,6 +129,9 @@ def new_context(browser, live_server):
             accept_downloads=True,
             locale="en-GB",
             timezone_id="UTC",
+            # Bootstrap then skips its colour transitions (0.15 s), so axe reads each control's
+            # settled colours, never a mix caught mid-transition after a click.
+            reduced_motion="reduce",
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
