@@ -25,12 +25,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from assessments.levels import LEVEL_NAMES, MAX_LEVEL, MIN_LEVEL
+from assessments.levels import LEVEL_NAMES, MAX_LEVEL, MIN_LEVEL, SCORE_DECIMALS
 
 # Stored with every result, so that a change of the rules never silently changes old numbers.
 SCORING_RULES_VERSION = 1
 
-SCORE_DECIMALS = 4
 # Two respondents two levels apart describe different realities, not a rounding difference.
 DISAGREEMENT_SPREAD = 2
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from assessments.levels import score_text
 from assessments.maturity import scoring
 from vsm_site.numbers import fixed
 
@@ -22,7 +23,7 @@ def _score_cell(score, url, title):
     level = scoring.level_for_score(score)
     return (
         f'<td class="text-center small level-{level}"><a class="link-dark" href="{url}" '
-        f'title="{title}: level {level}">{fixed(score, 1)}</a></td>'
+        f'title="{title}: level {level}">{score_text(score, 1)}</a></td>'
     )
 
 
@@ -130,7 +131,7 @@ def render_rows(rows, columns, period):
         ]
         if result is not None:
             url = result_pattern.format(result.assessment_id)
-            score = fixed(result.overall_score, 2)
+            score = score_text(result.overall_score, 2)
             low = ' <span title="Low confidence">·</span>' if result.low_confidence else ""
             cells.append(
                 f'<td class="text-center level-{result.overall_level or "none"}">'

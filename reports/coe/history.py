@@ -3,11 +3,10 @@ versions by lineage, with a visible break where a version does not map), and its
 
 from assessments.dora import services as dora_services
 from assessments.dora.services import benchmark_context
-from assessments.levels import LEVEL_NAMES
+from assessments.levels import LEVEL_NAMES, score_text
 from assessments.maturity import scoring
 from assessments.models import Dimension, Result
 from vsm_site import charts
-from vsm_site.numbers import fixed
 
 
 def dimension_series(rows):
@@ -43,7 +42,7 @@ def _charts(team, rows, series):
                 [charts.Series(name, values)],
                 title=f"{name} over time",
                 description="; ".join(
-                    f"{p}: " + ("no score" if v is None else f"{v:.2f}")
+                    f"{p}: " + ("no score" if v is None else score_text(v))
                     for p, v in zip(periods, values, strict=True)
                 ),
                 band_labels=None,
@@ -75,7 +74,7 @@ def history_context(team, questionnaire_key="vsm-maturity"):
                 {
                     "score": value,
                     # formatted here: a few hundred floatformat calls were most of the render
-                    "text": fixed(value, 1),
+                    "text": score_text(value, 1),
                     "delta": delta,
                     "arrow": " ▲" if delta and delta > 0 else (" ▼" if delta else ""),
                     "level": _level(value),
@@ -158,7 +157,7 @@ def trend_chart(team, rows, id_prefix=None):
         title=f"{team.name}: overall maturity over time",
         description="; ".join(
             f"{row['period']}: "
-            + ("no score" if row["overall_score"] is None else f"{row['overall_score']:.2f}")
+            + ("no score" if row["overall_score"] is None else score_text(row["overall_score"]))
             for row in rows
         ),
         y_min=1,

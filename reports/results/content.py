@@ -6,7 +6,7 @@ Candour: ``may_see_candid_detail`` is the one rule for what could identify a res
 result (comments, the spread of answers, answer rows in the export); the result page, the
 roadmap PDF and the answers export all ask it."""
 
-from assessments.levels import LEVEL_DESCRIPTIONS, LEVEL_NAMES
+from assessments.levels import LEVEL_DESCRIPTIONS, LEVEL_NAMES, score_text
 from assessments.maturity import selectors
 from assessments.models import Answer, Response
 from assessments.questionnaires import selectors as questionnaire_selectors
@@ -48,7 +48,7 @@ def radar_for(result, previous=None, deltas=None, id_prefix=None):
         )
     series.append(charts.Series("Target", [row.get("target") for row in rows], style="dotted"))
     description = "; ".join(
-        f"{row['name']}: " + ("no score" if row["score"] is None else f"{row['score']:.2f}")
+        f"{row['name']}: " + ("no score" if row["score"] is None else score_text(row["score"]))
         for row in rows
     )
     return charts.radar_chart(

@@ -2,11 +2,18 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from assessments.levels import score_text
 from assessments.maturity import scoring
 from reports.coe import heatmap
-from vsm_site.numbers import fixed
 
 register = template.Library()
+
+
+@register.filter
+def score(value, places=2):
+    """A maturity score as it is printed beside its level (``assessments.levels.score_text``:
+    cut, not rounded, so it never reads as another level); "—" when there is none."""
+    return score_text(value, int(places))
 
 
 @register.filter
@@ -58,7 +65,7 @@ def question_stat_rows(row):
         )
         out.append(
             f"<tr><td>{escape(question.text)}{flag}</td>"
-            f"<td>{fixed(mean, 1)}</td>"
+            f"<td>{score_text(mean, 1)}</td>"
             f'<td class="text-nowrap">{spans}</td>'
             f"<td>{escape(stats.get('dont_know', ''))}</td></tr>\n"
         )

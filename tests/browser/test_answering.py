@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from assessments.levels import score_text
 from assessments.models import Answer, Assessment, Response, Result, Team
 from tests.browser.helpers import focus_by_tab, keyboard_log_in, log_in, press_to_navigate
 
@@ -58,7 +59,7 @@ def check_result_page(page, team, assessment):
         expect(radar).to_contain_text(name.strip())
     result = Result.objects.get(assessment=assessment)
     assert result.respondents == 1
-    expect(page.get_by_text(f"Score {result.overall_score:.2f} of 5")).to_be_visible()
+    expect(page.get_by_text(f"Score {score_text(result.overall_score)} of 5")).to_be_visible()
 
 
 @pytest.fixture

@@ -34,8 +34,9 @@ def test_history_shows_results_changes_and_dimension_cells(world, client, two_re
     html = page(client, world)
     assert "Team A: history" in html
     assert "▲ +0.75" in html  # overall 2.25 -> 3.00
-    # 2.25 reads 2.3 (half up, as everywhere); the change arrow only where it moved
-    assert '<td class="small text-center level-2">2.3</td>' in html
+    # 2.25 reads 2.2: a score beside its level is cut, never rounded up into the next level's
+    # look (levels.score_text, issue 18); the change arrow only where it moved
+    assert '<td class="small text-center level-2">2.2</td>' in html
     assert '<span class="visually-hidden"> change 1.25</span>' in html
     assert html.count('<td class="small text-center level-1">1.5</td>') == 2  # flow: no change
 

@@ -1,0 +1,50 @@
+"""A printed score never reads as another level (issue 18): ``levels.score_text`` cuts a score
+to the decimals shown instead of rounding it, after rounding float noise away as the level
+does. Every page, table, chart description and PDF prints scores through it."""
+
+import math
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assessments.levels import score_text
+from assessments.maturity.scoring import level_for_score
+from reports.coe import heatmap
+from reports.templatetags.reports_extras import score
+
+
+@pytest.mark.parametrize(
+    "value, places, shown",
+    [
+        (2.95, 1, "2.9"),  # a level-2 heatmap cell, never "3.0"
+        (2.9977, 2, "2.99"),  # under "Level 2", never "3.00"
+        (2.99999999, 2, "3.00"),  # float noise: level 3, as level_for_score says
+        (3.0, 2, "3.00"),
+        (4.999, 1, "4.9"),
+        (5.0, 1, "5.0"),
+        (1.0, 2, "1.00"),
+        (2.25, 1, "2.2"),
+        (None, 2, "—"),
+    ],
+)
+def test_score_text_hand_worked(value, places, shown):
+    assert score_text(value, places) == shown
+    assert score(value, places) == shown  # the template filter says the same
+
+
+@given(
+    st.floats(min_value=1, max_value=5, allow_nan=False, allow_infinity=False),
+    st.sampled_from([0, 1, 2]),
+)
+def test_a_printed_score_never_reads_as_another_level(value, places):
+    printed = score_text(value, places)
+    assert math.floor(Decimal(printed)) == level_for_score(value)
+    # cut, never rounded up: at most the score (to its four kept decimals)
+    assert Decimal(printed) <= Decimal(repr(value)).quantize(Decimal("0.0001"))
+
+
+def test_heatmap_cell_of_a_level_2_score_reads_level_2():
+    cell = heatmap._score_cell(2.95, "/teams/1/history/", "Flow")
+    assert "level-2" in cell and ">2.9</a>" in cell
