@@ -245,8 +245,12 @@ def _text_block(
     )
 
 
-def _format(value_format: str, value: float | None) -> str:
-    return "n/a" if value is None else value_format.format(value)
+def _format(value_format, value: float | None) -> str:
+    """``value`` as ``value_format`` says: a format string, or a function (for example the
+    caller's score printing, which cuts rather than rounds)."""
+    if value is None:
+        return "n/a"
+    return value_format(value) if callable(value_format) else value_format.format(value)
 
 
 def _tick_label(value: float) -> str:
@@ -467,6 +471,7 @@ def radar_chart(
     min_value: float = 0,
     *,
     id_prefix: str | None = None,
+    value_format="{:.1f}",
 ) -> SafeString:
     """A spider chart: one axis per dimension, one polygon per series (at most three).
 
@@ -481,12 +486,12 @@ def radar_chart(
         raise ValueError(f"A radar chart shows at most {MAX_RADAR_SERIES} series")
     min_value, max_value = _check_range(min_value, max_value)
     values = _check_series(series, len(axes), "axes")
-    desc = _describe(description, _series_summary(axes, series, values))
+    desc = _describe(description, _series_summary(axes, series, values, value_format))
     if not axes or not series:
         return _no_data("radar", title, desc, id_prefix)
     if len(axes) < 3:
         return _grouped_bar_chart(
-            axes, series, values, title, desc, min_value, max_value, id_prefix
+            axes, series, values, title, desc, min_value, max_value, id_prefix, value_format
         )
 
     width = 640
@@ -502,7 +507,7 @@ def radar_chart(
     blocks = []
     for axis, angle, first_value in zip(axes, angles, values[0], strict=True):
         lines = _wrap(_truncate(axis, AXIS_LABEL_CHARS), label_width, FONT_SIZE, 3)
-        value_text = _format("{:.1f}", first_value)
+        value_text = _format(value_format, first_value)
         block_height = (len(lines) + 1) * _line_height(FONT_SIZE)
         x, y = _polar(0, 0, radius + label_gap, angle)
         horizontal = math.sin(angle)
@@ -577,12 +582,15 @@ def radar_chart(
 
 
 def _series_summary(
-    labels: Sequence[str], series: Sequence[Series], values: Sequence[Sequence[float | None]]
+    labels: Sequence[str],
+    series: Sequence[Series],
+    values: Sequence[Sequence[float | None]],
+    value_format="{:.1f}",
 ) -> str:
     sentences = []
     for one, row in zip(series, values, strict=True):
         pairs = ", ".join(
-            f"{label} {_format('{:.1f}', v)}" for label, v in zip(labels, row, strict=True)
+            f"{label} {_format(value_format, v)}" for label, v in zip(labels, row, strict=True)
         )
         sentences.append(f"{_clean(one.name)}: {pairs}.")
         missing = [label for label, v in zip(labels, row, strict=True) if v is None]
@@ -663,7 +671,9 @@ def _horizontal_bars(
     return "".join(parts), (bottom - top) + (20 if ticks else 0)
 
 
-def _grouped_bar_chart(axes, series, values, title, desc, low, high, id_prefix) -> SafeString:
+def _grouped_bar_chart(
+    axes, series, values, title, desc, low, high, id_prefix, value_format="{:.1f}"
+) -> SafeString:
     """The radar chart's stand-in for one or two dimensions."""
     width = 640
     title_markup, top = _title_block(title, width)
@@ -673,7 +683,7 @@ def _grouped_bar_chart(axes, series, values, title, desc, low, high, id_prefix) 
         values,
         colours,
         [s.style for s in series],
-        "{:.1f}",
+        value_format,
         low,
         high,
         width,

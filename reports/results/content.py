@@ -59,6 +59,7 @@ def radar_for(result, previous=None, deltas=None, id_prefix=None):
         max_value=5,
         min_value=0,
         id_prefix=id_prefix,
+        value_format=lambda value: score_text(value, 1),  # never reads as another level
     )
 
 

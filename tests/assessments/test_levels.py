@@ -48,3 +48,21 @@ def test_a_printed_score_never_reads_as_another_level(value, places):
 def test_heatmap_cell_of_a_level_2_score_reads_level_2():
     cell = heatmap._score_cell(2.95, "/teams/1/history/", "Flow")
     assert "level-2" in cell and ">2.9</a>" in cell
+
+
+def test_radar_labels_print_scores_as_the_pages_do():
+    """The result page's and the PDF's radar (reports.results.content.radar_for)."""
+    from types import SimpleNamespace
+
+    from reports.results.content import radar_for
+
+    rows = [
+        {"key": k, "name": k.title(), "score": v, "target": None}
+        for k, v in (("flow", 3.99), ("quality", 2.0), ("tests", 3.0))
+    ]
+    result = SimpleNamespace(
+        data={"dimensions": rows}, period="2026-Q3", team=SimpleNamespace(name="Team A")
+    )
+    svg = radar_for(result, id_prefix="r")
+    assert ">3.9<" in svg and ">4.0<" not in svg
+    assert "Flow: 3.99" in svg  # the description a screen reader hears (two decimals, cut)
