@@ -27,7 +27,7 @@ from types import MappingProxyType
 import yaml
 
 from assessments.dora import rules as dora
-from assessments.levels import LEVEL_NAMES, MAX_LEVEL, MIN_LEVEL
+from assessments.levels import LEVEL_NAMES, MAX_LEVEL, MIN_LEVEL, score_text
 from assessments.maturity.scoring import level_for_score
 
 PRACTICES_FILE = Path(__file__).resolve().parent / "content" / "practices.yaml"
@@ -866,9 +866,8 @@ def _date_text(day: date) -> str:
 
 
 def _fmt(number: float) -> str:
-    # Two decimals, cut rather than rounded, so that 2.9999 (level 2) never reads as "3.00".
-    cut = math.floor(round(number, 4) * 100) / 100
-    text = f"{cut:.2f}".rstrip("0")
+    # Cut as every printed score is (levels.score_text), then without trailing zeros.
+    text = score_text(number, 2).rstrip("0")
     return text + "0" if text.endswith(".") else text
 
 
