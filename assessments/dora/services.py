@@ -195,6 +195,18 @@ def refresh_event_snapshots(team, periods=None, now=None):
 # --- manual entry -------------------------------------------------------------------------
 
 
+# What an entry above its plausible maximum (dora.ENTRY_MAXIMA) is told, per metric.
+_PERCENT_TOO_HIGH = "{metric} is a percentage: at most {max}, not {value:g}."
+_TIME_TOO_HIGH = "{metric} above ten years is not plausible."
+_TOO_HIGH = {
+    "deployment_frequency": "deployment_frequency above {max:,} a day is not plausible.",
+    "lead_time": _TIME_TOO_HIGH,
+    "time_to_restore": _TIME_TOO_HIGH,
+    "change_failure_rate": _PERCENT_TOO_HIGH,
+    dora.REWORK_RATE: _PERCENT_TOO_HIGH,
+}
+
+
 def check_entry_values(values):
     """Hand-entered figures, checked: numbers in DORA's units, none negative, each at most its
     plausible maximum (``dora.ENTRY_MAXIMA``: percentages at most 100). The API's entry
@@ -216,16 +228,9 @@ def check_entry_values(values):
         if value < 0:
             raise Invalid(f"{metric} cannot be negative ({value:g}).", field=metric)
         maximum = dora.ENTRY_MAXIMA[metric]
-        if maximum == dora.MAX_PERCENT and value > maximum:
-            raise Invalid(
-                f"{metric} is a percentage: at most {maximum}, not {value:g}.", field=metric
-            )
-        if metric == "deployment_frequency" and value > maximum:
-            raise Invalid(
-                f"deployment_frequency above {maximum:,} a day is not plausible.", field=metric
-            )
-        if metric in ("lead_time", "time_to_restore") and value > maximum:
-            raise Invalid(f"{metric} above ten years is not plausible.", field=metric)
+        if value > maximum:
+            raise Invalid(_TOO_HIGH[metric].format(metric=metric, max=maximum, value=value),
+                          field=metric)  # fmt: skip
         clean[metric] = value
     unknown = set(values) - set(dora.SCORED_METRICS)
     if unknown:
