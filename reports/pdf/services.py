@@ -50,6 +50,7 @@ from django.utils import timezone
 from assessments import permissions
 from assessments.models import Organization
 from reports.models import RoadmapReport
+from reports.pdf import context as pdf_context
 from reports.roadmap import services as roadmap_services
 from vsm_site.domain_errors import DomainError, NotAllowed
 from vsm_site.http import download_filename
@@ -218,8 +219,6 @@ def roadmap_fingerprint(result):
     """A SHA-256 of what the roadmap PDF of ``result`` shows: its context as a stored PDF is
     built (``pdf.context.roadmap_context``, without a viewer), less the time it was made.
     Equal fingerprints, equal PDFs, with nothing to keep in step by hand."""
-    from reports.pdf import context as pdf_context
-
     return _context_fingerprint(pdf_context.roadmap_context(result))
 
 
@@ -230,8 +229,6 @@ def _context_fingerprint(context):
 def report_context(report):
     """The context of ``report``'s PDF, built once per report object: its fingerprint and its
     rendering read the same one."""
-    from reports.pdf import context as pdf_context
-
     if getattr(report, "_context", None) is None:
         if report.kind == RoadmapReport.PORTFOLIO:
             report._context = pdf_context.portfolio_context(report)
