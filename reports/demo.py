@@ -37,6 +37,7 @@ from assessments.models import (
 from assessments.periods import current_period, period_end, shift_period
 from assessments.questionnaires import selectors as questionnaire_selectors
 from assessments.questionnaires import services as questionnaire_services
+from reports.roadmap import services as roadmap_services
 
 QUESTIONNAIRE_DIR = Path(__file__).resolve().parent.parent / "assessments" / "questionnaires"
 HISTORY_QUARTERS = 6
@@ -293,16 +294,15 @@ def _demo_value_stream(team):
 
 
 def _demo_roadmap(team):
-    """Each team's roadmap from its latest result, with the first item owned by the lead."""
-    from reports.roadmap.services import generate_roadmap
-
+    """The first item of the roadmap of each team's latest result (planned when the result was
+    frozen) owned by the lead, unless someone owns it already."""
     latest = team.results.order_by("-period").first()
-    if latest is None or hasattr(latest, "roadmap"):
+    if latest is None:
         return
-    roadmap = generate_roadmap(latest)
+    roadmap = roadmap_services.generate_roadmap(latest)  # the existing one
     lead = team.memberships.filter(role=Membership.LEAD).first()
     first = roadmap.items.order_by("position").first()
-    if first is not None and lead is not None:
+    if first is not None and lead is not None and first.owner_id is None:
         first.owner = lead.user
         first.save(update_fields=["owner"])
 

@@ -23,3 +23,16 @@ def test_demo_history_is_varied_and_complete(db, client):
     counts = (Assessment.objects.count(), Result.objects.count())
     call_command("load_demo")
     assert (Assessment.objects.count(), Result.objects.count()) == counts
+
+
+def test_demo_roadmaps_every_result_and_the_lead_owns_the_first_item(db):
+    from assessments.models import Membership
+    from reports.models import Roadmap
+
+    call_command("load_demo")
+    assert not Result.objects.filter(roadmap__isnull=True).exists()  # planned when frozen
+    for team in Team.objects.filter(results__isnull=False).distinct():
+        latest = Roadmap.objects.filter(team=team).order_by("-result__period").first()
+        first = latest.items.order_by("position").first()
+        lead = team.memberships.get(role=Membership.LEAD).user
+        assert first.owner == lead, team.name
