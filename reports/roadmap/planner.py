@@ -207,11 +207,18 @@ class DoraState:
 
 @dataclass(frozen=True)
 class FlowState:
-    """From the team's value stream map. ``flow_efficiency`` is a fraction (0-1)."""
+    """From the team's value stream map. ``flow_efficiency`` is a fraction (0-1).
+
+    ``bottleneck_stage`` is the stage whose dimension the roadmap boosts: the constraint the
+    team marked on its map (``bottleneck_kind`` "constraint") or, when none is marked, the stage
+    after the largest wait between stages (``bottleneck_kind`` "largest_delay"). The intake wait
+    (the backlog before the first stage) never boosts anything; it is reported on its own."""
 
     bottleneck_stage: str | None
     flow_efficiency: float | None = None
     lead_time_hours: float | None = None
+    bottleneck_kind: str = "largest_delay"
+    intake_wait_hours: float | None = None
 
     def __post_init__(self):
         fe = self.flow_efficiency
@@ -220,6 +227,14 @@ class FlowState:
         lt = self.lead_time_hours
         if lt is not None and (not _is_number(lt) or lt < 0):
             raise ValueError(f"lead_time_hours must be a number >= 0, not {lt!r}")
+        if self.bottleneck_kind not in ("constraint", "largest_delay"):
+            raise ValueError(
+                f"bottleneck_kind must be 'constraint' or 'largest_delay', "
+                f"not {self.bottleneck_kind!r}"
+            )
+        iw = self.intake_wait_hours
+        if iw is not None and (not _is_number(iw) or iw < 0):
+            raise ValueError(f"intake_wait_hours must be a number >= 0, not {iw!r}")
 
 
 @dataclass(frozen=True)
