@@ -36,7 +36,9 @@ PRACTICES_FILE = Path(__file__).resolve().parent / "content" / "practices.yaml"
 # The rules, as numbers and as the text shown in the PDF appendix
 
 # DORA's research ties High and better to good outcomes, so High is the implicit target of a
-# DORA metric: its gap counts tiers below High. A High metric is a stretch to Elite.
+# DORA metric: its gap counts tiers below High. A High metric is a stretch to Elite where the
+# benchmark set has an Elite tier; in a set whose best tier is High (DORA 2022 found no Elite
+# cluster) a High metric is at the top and is not planned, as Elite is not in other sets.
 DORA_GAPS = {"low": 2.0, "medium": 1.0, "high": 0.5}
 DORA_WEIGHT = 1.0
 # A dimension whose practices move a Low (Medium) DORA metric is boosted; the worst counts.
@@ -78,7 +80,30 @@ _MOVES = "; ".join(
     for dimension, metrics in DIMENSION_METRICS.items()
 )
 
-PRIORITY_FORMULA = f"""\
+
+def priority_formula(benchmarks: Sequence[str] = ()) -> str:
+    """The rules in words, for the plan and its PDF appendix. ``benchmarks``: the keys of the
+    DORA benchmark sets the plan compares against (none: the default set). A set without an
+    Elite tier (2022) is described without it, so nobody using it reads about Elite."""
+    sets = [
+        dora.get_benchmark(key) for key in dict.fromkeys(benchmarks or [dora.DEFAULT_BENCHMARK])
+    ]
+    without = [_set_name(bs) for bs in sets if not _has_tier(bs, "elite")]
+    if not without:
+        stretch = "a High metric is a stretch to Elite and counts 0.5"
+        at_top = "nor are DORA metrics at Elite"
+    elif len(without) == len(sets):
+        names = _join(without)
+        stretch = f"High is the best tier of {names}, so a High metric is not listed"
+        at_top = f"nor are DORA metrics at High, the best tier of {names}"
+    else:
+        names = _join(without)
+        stretch = (
+            f"a High metric is a stretch to Elite and counts 0.5, except against {names}, "
+            "whose best tier is High: there it is not listed"
+        )
+        at_top = "nor are DORA metrics at the best tier of their benchmark set"
+    return f"""\
 How the roadmap is prioritised
 
 The biggest bottlenecks come first. Each improvement gets a priority:
@@ -89,8 +114,7 @@ priority = gap term × weight × weakness × DORA boost × self-assessment boost
 - Gap term = gap². For a maturity dimension the gap is the number of levels between its \
 current level and its target level: the team's target, or one level above the current level \
 when no target is set (at most 5). Squaring makes one gap of two (4) outweigh two gaps of one \
-(1 + 1). For a DORA metric the gap counts tiers below High: Low 2, Medium 1; a High metric is \
-a stretch to Elite and counts 0.5.
+(1 + 1). For a DORA metric the gap counts tiers below High: Low 2, Medium 1; {stretch}.
 - Weight: the dimension's weight in the questionnaire; DORA metrics weigh {DORA_WEIGHT:g}.
 - Weakness (dimensions): 1 + how far the dimension's score lies below the team's overall \
 score (no lower: 1). The weakest dimensions are the biggest bottlenecks.
@@ -101,7 +125,10 @@ counts. Which dimension moves which metric: {_MOVES}.
 the team rated itself above the measured tier.
 - Decline boost (dimensions): 1 + the fall in score since the previous result (no fall: 1).
 - Bottleneck boost: {BOTTLENECK_BOOST:g} for the dimension that covers the bottleneck stage of \
-the value stream map, otherwise 1. Its improvement is also listed first, whatever its priority.
+the value stream map, otherwise 1. The bottleneck stage is the constraint the team marked on \
+its value stream map or, when none is marked, the stage after the largest delay between \
+stages. The wait before the first stage (the intake backlog) never counts. The bottleneck's \
+improvement is also listed first, whatever its priority.
 
 Every boost is at least 1, so each one, like a larger gap or weight, can only raise a \
 priority. Items are listed by priority, highest first; equal priorities keep the \
@@ -110,12 +137,23 @@ are Now (next 90 days), the next {NEXT_LIMIT} are Next (3-6 months), the rest La
 can carry only a few changes at a time.
 
 Each item aims one maturity level or one DORA tier up, never more; the following step comes \
-with the next reassessment. Dimensions at or above their target are not listed, nor are DORA \
-metrics at Elite. Dimensions with too few answers to score are left out until they are scored: \
-there is no level to step up from. When every scored dimension is at its target and no DORA \
-metric is below High, the roadmap lists up to {SUSTAIN_LIMIT} practices that sustain the \
-level reached (the weightiest dimensions, then the lowest scores).
+with the next reassessment. A DORA item's target is the next tier's edge in the benchmark set \
+in use: the nearest value that the set's cells place in a better tier. Where the set lists a \
+tier that no value can be placed in (every value within it is classified better), the item \
+says so and aims at the tier those values get. Dimensions at or above their target are not \
+listed, {at_top}. Dimensions with too few answers to score are left out until they are \
+scored: there is no level to step up from. When every scored dimension is at its target and \
+no DORA metric is below High, the roadmap lists up to {SUSTAIN_LIMIT} practices that sustain \
+the level reached (the weightiest dimensions, then the lowest scores).
 """
+
+
+def _has_tier(bs: dora.BenchmarkSet, tier: str) -> bool:
+    return any(bs.cell(metric, tier) is not None for metric in dora.METRICS)
+
+
+def _set_name(bs: dora.BenchmarkSet) -> str:
+    return f"DORA {bs.year}" if bs.year is not None else bs.name
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,7 +245,8 @@ class DoraState:
 
 @dataclass(frozen=True)
 class FlowState:
-    """From the team's value stream map. ``flow_efficiency`` is a fraction (0-1).
+    """From the team's value stream map. ``flow_efficiency`` is a fraction (0-1),
+    ``lead_time_hours`` in working hours as the map counts them.
 
     ``bottleneck_stage`` is the stage whose dimension the roadmap boosts: the constraint the
     team marked on its map (``bottleneck_kind`` "constraint") or, when none is marked, the stage
@@ -317,9 +356,14 @@ class PracticesError(ValueError):
 
 @dataclass(frozen=True)
 class Practice:
+    """One bundle of steps. ``aims`` holds, per step, the key of the questionnaire question the
+    step moves one level up (None for a generic step such as measuring a baseline); the
+    planner does not use it, the content tests do (tests/reports/roadmap/test_practices.py)."""
+
     title: str
     steps: tuple[str, ...]
     success_metric: str
+    aims: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -348,9 +392,44 @@ def fallback_practices(dim) -> DimensionPractices:
 
 
 @dataclass(frozen=True)
+class TargetPractice:
+    """What to do to bring a DORA metric to one value, ``edge`` (in the metric's units: hours,
+    deployments per day, percent). The figure to reach is not written here: the planner takes
+    it from the benchmark set in use, and picks the bundle written for that figure.
+    ``alongside``: what must hold as well (may be empty)."""
+
+    edge: float
+    steps: tuple[str, ...]
+    alongside: str = ""
+
+
+# Rework rate has no DORA tiers: its bands are keyed by the team's overall DORA tier. A team at
+# its set's best tier gets no rework item, as no metric at the best tier gets one.
+REWORK_BANDS = ("low", "medium", "high")
+
+
+@dataclass(frozen=True)
 class MetricPractices:
     owner_role: str
-    tiers: Mapping[str, Practice]  # every tier; a tier: to the next better one, elite: sustain
+    targets: tuple[TargetPractice, ...] = ()  # the tiered metrics, by edge
+    bands: Mapping[str, Practice] = field(default_factory=dict)  # rework rate, REWORK_BANDS
+
+    def for_edge(self, metric: str, value: float) -> TargetPractice:
+        """The bundle written for ``value``: the loosest target at least as strict as it (an
+        exact match in the shipped content), else the strictest there is."""
+
+        def stricter_or_equal(edge):
+            if math.isclose(edge, value, rel_tol=1e-3):
+                return True
+            return edge > value if dora.higher_is_better(metric) else edge < value
+
+        def strictness(target):
+            return target.edge if dora.higher_is_better(metric) else -target.edge
+
+        fitting = [t for t in self.targets if stricter_or_equal(t.edge)]
+        if fitting:
+            return min(fitting, key=strictness)
+        return max(self.targets, key=strictness)
 
 
 @dataclass(frozen=True)
@@ -392,9 +471,10 @@ def _load_practices(path: str) -> Practices:
 
 
 def parse_practices(data, source: str = "practice content") -> Practices:
-    """Check and convert the YAML's contents: every dimension has levels 1-5, every DORA metric
-    (dora.METRICS, rework rate optional) has every tier, every entry has a title, steps, a
-    success metric and its owner role."""
+    """Check and convert the YAML's contents: every dimension has levels 1-5, each with a
+    title, steps (text, or ``{do: text, aims: question-key}``) and a success metric; every
+    DORA metric (dora.METRICS) has targets, each an edge with steps; rework rate (optional)
+    has the bands low, medium and high; everything has its owner role."""
 
     def fail(where, problem):
         raise PracticesError(f"{source}: {where}: {problem}")
@@ -415,25 +495,53 @@ def parse_practices(data, source: str = "practice content") -> Practices:
             fail(where, "owner_role must be a non-empty string")
         return role.strip()
 
-    def practice(raw, where):
+    def text(value, where, name):
+        if not isinstance(value, str) or not value.strip():
+            fail(where, f"{name} must be a non-empty string")
+        return " ".join(value.split())
+
+    def steps_of(raw, where, aims_allowed):
+        steps = raw.get("steps")
+        if not isinstance(steps, list) or not steps:
+            fail(where, "steps must be a non-empty list")
+        texts, aims = [], []
+        for step in steps:
+            if isinstance(step, dict) and aims_allowed:
+                unknown = set(step) - {"do", "aims"}
+                if unknown or "do" not in step:
+                    fail(where, "a step is text or a mapping with 'do' and optional 'aims'")
+                texts.append(text(step["do"], where, "every step"))
+                aims.append(None if step.get("aims") is None else text(step["aims"], where, "aims"))
+            elif isinstance(step, str) and step.strip():
+                texts.append(" ".join(step.split()))
+                aims.append(None)
+            else:
+                fail(where, "every step must be a non-empty string")
+        return tuple(texts), tuple(aims)
+
+    def practice(raw, where, aims_allowed=False):
         if not isinstance(raw, dict):
             fail(where, "expected a mapping with title, steps and success_metric")
         unknown = set(raw) - {"title", "steps", "success_metric"}
         if unknown:
             fail(where, f"unknown fields {sorted(unknown)}")
-        for name in ("title", "success_metric"):
-            if not isinstance(raw.get(name), str) or not raw[name].strip():
-                fail(where, f"{name} must be a non-empty string")
-        steps = raw.get("steps")
-        if not isinstance(steps, list) or not steps:
-            fail(where, "steps must be a non-empty list")
-        if not all(isinstance(s, str) and s.strip() for s in steps):
-            fail(where, "every step must be a non-empty string")
-        return Practice(
-            " ".join(raw["title"].split()),
-            tuple(" ".join(s.split()) for s in steps),
-            " ".join(raw["success_metric"].split()),
-        )
+        title = text(raw.get("title"), where, "title")
+        metric = text(raw.get("success_metric"), where, "success_metric")
+        steps, aims = steps_of(raw, where, aims_allowed)
+        return Practice(title, steps, metric, aims)
+
+    def target(raw, metric, where):
+        if not isinstance(raw, dict):
+            fail(where, "expected a mapping with edge, steps and optional alongside")
+        unknown = set(raw) - {"edge", "steps", "alongside"}
+        if unknown:
+            fail(where, f"unknown fields {sorted(unknown)}")
+        edge = raw.get("edge")
+        if not _is_number(edge) or edge < 0 or (metric == "change_failure_rate" and edge > 100):
+            fail(where, f"edge must be a value of the metric, not {edge!r}")
+        alongside = raw.get("alongside")
+        alongside = "" if alongside is None else text(alongside, where, "alongside")
+        return TargetPractice(float(edge), steps_of(raw, where, False)[0], alongside)
 
     dimensions = {}
     if not isinstance(data["dimensions"], dict) or not data["dimensions"]:
@@ -448,7 +556,7 @@ def parse_practices(data, source: str = "practice content") -> Practices:
         dimensions[key] = DimensionPractices(
             role,
             MappingProxyType(
-                {n: practice(levels[n], f"{where} level {n}") for n in sorted(levels)}
+                {n: practice(levels[n], f"{where} level {n}", True) for n in sorted(levels)}
             ),
         )
 
@@ -466,14 +574,26 @@ def parse_practices(data, source: str = "practice content") -> Practices:
         raw = raw_dora[metric]
         where = f"DORA metric {metric!r}"
         role = owner(raw, where)
-        tiers = raw.get("tiers")
-        if not isinstance(tiers, dict) or set(tiers) != set(dora.TIERS):
-            found = sorted(tiers) if isinstance(tiers, dict) else tiers
-            fail(where, f"tiers must be exactly {list(dora.TIERS)}, found {found!r}")
-        metrics[metric] = MetricPractices(
-            role,
-            MappingProxyType({t: practice(tiers[t], f"{where} tier {t}") for t in dora.TIERS}),
-        )
+        if metric == dora.REWORK_RATE:
+            bands = raw.get("bands")
+            if not isinstance(bands, dict) or set(bands) != set(REWORK_BANDS):
+                found = sorted(bands) if isinstance(bands, dict) else bands
+                fail(where, f"bands must be exactly {list(REWORK_BANDS)}, found {found!r}")
+            metrics[metric] = MetricPractices(
+                role,
+                bands=MappingProxyType(
+                    {b: practice(bands[b], f"{where} band {b}") for b in REWORK_BANDS}
+                ),
+            )
+            continue
+        targets = raw.get("targets")
+        if not isinstance(targets, list) or not targets:
+            fail(where, "targets must be a non-empty list")
+        parsed = [target(t, metric, f"{where} target {i + 1}") for i, t in enumerate(targets)]
+        edges = [t.edge for t in parsed]
+        if len(set(edges)) != len(edges):
+            fail(where, f"two targets share an edge: {edges}")
+        metrics[metric] = MetricPractices(role, targets=tuple(sorted(parsed, key=lambda t: t.edge)))
     return Practices(
         data["version"], MappingProxyType(dimensions), MappingProxyType(metrics), source
     )
@@ -521,8 +641,10 @@ def plan_roadmap(
             rank = (0 if dim.key == bottleneck else 1, -item.priority, 0, dim.position, dim.key)
             candidates.append((rank, item))
     for state in plan_input.dora:
-        if state.measured_tier in DORA_GAPS:
-            item = _dora_item(state, practices.for_metric(state.metric), plan_input, deadline)
+        step = None if state.measured_tier is None else next_dora_step(state)
+        if step is not None:
+            content = practices.for_metric(state.metric)
+            item = _dora_item(state, step, content, plan_input, deadline)
             position = dora.SCORED_METRICS.index(state.metric)
             candidates.append(((1, -item.priority, 1, position, state.metric), item))
     ordered = [item for _, item in sorted(candidates, key=lambda c: c[0])]
@@ -534,7 +656,8 @@ def plan_roadmap(
         ordered.extend(_sustain_items(scored, practices, deadline))
 
     items = tuple(replace(item, phase=_phase(index)) for index, item in enumerate(ordered))
-    return Plan(items=items, review=review, formula=PRIORITY_FORMULA)
+    formula = priority_formula(tuple(state.benchmark for state in plan_input.dora))
+    return Plan(items=items, review=review, formula=formula)
 
 
 def _phase(index: int) -> str:
@@ -635,9 +758,44 @@ def _dimension_item(dim, content, measured, flow, is_bottleneck, deadline, team_
     )
 
 
-def _dora_item(state: DoraState, content: MetricPractices, plan_input, deadline) -> PlanItem:
-    from_tier = state.measured_tier
-    to_tier = dora.TIERS[dora.TIERS.index(from_tier) - 1]  # one tier up, never more
+@dataclass(frozen=True)
+class DoraStep:
+    """Where a DORA item aims in its benchmark set: ``to_tier``, reached at ``edge`` (the
+    nearest worse edge among the better tiers' cells), ``cell`` the to_tier's published cell,
+    ``passed_over`` the tiers listed between the two in which the rule places no value (their
+    values are all classified better). Rework rate has no tiers: no edge, no cell."""
+
+    to_tier: str
+    edge: dora.Edge | None = None
+    cell: dora.Cell | None = None
+    passed_over: tuple[str, ...] = ()
+
+
+def next_dora_step(state: DoraState) -> DoraStep | None:
+    """The next tier up for ``state`` in its benchmark set, or None at the set's best tier
+    (Elite; High in a set without Elite, such as DORA 2022)."""
+    bs = dora.get_benchmark(state.benchmark)
+    metric, better = state.metric, dora.TIERS[: dora.TIERS.index(state.measured_tier)]
+    if metric == dora.REWORK_RATE:
+        # The band follows the team's overall tier: the next one the set has.
+        tiers = [t for t in better if _has_tier(bs, t)]
+        return DoraStep(tiers[-1]) if tiers else None
+    cells = [bs.cell(metric, t) for t in better]
+    edges = [c.worse for c in cells if c is not None and c.worse is not None]
+    if not edges:
+        return None
+    up = dora.higher_is_better(metric)
+    edge = max(edges, key=lambda e: ((-e.value if up else e.value), e.inclusive))
+    # The tier a value at the edge gets: the best tier whose worse edge it does not go beyond.
+    point = edge.value if edge.inclusive else math.nextafter(edge.value, math.inf if up else 0)
+    to_tier = dora.classify(metric, point, bs)
+    between = dora.TIERS[dora.TIERS.index(to_tier) + 1 : dora.TIERS.index(state.measured_tier)]
+    passed_over = tuple(t for t in between if bs.cell(metric, t) is not None)
+    return DoraStep(to_tier, edge, bs.cell(metric, to_tier), passed_over)
+
+
+def _dora_item(state, step: DoraStep, content: MetricPractices, plan_input, deadline) -> PlanItem:
+    from_tier, to_tier = state.measured_tier, step.to_tier
     gap = DORA_GAPS[from_tier]
     over = 0
     if state.self_assessed_tier is not None:
@@ -652,9 +810,8 @@ def _dora_item(state: DoraState, content: MetricPractices, plan_input, deadline)
         "decline_boost": 1.0,
         "bottleneck_boost": 1.0,
     }
-    practice = content.tiers[from_tier]
     label = _metric_label(state)
-    from_label, to_label = dora.TIER_LABELS[from_tier], dora.TIER_LABELS[to_tier]
+    to_label = dora.TIER_LABELS[to_tier]
 
     why = [_tier_evidence(state)]
     movers = [
@@ -664,31 +821,38 @@ def _dora_item(state: DoraState, content: MetricPractices, plan_input, deadline)
         why.append(f"Practices in {_join(movers)} move this metric.")
 
     if state.metric == dora.REWORK_RATE:
-        success = f"By the next assessment on {deadline}"
+        band = content.bands[from_tier]
+        title, steps = band.title, band.steps
+        success = f"By the next assessment on {deadline}: {band.success_metric}"
     else:
-        success = f"Reach {to_label} for {label.lower()} by the next assessment on {deadline}"
-    if state.metric in dora.METRICS:
-        bs = dora.get_benchmark(state.benchmark)
+        target = content.for_edge(state.metric, step.edge.value)
+        title, steps = _target_title(state.metric, step.edge), target.steps
         bench = _benchmark_label(state)
-        if to_tier in dora.unreachable_tiers(bs)[state.metric]:
-            # The tier exists on paper, but the classifier gives every value within it a better
-            # tier: say so rather than promise a tier nobody can be placed in.
+        success = (
+            f"Reach {to_label} for {label.lower()} by the next assessment on {deadline}: "
+            f"{_target_text(state, step.edge)} over a 90-day window "
+            f'({bench} {to_label}: "{step.cell.text}").'
+        )
+        bs = dora.get_benchmark(state.benchmark)
+        for tier in step.passed_over:
+            # Listed on paper, but the rule places every value within it in a better tier:
+            # say so rather than promise a tier nobody can be placed in.
+            listed = f'{dora.TIER_LABELS[tier]} ("{bs.cell(state.metric, tier).text}")'
             success += (
-                f" ({bench} lists {to_label} for this metric, but every value within it is "
-                f"classified better, so leaving {from_label} means reaching a better tier)"
+                f" {bench} also lists {listed}, but every value within it is classified "
+                f"{to_label} or better."
             )
-        elif (cell := bs.cell(state.metric, to_tier)) is not None:
-            success += f' ({bench} {to_label}: "{cell.text}")'
-    success += (": " if state.metric == dora.REWORK_RATE else ". ") + practice.success_metric
+        if target.alongside:
+            success += f" {target.alongside}"
 
     return PlanItem(
         key=f"dora:{state.metric}",
         kind="dora",
         ref=state.metric,
-        title=f"{label}: {practice.title}",
+        title=f"{label}: {title}",
         why=tuple(why),
         focus_areas=(),
-        steps=practice.steps,
+        steps=steps,
         success_metric=success,
         owner_role=content.owner_role,
         phase="later",
@@ -699,6 +863,54 @@ def _dora_item(state: DoraState, content: MetricPractices, plan_input, deadline)
         to_tier=to_tier,
         factors=MappingProxyType(factors),
     )
+
+
+# DORA's conversions (dora.DAY ...) in words, for targets and titles.
+_DURATIONS = ((dora.HOUR, "1 hour"), (dora.DAY, "1 day"), (dora.WEEK, "1 week"),
+              (dora.MONTH, "1 month"), (dora.SIX_MONTHS, "6 months"))  # fmt: skip
+_FREQUENCIES = ((dora.ONCE_PER_HOUR, "once per hour"), (dora.ONCE_PER_DAY, "once per day"),
+                (dora.ONCE_PER_WEEK, "once per week"), (dora.ONCE_PER_MONTH, "once per month"),
+                (dora.ONCE_PER_SIX_MONTHS, "once per 6 months"))  # fmt: skip
+
+
+def _named(value: float, names) -> str | None:
+    return next((name for known, name in names if math.isclose(value, known)), None)
+
+
+def _target_title(metric: str, edge: dora.Edge) -> str:
+    """The item's title: what to reach, in the words of the edge ("... within 1 week")."""
+    v = edge.value
+    if metric == "deployment_frequency":
+        how = "at least" if edge.inclusive else "more than"
+        return f"Deploy to production {how} {_named(v, _FREQUENCIES) or _num(v, 3) + ' per day'}"
+    if metric == "change_failure_rate":
+        return (
+            f"Bring the change failure rate to {_num(v, 1)}%{' or below' if edge.inclusive else ''}"
+        )
+    span = _named(v, _DURATIONS) or f"{_num(v, 1)} h"
+    within = "within" if edge.inclusive else "in under"
+    if metric == "lead_time":
+        return f"Get changes to production {within} {span}"
+    return f"Recover from failures {within} {span}"
+
+
+def _target_text(state: DoraState, edge: dora.Edge) -> str:
+    """The value to reach, with its unit, as the success metric states it."""
+    v, metric = edge.value, state.metric
+    if metric == "deployment_frequency":
+        how = "at least" if edge.inclusive else "more than"
+        name = _named(v, _FREQUENCIES)
+        figure = f"{name} ({_num(v, 3)} per day)" if name else f"{_num(v, 3)} per day"
+        return f"production deployments {how} {figure} on average"
+    how = "at or below" if edge.inclusive else "below"
+    if metric == "change_failure_rate":
+        return f"change failure rate (failed deployments / all deployments) {how} {_num(v, 1)}%"
+    name = _named(v, _DURATIONS)
+    figure = f"{name} ({_num(v, 1)} h)" if name and v != dora.HOUR else name or f"{_num(v, 1)} h"
+    what = "lead time for changes (first commit to production)" if metric == "lead_time" else (
+        _metric_label(state).lower()
+    )  # fmt: skip
+    return f"median {what} {how} {figure}"
 
 
 def _sustain_items(scored, practices: Practices, deadline) -> list[PlanItem]:
@@ -837,13 +1049,22 @@ def _tier_evidence(state: DoraState) -> str:
 
 
 def _bottleneck_evidence(flow: FlowState) -> str:
+    """Why the bottleneck dimension comes first: the stage the team marked as its constraint,
+    or the stage after the largest delay between stages (never the intake wait)."""
     stage = flow.bottleneck_stage.replace("_", " ")
     details = []
     if flow.flow_efficiency is not None:
         details.append(f"flow efficiency {_num(flow.flow_efficiency * 100, 1)}%")
     if flow.lead_time_hours is not None:
-        details.append(f"lead time {_num(flow.lead_time_hours, 1)} h")
-    text = f"The value stream map shows {stage} as the bottleneck stage"
+        # The value stream map counts working hours (8 h a day), not calendar hours.
+        details.append(f"lead time {_num(flow.lead_time_hours, 1)} working hours")
+    if flow.bottleneck_kind == "constraint":
+        text = f"The bottleneck is {stage}, the constraint the team marked on its value stream map"
+    else:
+        text = (
+            "The bottleneck is the largest delay between stages on the value stream map, "
+            f"before {stage}"
+        )
     return text + (f" ({', '.join(details)})." if details else ".")
 
 
@@ -902,3 +1123,7 @@ def _is_int(value) -> bool:
 
 def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# Last: the text needs the helpers above.
+PRIORITY_FORMULA = priority_formula()

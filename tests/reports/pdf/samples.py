@@ -148,7 +148,13 @@ def _plan() -> dict:
             focus = _questionnaire_focus(key, start)
         else:
             content = practices["dora"][key]
-            entry = content["tiers"][start]
+            # DORA steps are written per value to reach (the planner picks one from the
+            # benchmark set); a sample takes the loosest target.
+            entry = {
+                "title": f"Reach {TIER_LABELS[goal]}",
+                "steps": content["targets"][0]["steps"],
+                "success_metric": f"{metric_labels[key]} reaches {TIER_LABELS[goal]}.",
+            }
             subject = metric_labels[key]
             why = [
                 f"{subject} is {TIER_LABELS[start]} against {BENCHMARK_NAME}.",

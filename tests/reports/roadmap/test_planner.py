@@ -1,3 +1,4 @@
+import math
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -7,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assessments.dora import rules as dora
+from assessments.maturity.scoring import level_for_score
 from assessments.questionnaires.format import parse_questionnaire
 from reports.roadmap import planner as roadmap
 from reports.roadmap.planner import (
@@ -68,9 +70,16 @@ def test_practices_cover_every_dimension_of_the_shipped_questionnaire():
             assert practice.title and practice.steps and practice.success_metric
 
 
-def test_practices_cover_every_dora_metric_and_tier():
-    for metric in dora.METRICS:
-        assert sorted(PRACTICES.dora[metric].tiers) == sorted(dora.TIERS)
+def test_practices_have_a_target_for_every_edge_a_benchmark_set_can_ask_for():
+    # The steps of a DORA item are written for the value it asks the team to reach; every
+    # next-tier edge of every shipped set (and every tier) has steps written for that value.
+    for key in dora.benchmark_sets():
+        for metric in dora.METRICS:
+            written = [t.edge for t in PRACTICES.dora[metric].targets]
+            for tier in dora.TIERS:
+                step = roadmap.next_dora_step(DoraState(metric, tier, benchmark=key))
+                if step is not None:
+                    assert any(math.isclose(e, step.edge.value) for e in written), (key, metric)
 
 
 def test_questionnaire_focus_areas_exist_for_every_level():
@@ -303,11 +312,17 @@ def test_dimension_at_or_above_target_is_not_listed():
     assert keys(plan([dim("flow", 3, target=3), dim("testing", 2)])) == ["dimension:testing"]
 
 
-@pytest.mark.parametrize(("tier", "to"), [("low", "medium"), ("medium", "high"), ("high", "elite")])
-def test_dora_item_aims_one_tier_up(tier, to):
+@pytest.mark.parametrize(
+    ("tier", "to", "edge"),
+    [("low", "medium", dora.ONCE_PER_MONTH), ("medium", "high", 1 / 7), ("high", "elite", 1)],
+)
+def test_dora_item_aims_one_tier_up(tier, to, edge):
     item = plan([], [DoraState("deployment_frequency", tier)]).items[0]
     assert (item.from_tier, item.to_tier) == (tier, to)
-    assert item.steps == PRACTICES.dora["deployment_frequency"].tiers[tier].steps
+    assert (
+        item.steps
+        == PRACTICES.dora["deployment_frequency"].for_edge("deployment_frequency", edge).steps
+    )
 
 
 @st.composite
@@ -319,7 +334,7 @@ def dimension_states(draw, key):
     score = 5.0 if level == 5 else draw(st.sampled_from([0, 0.1, 0.25, 0.5, 0.9, 0.9999])) + level
     return dim(
         key,
-        level,
+        level_for_score(score),  # the scoring rules decide where a band ends
         score=score,
         target=draw(st.none() | st.integers(1, 5)),
         weight=draw(st.sampled_from([0.5, 1.0, 1.5, 2.0])),
@@ -348,7 +363,12 @@ def test_items_never_skip_levels_or_tiers(plan_input):
             assert item.to_level == item.from_level + 1
             assert item.from_tier is None and item.to_tier is None
         elif item.kind == "dora":
-            assert dora.TIERS.index(item.from_tier) - dora.TIERS.index(item.to_tier) == 1
+            # One tier up; a tier listed between the two is one the rule places no value in.
+            between = dora.TIERS[
+                dora.TIERS.index(item.to_tier) + 1 : dora.TIERS.index(item.from_tier)
+            ]
+            unreachable = dora.unreachable_tiers(dora.DEFAULT_BENCHMARK)[item.ref]
+            assert set(between) <= set(unreachable)
             assert item.from_level is None and item.to_level is None
         else:
             assert item.to_level == item.from_level
@@ -525,36 +545,46 @@ def test_dimension_item_evidence_cites_related_dora_and_bottleneck():
     assert by_key(result)["dimension:testing"].why == (
         "Scored 1.5 (level 1, Initial) against a target of 2 (one level up; no target set).",
         "Change failure rate is Low against DORA 2024, and this dimension's practices move it.",
-        "The value stream map shows testing as the bottleneck stage "
-        "(flow efficiency 12.5%, lead time 310 h).",
+        "The bottleneck is the largest delay between stages on the value stream map, before "
+        "testing (flow efficiency 12.5%, lead time 310 working hours).",
     )
 
 
 def test_dora_item_content_and_evidence():
     state = DoraState("lead_time", "low", "high", measured_value=310.0)
     item = plan([dim("deployment", 4), dim("flow", 4)], [state]).items[0]
-    practice = PRACTICES.dora["lead_time"].tiers["low"]
+    practice = PRACTICES.dora["lead_time"].for_edge("lead_time", 730)
     assert item.key == "dora:lead_time"
-    assert item.title == f"Lead time for changes: {practice.title}"
+    assert item.title == "Lead time for changes: Get changes to production within 1 month"
     assert item.why == (
         "Lead time for changes is Low against DORA 2024 (median 310 h); the team rated itself "
         "High.",
         "Practices in Deployment and Flow move this metric.",
     )
     assert item.owner_role == "Team lead"
+    assert item.steps == practice.steps
     assert item.success_metric == (
-        "Reach Medium for lead time for changes by the next assessment on 7 April 2025 "
-        f'(DORA 2024 Medium: "1 week - 1 month"). {practice.success_metric}'
+        "Reach Medium for lead time for changes by the next assessment on 7 April 2025: median "
+        "lead time for changes (first commit to production) at or below 1 month (730 h) over a "
+        '90-day window (DORA 2024 Medium: "1 week - 1 month").'
     )
 
 
-def test_dora_item_names_an_unreachable_next_tier():
-    item = plan([], [DoraState("change_failure_rate", "low")]).items[0]
-    assert item.to_tier == "medium"
-    assert item.success_metric.startswith(
-        "Reach Medium for change failure rate by the next assessment on 7 April 2025 (DORA "
-        "2024 lists Medium for this metric, but every value within it is classified better, so "
-        "leaving Low means reaching a better tier). "
+def test_dora_item_passes_over_a_tier_no_value_can_reach():
+    # DORA 2024 lists Medium at 10%, but its High (20%) takes every value up to 20%: leaving
+    # Low means reaching 20%, which is High, not 10%.
+    item = plan([], [DoraState("change_failure_rate", "low", measured_value=31.0)]).items[0]
+    assert (item.from_tier, item.to_tier) == ("low", "high")
+    assert item.title == "Change failure rate: Bring the change failure rate to 20% or below"
+    assert item.success_metric == (
+        "Reach High for change failure rate by the next assessment on 7 April 2025: change "
+        "failure rate (failed deployments / all deployments) at or below 20% over a 90-day "
+        'window (DORA 2024 High: "20%"). DORA 2024 also lists Medium ("10%"), but every value '
+        "within it is classified High or better."
+    )
+    assert (
+        item.steps
+        == PRACTICES.dora["change_failure_rate"].for_edge("change_failure_rate", 20).steps
     )
 
 
@@ -569,7 +599,7 @@ def test_dora_item_uses_the_chosen_benchmark():
 
 def test_rework_rate_item_uses_the_overall_tier_guidance():
     item = plan([], [DoraState("rework_rate", "medium", measured_value=12.0)]).items[0]
-    practice = PRACTICES.dora["rework_rate"].tiers["medium"]
+    practice = PRACTICES.dora["rework_rate"].bands["medium"]
     assert (item.key, item.from_tier, item.to_tier) == ("dora:rework_rate", "medium", "high")
     assert item.why == (
         "Deployment rework rate is 12%; it has no DORA tiers, so this is the guidance for teams "
@@ -682,3 +712,192 @@ def test_unknown_dora_tier_is_rejected():
 def test_flow_efficiency_is_a_fraction():
     with pytest.raises(ValueError, match="flow_efficiency must be a fraction 0-1"):
         FlowState("testing", flow_efficiency=12.5)
+
+
+# --------------------------------------------------------------------------------------------
+# DORA items aim at the next tier of the benchmark set in use
+
+
+@pytest.mark.parametrize(
+    ("benchmark", "from_tier", "cell", "passed_over"),
+    [
+        # 2024: 48 h is beyond High's and Medium's "< 1 day" and within nothing better: Low.
+        ("2024", "low", "< 1 day", ' DORA 2024 also lists Medium ("< 1 day"), but every value '
+         "within it is classified High or better."),
+        # 2022: the same 48 h is Medium ("1 day - 1 week"); the next tier is High, "< 1 day".
+        ("2022", "medium", "< 1 day", ""),
+    ],
+)  # fmt: skip
+def test_dora_recovery_of_48_hours_aims_at_the_next_tiers_edge(
+    benchmark, from_tier, cell, passed_over
+):
+    measured = dora.classify("time_to_restore", 48.0, benchmark)
+    state = DoraState("time_to_restore", measured, measured_value=48.0, benchmark=benchmark)
+    item = plan([], [state]).items[0]
+    label = dora.metric_label("time_to_restore", int(benchmark))
+    assert (item.from_tier, item.to_tier) == (from_tier, "high")
+    assert item.title == f"{label}: Recover from failures in under 1 day"
+    assert item.success_metric == (
+        f"Reach High for {label.lower()} by the next assessment on 7 April 2025: median "
+        f"{label.lower()} below 1 day (24 h) over a 90-day window (DORA {benchmark} High: "
+        f'"{cell}").{passed_over}'
+    )
+    assert item.steps == PRACTICES.dora["time_to_restore"].for_edge("time_to_restore", 24).steps
+    # The team already restores within a week: nothing asks it to.
+    assert "week" not in " ".join((item.title, item.success_metric, *item.steps))
+
+
+def _values(metric):
+    """Measured values, the published edges among them (where tiers change)."""
+    edges = sorted(
+        {
+            edge.value
+            for bs in dora.benchmark_sets().values()
+            for cell in bs.cells[metric].values()
+            if cell is not None
+            for edge in (cell.better, cell.worse)
+            if edge is not None
+        }
+    )
+    top = {"deployment_frequency": 50.0, "change_failure_rate": 100.0}.get(metric, 10_000.0)
+    return st.sampled_from(edges) | st.floats(0, top, allow_nan=False)
+
+
+def _beyond(metric, value, edge):
+    """Does the value go beyond the edge (is the team not there yet)?"""
+    if value == edge.value:
+        return not edge.inclusive
+    return value < edge.value if dora.higher_is_better(metric) else value > edge.value
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(list(dora.benchmark_sets())),
+    st.sampled_from(dora.METRICS).flatmap(lambda m: st.tuples(st.just(m), _values(m))),
+)
+def test_dora_item_aims_at_an_edge_the_team_has_not_reached(benchmark, metric_value):
+    metric, value = metric_value
+    bs = dora.get_benchmark(benchmark)
+    tier = dora.classify(metric, value, bs)
+    state = DoraState(metric, tier, measured_value=value, benchmark=benchmark)
+    items = plan([], [state]).items
+    better = [t for t in dora.TIERS[: dora.TIERS.index(tier)] if bs.cell(metric, t) is not None]
+    if not better:  # the set's best tier: nothing to plan
+        assert items == ()
+        return
+    (item,) = items
+    step = roadmap.next_dora_step(state)
+    assert item.to_tier == step.to_tier and dora.TIERS.index(item.to_tier) < dora.TIERS.index(tier)
+    assert _beyond(metric, value, step.edge)  # never a target the team already meets
+    edge = step.edge.value
+    if not step.edge.inclusive:
+        edge = math.nextafter(edge, math.inf if dora.higher_is_better(metric) else 0)
+    assert dora.classify(metric, edge, bs) == item.to_tier  # reaching the edge is the tier
+    between = dora.TIERS[dora.TIERS.index(item.to_tier) + 1 : dora.TIERS.index(tier)]
+    assert set(between) <= set(dora.unreachable_tiers(bs)[metric]) | {
+        t for t in dora.TIERS if bs.cell(metric, t) is None
+    }
+    to_label = dora.TIER_LABELS[item.to_tier]
+    assert f'{roadmap._benchmark_label(state)} {to_label}: "{step.cell.text}"' in (
+        item.success_metric
+    )
+    assert item.steps == PRACTICES.dora[metric].for_edge(metric, step.edge.value).steps
+
+
+def _all_text(result):
+    texts = [result.formula]
+    for item in result.items:
+        texts += [item.title, item.success_metric, item.owner_role, *item.why, *item.steps]
+        texts += [*item.focus_areas, item.phase_label]
+    texts += [label for _, label in result.review.checkpoints]
+    return "\n".join(texts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.fixed_dictionaries({m: st.none() | _values(m) for m in dora.METRICS}),
+    st.fixed_dictionaries({m: st.none() | _values(m) for m in dora.METRICS}),
+    st.floats(0, 100, allow_nan=False),
+    st.lists(st.sampled_from(KEYS), unique=True, max_size=4).flatmap(
+        lambda keys: st.tuples(*[dimension_states(k) for k in keys])
+    ),
+)
+def test_plan_against_2022_never_mentions_elite(measured, surveyed, rework, dimensions):
+    # DORA 2022 found no Elite cluster: nobody is told to reach it, and a High metric, at the
+    # top of that set, is not planned as a stretch.
+    tiers = dora.classify_values(measured, "2022")
+    own = dora.classify_values(surveyed, "2022")
+    states = [DoraState(m, tiers[m], own[m], measured[m], benchmark="2022") for m in dora.METRICS]
+    overall = dora.overall_tier(tiers.values())
+    states.append(DoraState("rework_rate", overall, measured_value=rework, benchmark="2022"))
+    result = plan(list(dimensions), states)
+    assert "elite" not in _all_text(result).lower()
+    planned = {item.ref for item in result.items if item.kind == "dora"}
+    assert planned == {s.metric for s in states if s.measured_tier in ("low", "medium")}
+
+
+def test_formula_for_a_set_without_elite_says_high_is_its_top():
+    result = plan([], [DoraState("lead_time", "high", benchmark="2022")])
+    assert result.items == ()
+    assert "High is the best tier of DORA 2022, so a High metric is not listed" in result.formula
+    assert "nor are DORA metrics at High, the best tier of DORA 2022" in result.formula
+    assert "Elite" not in result.formula
+    assert plan([], [DoraState("lead_time", "high")]).formula == PRIORITY_FORMULA
+
+
+def test_rework_rate_items_are_its_own_per_band():
+    states = [("low", 30.0), ("medium", 15.0), ("high", 6.0)]
+    items = [
+        plan([], [DoraState("rework_rate", tier, measured_value=value)]).items[0]
+        for tier, value in states
+    ]
+    assert [(i.from_tier, i.to_tier) for i in items] == [
+        ("low", "medium"), ("medium", "high"), ("high", "elite")
+    ]  # fmt: skip
+    assert len({i.title for i in items}) == 3
+    assert len({step for i in items for step in i.steps}) == sum(len(i.steps) for i in items)
+    failures = PRACTICES.dora["change_failure_rate"]
+    cfr_steps = {step for target in failures.targets for step in target.steps}
+    for item in items:
+        assert not set(item.steps) & cfr_steps
+        assert item.success_metric.endswith(PRACTICES.dora["rework_rate"].bands[item.from_tier]
+                                            .success_metric)  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# The value stream boost: the marked constraint or the largest delay, never the intake wait
+
+
+def test_bottleneck_marked_constraint_is_named_as_the_teams_constraint():
+    flow = FlowState("deployment", bottleneck_kind="constraint", intake_wait_hours=900.0)
+    item = plan([dim("deployment", 2), dim("flow", 1, target=3)], flow=flow).items[0]
+    assert item.key == "dimension:deployment"
+    assert item.factors["bottleneck_boost"] == 2.0
+    assert item.why[-1] == (
+        "The bottleneck is deployment, the constraint the team marked on its value stream map."
+    )
+
+
+def test_bottleneck_largest_delay_names_the_stage_it_comes_before():
+    flow = FlowState("testing", lead_time_hours=80.0, bottleneck_kind="largest_delay")
+    item = plan([dim("testing", 2)], flow=flow).items[0]
+    assert item.why[-1] == (
+        "The bottleneck is the largest delay between stages on the value stream map, before "
+        "testing (lead time 80 working hours)."
+    )
+
+
+def test_intake_wait_never_boosts_anything():
+    # A long backlog before the first stage, and no constraint or delay between stages.
+    flow = FlowState(None, flow_efficiency=0.05, intake_wait_hours=2_000.0)
+    result = plan([dim("ideation", 2), dim("flow", 1, target=3)], flow=flow)
+    assert keys(result) == ["dimension:flow", "dimension:ideation"]
+    assert all(item.factors["bottleneck_boost"] == 1.0 for item in result.items)
+    assert not any("bottleneck" in why for item in result.items for why in item.why)
+
+
+def test_formula_names_both_kinds_of_bottleneck_and_excludes_the_intake_wait():
+    text = " ".join(PRIORITY_FORMULA.split())
+    assert "the constraint the team marked on its value stream map" in text
+    assert "the stage after the largest delay between stages" in text
+    assert "The wait before the first stage (the intake backlog) never counts." in text
