@@ -242,4 +242,41 @@ def may_see_candid_detail(user, organization, low_confidence) -> bool:
 
     Takes the flag rather than a result so that the export can apply it to every result of a
     scope in one query."""
-    return not low_confidence or can_administer(user, organization)
+    return candour(user, organization, low_confidence) != CANDOUR_NONE
+
+
+# How much of a result's spread a viewer sees (``candour``): everything (organisation admins
+# and superusers, who may read individual answers anyway); the result's, except dimensions
+# scored by fewer respondents than the threshold; or nothing (a low-confidence result).
+CANDOUR_ALL = "all"
+CANDOUR_RESULT = "result"
+CANDOUR_NONE = "none"
+
+
+def candour(user, organization, low_confidence) -> str:
+    """``CANDOUR_ALL``, ``CANDOUR_RESULT`` or ``CANDOUR_NONE`` for ``user`` (None: a document
+    everyone who sees the team may read) and a result of ``organization``."""
+    if can_administer(user, organization):
+        return CANDOUR_ALL
+    return CANDOUR_NONE if low_confidence else CANDOUR_RESULT
+
+
+def dimension_spread_hidden(level_of_candour, row, threshold) -> bool:
+    """Is the spread of one dimension of a result hidden (its lowest and highest respondent,
+    answers per level, the shares at or above each level, the disagreement mark and the
+    explanation that names them)? ``row``: the dimension's row of ``Result.data``; a dimension
+    scored by fewer respondents than ``threshold`` hides it even when the result as a whole has
+    enough, because fewer people answered it (scoring rules v2)."""
+    if level_of_candour == CANDOUR_ALL:
+        return False
+    if level_of_candour == CANDOUR_NONE:
+        return True
+    scored = row.get("respondents_scored")
+    return scored is not None and scored < threshold
+
+
+def confidence_threshold(result) -> int:
+    """The respondents a result's dimensions need to show their spread: the organisation's
+    threshold when the result was frozen, and never less than it is now."""
+    now = result.team.organization.low_confidence_threshold
+    return max(result.data.get("confidence_threshold") or 0, now)

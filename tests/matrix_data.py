@@ -24,7 +24,12 @@ from reports.models import RoadmapReport
 from reports.pdf import services as report_services
 from reports.roadmap import services as roadmap_services
 from tests.conftest import ALL_LEVELS
-from tests.factories import build_world, load_mini_questionnaire, mini_questionnaire_yaml
+from tests.factories import (
+    MembershipFactory,
+    build_world,
+    load_mini_questionnaire,
+    mini_questionnaire_yaml,
+)
 
 CLOSED_PERIOD = "2026-Q3"
 OPEN_PERIOD = "2026-Q4"
@@ -115,15 +120,14 @@ def build_side(org, team, lead, respondents, analyst, label):
 def build():
     """The whole data set; see the module docstring."""
     world = build_world()
-    # Acme's two respondents make a confident result (its answers export has rows for
+    # Acme's three respondents make a confident result (its answers export has rows for
     # analysts); Other Corp's one stays low-confidence.
-    for org in (world.org, world.other):
-        org.low_confidence_threshold = 2
-        org.save(update_fields=["low_confidence_threshold"])
+    world.member_a2 = MembershipFactory(team=world.team_a, user__username="member_a2").user
     mini = load_mini_questionnaire()
     draft = load_mini_questionnaire(version=2, status="draft")
     a = build_side(
-        world.org, world.team_a, world.lead_a, [world.member_a, world.lead_a], world.analyst,
+        world.org, world.team_a, world.lead_a, [world.member_a, world.lead_a, world.member_a2],
+        world.analyst,
         "Acme",
     )  # fmt: skip
     other = build_side(

@@ -194,16 +194,15 @@ def touch_audited(d):
 def build():
     """The small data set; see the module docstring. Team A is the team of every team page."""
     world = build_world()
-    # Two respondents make a confident result: its page shows the comments the growers add.
-    world.org.low_confidence_threshold = 2
-    world.org.save(update_fields=["low_confidence_threshold"])
+    # Three respondents make a confident result: its page shows the comments the growers add.
+    world.member_a2 = MembershipFactory(team=world.team_a, user__username="member_a2").user
     shipped, _ = questionnaire_services.load_questionnaire(SHIPPED.read_bytes())
     mini = load_mini_questionnaire()
     world.lead_b = MembershipFactory(
         team=world.team_b, user__username="lead_b", role=Membership.LEAD
     ).user
     team, lead, member = world.team_a, world.lead_a, world.member_a
-    people = [member, lead]
+    people = [member, lead, world.member_a2]
 
     older = closed_result(lead, team, period(-2), people)
     result = closed_result(lead, team, period(-1), people)

@@ -216,6 +216,11 @@ EXPECTED = {case.key: case for case in (
     Case("questionnaire_review", "GET",       (L, 403, 403, 403, 200, 200, 404), OWN_DRAFT),
     Case("questionnaire_publish", "POST",     (L, 403, 403, 403, 302, 302, 404), OWN_DRAFT),
     Case("questionnaire_discard", "POST",     (L, 403, 403, 403, 302, 302, 404), OWN_DRAFT),
+    # The organisation section's answers: the organisation's CoE analysts and admins only.
+    Case("organization_practices", "GET",     (L, 403, 403, 403, 200, 200, 404), SLUG),
+    Case("organization_practices", "POST",    (L, 403, 403, 403, 200, 200, 404), SLUG,
+         body={"period": matrix_data.OPEN_PERIOD}),
+    Case("organization_practices_home", "GET", (L, 403, 403, 403, 302, 302, 302)),
     Case("team_dora", "GET",                  (L, 200, 200, 404, 200, 200, 404), TEAM),
     Case("team_dora_entry", "POST",           (L, 403, 302, 404, 403, 302, 404), TEAM,
          body={"period": matrix_data.CLOSED_PERIOD, "deployment_frequency": "2",
@@ -698,8 +703,8 @@ def test_comparison_export_holds_only_the_callers_organisation(matrix, web, role
     ("role", "teams", "respondents"),
     [
         # Analysts see pseudonyms; organisation admins read individual answers by name.
-        ("analyst", {"Team A"}, {"R1", "R2"}),
-        ("org_admin", {"Team A"}, {"member_a", "lead_a"}),
+        ("analyst", {"Team A"}, {"R1", "R2", "R3"}),
+        ("org_admin", {"Team A"}, {"member_a", "lead_a", "member_a2"}),
         ("other_admin", {"Other Team"}, {"other_member"}),
     ],
 )

@@ -31,11 +31,11 @@ HISTORY_BODY_SECONDS = 600
 ANSWER_CARDS_SECONDS = 600
 
 
-def result_body_key(result_id, data_version, candid):
-    """A result page's content. It holds the comments of a low-confidence result when
-    ``candid`` (the viewer is an organisation admin), so ``candid`` is in the key. "v2": bodies
-    kept before those comments were hidden must never be served."""
-    return f"result-v2:{result_id}:{data_version}:{int(candid)}"
+def result_body_key(result_id, data_version, candour):
+    """A result page's content. What it shows of the spread and comments depends on the
+    viewer's ``candour`` (assessments.permissions.candour), so that is in the key. "v3": bodies
+    kept before dimensions hid their own spread must never be served."""
+    return f"result-v3:{result_id}:{data_version}:{candour}"
 
 
 def history_body_key(team_id, data_version):

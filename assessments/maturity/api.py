@@ -39,7 +39,11 @@ class MyResponseOut(serializers.Serializer):
     status = serializers.ChoiceField(choices=["not started", "draft", "submitted"])
     answered = serializers.IntegerField()
     total = serializers.IntegerField()
-    answers = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    answers = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text='Question key: a level 1-5, null for "don\'t know" or "n/a" for "not '
+        'applicable".',
+    )
     comments = serializers.DictField(child=serializers.CharField())
     evidence = serializers.DictField(child=serializers.CharField())
     submitted_at = serializers.DateTimeField(allow_null=True)
@@ -54,9 +58,24 @@ class ResultDimensionOut(serializers.Serializer):
     level_name = serializers.CharField(allow_null=True)
     min = serializers.FloatField(allow_null=True)
     max = serializers.FloatField(allow_null=True)
-    disagreement = serializers.BooleanField()
+    disagreement = serializers.BooleanField(
+        allow_null=True, help_text="null where the spread is hidden (spread_hidden)."
+    )
     insufficient = serializers.BooleanField()
     target = serializers.IntegerField(allow_null=True)
+    respondents_scored = serializers.IntegerField(allow_null=True)
+    spread_hidden = serializers.BooleanField(
+        help_text="Scored by fewer respondents than the organisation's threshold (or the whole "
+        "result is low-confidence): min, max, at_or_above and disagreement are withheld."
+    )
+    applicable = serializers.BooleanField(help_text='False: every respondent said "n/a".')
+    at_or_above = serializers.DictField(
+        child=serializers.FloatField(),
+        allow_null=True,
+        help_text="Level 2-5: share (0-1) of the answers with a level at or above it (rules v2).",
+    )
+    dont_know_share = serializers.FloatField(allow_null=True)
+    dont_know_warning = serializers.BooleanField()
 
 
 class ResultOut(serializers.Serializer):
@@ -72,6 +91,12 @@ class ResultOut(serializers.Serializer):
     low_confidence = serializers.BooleanField()
     scoring_rules_version = serializers.IntegerField()
     weakest_dimension = serializers.CharField(allow_null=True)
+    coverage = serializers.FloatField(
+        allow_null=True, help_text="Share of the applicable dimensions' weight with a score."
+    )
+    overall_incomplete = serializers.BooleanField(
+        help_text="Too little of the weight scored for an overall score (rules v2)."
+    )
     dimensions = ResultDimensionOut(many=True)
 
 
@@ -183,11 +208,11 @@ class ResponseSaveSerializer(RequestSerializer):
 
     answers = ServiceChecked(
         serializers.DictField(
-            child=serializers.IntegerField(
-                min_value=MIN_LEVEL, max_value=MAX_LEVEL, allow_null=True
-            ),
+            # A level, null or "n/a": one JSON value (services.save_answers checks it).
+            child=serializers.JSONField(),
             required=False,
-            help_text='Question key: a level, or null for "don\'t know".',
+            help_text='Question key: a level 1-5, null for "don\'t know" or "n/a" for "not '
+            'applicable".',
         )
     )
     comments = ServiceChecked(
@@ -306,7 +331,7 @@ class AssessmentResultView(APIView):
         result = getattr(assessment, "result", None)
         if result is None:
             raise NotFound("This assessment is still open; its result exists once it is closed.")
-        show_spread = not result.low_confidence or permissions.can_administer(
-            request.user, assessment.team.organization
+        candour = permissions.candour(
+            request.user, assessment.team.organization, result.low_confidence
         )
-        return Response(presenters.result_json(result, show_spread=show_spread))
+        return Response(presenters.result_json(result, candour=candour))

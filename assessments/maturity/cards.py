@@ -13,6 +13,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from assessments.maturity.scoring import NOT_APPLICABLE
 from vsm_site.caching import CARD_PARTS_MEMO_SIZE, ProcessMemo
 
 LEVELS = (1, 2, 3, 4, 5)
@@ -54,6 +55,7 @@ def question_card(question, content_hash, answer, previous, *, save_url, csrf_in
     """One question's ``<form>`` card as HTML text (already escaped)."""
     k, legend, radios = _parts(question, content_hash)
     level = answer.level if answer is not None else "none"
+    not_applicable = answer is not None and answer.not_applicable
     # novalidate: the server judges every field (the API's rule) and answers per field; the
     # browser's own validation would silently drop every later save of the card.
     answered = ' data-answered="1"' if answer is not None else ""
@@ -76,14 +78,20 @@ def question_card(question, content_hash, answer, previous, *, save_url, csrf_in
         if level == value:
             out.append(" checked")
         out.append(after)
+    dont_know = answer is not None and level is None and not not_applicable
     out.append(
-        f'<div class="form-check">\n<input class="form-check-input" type="radio" name="level" '
-        f'id="q-{k}-dk" value="dk"{" checked" if answer is not None and level is None else ""}>'
-        f'\n<label class="form-check-label text-muted" for="q-{k}-dk">Don\'t know / not '
-        f"applicable</label>\n</div>\n"
+        f'<div class="form-check form-check-inline mt-1">\n<input class="form-check-input" '
+        f'type="radio" name="level" id="q-{k}-dk" value="dk"{" checked" if dont_know else ""}>'
+        f'\n<label class="form-check-label text-muted" for="q-{k}-dk">Don\'t know</label>\n'
+        f'</div>\n<div class="form-check form-check-inline mt-1">\n<input '
+        f'class="form-check-input" type="radio" name="level" id="q-{k}-na" value="na"'
+        f'{" checked" if not_applicable else ""}>\n<label class="form-check-label text-muted" '
+        f'for="q-{k}-na">Not applicable to us</label>\n</div>\n'
     )
     if previous:
-        said = previous["level"] or "don't know"
+        said = {None: "don't know", NOT_APPLICABLE: "not applicable"}.get(
+            previous["level"], previous["level"]
+        )
         out.append(
             f'<p class="small text-muted mb-2">Last time you answered: <strong>{said}</strong>'
         )

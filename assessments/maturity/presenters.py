@@ -1,8 +1,10 @@
 """Plain-data shapes of assessments, responses and results, shared by the API and the
 pages so that both say the same thing."""
 
+from assessments import permissions
 from assessments.levels import LEVEL_NAMES
 from assessments.maturity import selectors
+from assessments.maturity.scoring import NOT_APPLICABLE
 from assessments.questionnaires import selectors as questionnaire_selectors
 
 
@@ -42,7 +44,7 @@ def my_response_json(assessment, response):
         "status": response.status,
         "answered": len(rows),
         "total": total,
-        "answers": {a.question.key: a.level for a in rows},
+        "answers": {a.question.key: NOT_APPLICABLE if a.not_applicable else a.level for a in rows},
         "comments": {a.question.key: a.comment for a in rows if a.comment},
         "evidence": {a.question.key: a.evidence_url for a in rows if a.evidence_url},
         "submitted_at": response.submitted_at,
@@ -64,9 +66,15 @@ def dora_answers_json(response):
     return {k: v for k, v in values.items() if v is not None}
 
 
-def result_json(result, show_spread=True):
-    """``show_spread=False`` (low-confidence results, for anyone but organisation admins) hides
-    the lowest and highest respondent score, which would reveal individuals."""
+def result_json(result, *, candour):
+    """``candour``: ``permissions.candour`` for the caller. Where it hides a dimension's spread
+    (``permissions.dimension_spread_hidden``) the lowest and highest respondent score, the
+    shares per level and the disagreement mark are withheld: they would reveal individuals."""
+    threshold = permissions.confidence_threshold(result)
+    hidden = {
+        d["key"]: permissions.dimension_spread_hidden(candour, d, threshold)
+        for d in result.data["dimensions"]
+    }
     return {
         "assessment": result.assessment_id,
         "team": result.team_id,
@@ -80,6 +88,8 @@ def result_json(result, show_spread=True):
         "low_confidence": result.low_confidence,
         "scoring_rules_version": result.scoring_rules_version,
         "weakest_dimension": result.data.get("weakest_dimension"),
+        "coverage": result.data.get("coverage"),
+        "overall_incomplete": bool(result.data.get("overall_incomplete")),
         "dimensions": [
             {
                 "key": d["key"],
@@ -87,11 +97,17 @@ def result_json(result, show_spread=True):
                 "score": d["score"],
                 "level": d["level"],
                 "level_name": LEVEL_NAMES.get(d["level"]),
-                "min": d["min"] if show_spread else None,
-                "max": d["max"] if show_spread else None,
-                "disagreement": d["disagreement"],
+                "min": None if hidden[d["key"]] else d["min"],
+                "max": None if hidden[d["key"]] else d["max"],
+                "disagreement": None if hidden[d["key"]] else d["disagreement"],
                 "insufficient": d["insufficient"],
                 "target": d.get("target"),
+                "respondents_scored": d.get("respondents_scored"),
+                "spread_hidden": hidden[d["key"]],
+                "applicable": d.get("applicable", True),
+                "at_or_above": None if hidden[d["key"]] else d.get("at_or_above"),
+                "dont_know_share": d.get("dont_know_share"),
+                "dont_know_warning": bool(d.get("dont_know_warning")),
             }
             for d in result.data["dimensions"]
         ],

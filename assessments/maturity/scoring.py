@@ -1,37 +1,72 @@
 """Maturity scoring: questionnaire answers in, dimension and team scores out.
 
 Pure functions over plain data (no ORM), so that every number on a page or in a PDF can be
-recomputed, tested and explained from the answers alone.
+recomputed, tested and explained from the answers alone. docs/scoring.md states the rules in
+words; a change of any rule below is a new SCORING_RULES_VERSION.
 
-The rules (SCORING_RULES_VERSION 1):
-- An answer is a level 1-5, None for "don't know / not applicable", or absent (unanswered).
+The rules (SCORING_RULES_VERSION 2):
+- An answer is a level 1-5, None for "don't know", NOT_APPLICABLE, or absent (unanswered).
+  "Not applicable" takes the question out of the dimension for that respondent; "don't know"
+  stays in it without a level and is reported (not knowing is evidence too).
 - A respondent's dimension score is the weighted mean (question weights) of the levels they
-  gave; "don't know" and unanswered questions are left out, never counted as a low level.
-- A respondent's dimension score exists only when at least half of the dimension's questions
-  have a level (answered * 2 >= total); otherwise it is "insufficient".
-- A team's dimension score is the plain mean of its respondents' scores that exist.
-- The overall score is the weighted mean (dimension weights) of the dimension scores that exist.
+  gave. It exists only when at least half of the dimension's applicable questions have a level
+  (answered * 2 >= total - not applicable); otherwise it is "insufficient".
+- A team's dimension score is the plain mean of its respondents' scores that exist. Beside it:
+  the share of the level answers at or above each level, and the share of "don't know".
+- Levels are bands of the score: 1.00-1.99 Initial, 2.00-2.99 Managed, 3.00-3.99 Defined,
+  4.00-4.79 Quantitatively Managed, 4.80-5.00 Optimizing (LEVEL_5_FROM). A respondent who
+  answers 5 on at least 80% of a dimension's questions (by weight) and 4 on the rest scores at
+  least 4.8, so Optimizing is reachable without every answer being 5.
+- A question *disagrees* when at least a quarter of its respondents answer three or more
+  levels below at least another quarter; a dimension disagrees when at least a quarter of its
+  questions answered by two or more respondents disagree. One-level noise around a level
+  (answers c-1, c, c+1) can never disagree; a team split between 1 and 5 always does.
+- The overall score is the weighted mean (dimension weights) of the dimension scores that
+  exist, shown only when they carry at least OVERALL_MIN_COVERAGE of the weight of the
+  applicable dimensions; otherwise the overall is *incomplete* (no overall score or level).
 - Every score is rounded to 4 decimal places (half to even) before it is shown or banded.
 
 Arithmetic is exact (fractions.Fraction) until that rounding, so a result never depends on the
 order of respondents or answers, and float noise cannot move a score across a level boundary
 (three answers at level 3 score exactly 3.0, whatever the weights).
+
+Results frozen under version 1 keep their stored figures; ``level_for_score`` still bands a
+version-1 score as version 1 did (5 only at 5.00).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 
 from assessments.levels import LEVEL_NAMES, MAX_LEVEL, MIN_LEVEL, SCORE_DECIMALS
 
 # Stored with every result, so that a change of the rules never silently changes old numbers.
-SCORING_RULES_VERSION = 1
+SCORING_RULES_VERSION = 2
 
-# Two respondents two levels apart describe different realities, not a rounding difference.
-DISAGREEMENT_SPREAD = 2
+# The answer "not applicable" (None is "don't know").
+NOT_APPLICABLE = "n/a"
+
+# Optimizing starts at 4.8: 5 on 80% of the questions and 4 on the rest.
+LEVEL_5_FROM = Fraction(48, 10)
+LEVEL_5_SHARE = Fraction(8, 10)
+
+# Disagreement: a quarter of respondents three or more levels below another quarter.
+DISAGREEMENT_RESPONDENT_SHARE = Fraction(1, 4)
+DISAGREEMENT_GAP = 3
+DISAGREEMENT_QUESTION_SHARE = Fraction(1, 4)
+
+# The overall score needs 70% of the applicable dimensions' weight scored.
+OVERALL_MIN_COVERAGE = Fraction(7, 10)
+
+# Above this share of "don't know" among a dimension's answers the result page warns.
+DONT_KNOW_WARNING_SHARE = Fraction(1, 4)
+
+# The organisation's confidence threshold (respondents) is never below this.
+MIN_CONFIDENCE_THRESHOLD = 3
 
 
 class ScoringError(ValueError):
@@ -63,6 +98,11 @@ class DimensionResponseScore:
     unanswered: int
     total: int
     insufficient: bool
+    not_applicable: int = 0
+
+    @property
+    def applicable(self) -> bool:
+        return self.not_applicable < self.total
 
 
 @dataclass(frozen=True)
@@ -79,6 +119,9 @@ class QuestionStats:
     min: int | None
     max: int | None
     distribution: dict[int, int]  # level 1..5 -> number of respondents
+    not_applicable: int = 0
+    median: float | None = None
+    disagreement: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +138,14 @@ class DimensionTeamScore:
     disagreeing_questions: tuple[str, ...]
     dont_know: int
     level: int | None
+    not_applicable: int = 0
+    # False when no respondent found any of its questions applicable.
+    applicable: bool = True
+    # Level 2..5 -> share (0-1, 4 decimals) of the level answers at or above it.
+    at_or_above: dict[int, float] = field(default_factory=dict)
+    # "Don't know" answers / (level answers + "don't know"); None without such answers.
+    dont_know_share: float | None = None
+    dont_know_warning: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,22 +157,43 @@ class TeamScore:
     weakest_dimension: str | None
     respondents: int
     rules_version: int = SCORING_RULES_VERSION
+    # Share (0-1, 4 decimals) of the applicable dimensions' weight that has a score.
+    coverage: float | None = None
+    # True when dimensions are scored but carry too little weight for an overall score.
+    overall_incomplete: bool = False
 
 
-def level_for_score(score: float) -> int:
-    """The maturity level whose band holds the score: 1.00-1.99 -> 1, ..., 5.00 -> 5.
+def level_for_score(score: float, rules_version: int = SCORING_RULES_VERSION) -> int:
+    """The maturity level whose band holds the score: 1.00-1.99 -> 1, 2.00-2.99 -> 2,
+    3.00-3.99 -> 3, 4.00-4.79 -> 4, 4.80-5.00 -> 5 (rules version 1: 4.00-4.99 -> 4 and
+    5 only at 5.00).
 
     The score is first rounded to 4 decimal places, like every computed score, so that
     2.99999999 (float noise) is level 3, not 2.
     """
-    if isinstance(score, bool) or not isinstance(score, int | float | Fraction):
+    if isinstance(score, bool) or not isinstance(score, int | float | Fraction | Decimal):
         raise ValueError(f"score must be a number, not {score!r}")
+    if isinstance(score, Decimal) and not score.is_finite():
+        raise ValueError(f"score {score!r} is outside 1-5")
     if isinstance(score, float) and not math.isfinite(score):
         raise ValueError(f"score {score!r} is outside 1-5")
-    rounded = round(score, SCORE_DECIMALS)
+    rounded = round(Fraction(score), SCORE_DECIMALS)
     if not MIN_LEVEL <= rounded <= MAX_LEVEL:
         raise ValueError(f"score {score!r} is outside 1-5")
+    if rules_version >= 2 and rounded >= LEVEL_5_FROM:
+        return MAX_LEVEL
     return min(math.floor(rounded), MAX_LEVEL)
+
+
+def question_disagrees(levels: Sequence[int]) -> bool:
+    """At least a quarter of the respondents answer DISAGREEMENT_GAP (3) or more levels below
+    at least another quarter: the k-th highest answer is 3 or more above the k-th lowest,
+    k = a quarter of the answers, rounded up."""
+    if len(levels) < 2:
+        return False
+    ordered = sorted(levels)
+    k = math.ceil(len(ordered) * DISAGREEMENT_RESPONDENT_SHARE)
+    return ordered[-k] - ordered[k - 1] >= DISAGREEMENT_GAP
 
 
 def score_response(
@@ -138,7 +210,7 @@ def score_response(
 def score_team(
     dimensions: Sequence[DimensionSpec],
     questions: Sequence[QuestionSpec],
-    responses: Sequence[Mapping[str, int | None]],
+    responses: Sequence[Mapping[str, int | str | None]],
 ) -> TeamScore:
     """A team's scores from all its respondents' answers (one mapping per respondent)."""
     layout = _Layout(dimensions, questions)
@@ -152,15 +224,20 @@ def score_team(
 
     dim_scores = {}
     for dim in layout.dimensions:
+        keys = layout.question_keys[dim.key]
         per_response = [r.dimensions[dim.key] for r in scored]
         values = [d.score for d in per_response if not d.insufficient]
-        disagreeing = tuple(
-            key
-            for key in layout.question_keys[dim.key]
-            if question_stats[key].count
-            and question_stats[key].max - question_stats[key].min >= DISAGREEMENT_SPREAD
-        )
         score = _round(sum(map(_exact, values)) / len(values)) if values else None
+        stats = [question_stats[key] for key in keys]
+        disagreeing = tuple(q.key for q in stats if q.disagreement)
+        # Questions that can disagree at all: two or more respondents gave a level.
+        comparable = sum(1 for q in stats if q.count >= 2)
+        needed = max(1, math.ceil(comparable * DISAGREEMENT_QUESTION_SHARE))
+        level_answers = [level for q in stats for level, n in q.distribution.items()
+                         for _ in range(n)]  # fmt: skip
+        dont_know = sum(d.dont_know for d in per_response)
+        asked = len(level_answers) + dont_know
+        dont_know_share = _round(Fraction(dont_know, asked)) if asked else None
         dim_scores[dim.key] = DimensionTeamScore(
             key=dim.key,
             name=dim.name,
@@ -170,19 +247,32 @@ def score_team(
             spread=_round(_exact(max(values)) - _exact(min(values))) if values else None,
             respondents_scored=len(values),
             insufficient=not values,
-            disagreement=bool(disagreeing),
+            disagreement=len(disagreeing) >= needed and bool(disagreeing),
             disagreeing_questions=disagreeing,
-            dont_know=sum(d.dont_know for d in per_response),
+            dont_know=dont_know,
             level=None if score is None else level_for_score(score),
+            not_applicable=sum(d.not_applicable for d in per_response),
+            applicable=any(d.applicable for d in per_response) or not per_response,
+            at_or_above=_at_or_above(level_answers),
+            dont_know_share=dont_know_share,
+            dont_know_warning=bool(asked) and Fraction(dont_know, asked) > DONT_KNOW_WARNING_SHARE,
         )
 
-    counted = [d for d in layout.dimensions if not dim_scores[d.key].insufficient]
-    overall = None
-    if counted:
-        overall = _round(
-            sum(Fraction(d.weight) * _exact(dim_scores[d.key].score) for d in counted)
-            / sum(Fraction(d.weight) for d in counted)
+    applicable = [d for d in layout.dimensions if dim_scores[d.key].applicable]
+    counted = [d for d in applicable if not dim_scores[d.key].insufficient]
+    overall = coverage = None
+    incomplete = False
+    if applicable:
+        share = sum(Fraction(d.weight) for d in counted) / sum(
+            Fraction(d.weight) for d in applicable
         )
+        coverage = _round(share)
+        if counted and share >= OVERALL_MIN_COVERAGE:
+            overall = _round(
+                sum(Fraction(d.weight) * _exact(dim_scores[d.key].score) for d in counted)
+                / sum(Fraction(d.weight) for d in counted)
+            )
+        incomplete = bool(counted) and overall is None
     # min() keeps the first of equal scores, which is the earlier dimension.
     weakest = min(counted, key=lambda d: dim_scores[d.key].score).key if counted else None
     return TeamScore(
@@ -192,6 +282,8 @@ def score_team(
         overall_level=None if overall is None else level_for_score(overall),
         weakest_dimension=weakest,
         respondents=len(responses),
+        coverage=coverage,
+        overall_incomplete=incomplete,
     )
 
 
@@ -200,7 +292,7 @@ def explain_dimension(
     questions: Sequence[QuestionSpec],
     team_score: TeamScore,
 ) -> str:
-    """How a team's dimension score was formed, in plain words.
+    """How a team's dimension score was formed, in plain words (rules version 2).
 
     `questions` are the questionnaire's question specs (those of other dimensions are
     ignored); `team_score` is the TeamScore that dim_score belongs to.
@@ -208,22 +300,28 @@ def explain_dimension(
     own = [q for q in questions if q.dimension == dim_score.key]
     total = len(own)
     respondents = team_score.respondents
-    need = math.ceil(total / 2)
     answered = sum(team_score.questions[q.key].count for q in own if q.key in team_score.questions)
-    unanswered = respondents * total - answered - dim_score.dont_know
+    unanswered = respondents * total - answered - dim_score.dont_know - dim_score.not_applicable
     dont_know = _count(dim_score.dont_know, '"don\'t know" answer')
+    not_applicable = _count(dim_score.not_applicable, '"not applicable" answer')
     rule = (
-        f"A respondent's answers count only when at least {need} of the {total} "
-        f"{_plural(total, 'question')} have a level."
+        "A respondent's answers count only when at least half of the questions that apply to "
+        "them have a level."
     )
 
     if respondents == 0:
         return f"{dim_score.name}: no score yet, because nobody has answered."
+    if not dim_score.applicable:
+        return (
+            f'{dim_score.name}: not applicable. Every respondent answered "not applicable" to '
+            f"all its {_count(total, 'question')}, so it is left out of the overall score."
+        )
     if dim_score.insufficient:
         return (
             f"{dim_score.name}: no score. {rule} None of the {_count(respondents, 'respondent')} "
-            f"reached that: in all {_count(answered, 'answer')} with a level, {dont_know} and "
-            f"{unanswered} unanswered."
+            f"reached that: in all {_count(answered, 'answer')} with a level, {dont_know}"
+            + (f", {not_applicable}" if dim_score.not_applicable else "")
+            + f" and {unanswered} unanswered."
         )
 
     parts = [
@@ -231,8 +329,13 @@ def explain_dimension(
         f"({LEVEL_NAMES[dim_score.level]}).",
         f"Each respondent's score is the {_weighting(own, 'question')} of the levels (1-5) they "
         f"chose for the {total} {_plural(total, 'question')} of this dimension; "
-        f'"don\'t know" answers are left out, not counted as a low level '
-        f"({dont_know} left out here).",
+        f'"don\'t know" answers are left out of the mean, not counted as a low level '
+        f"({dont_know} here)"
+        + (
+            f', and "not applicable" takes a question out ({not_applicable} here).'
+            if dim_score.not_applicable
+            else "."
+        ),
         rule,
     ]
     left_out = respondents - dim_score.respondents_scored
@@ -249,37 +352,72 @@ def explain_dimension(
             f"scores (lowest {_fmt(dim_score.min)}, highest {_fmt(dim_score.max)}, "
             f"spread {_fmt(dim_score.spread)})."
         )
+    if dim_score.at_or_above:
+        shares = dim_score.at_or_above
+        listed = [f"{_percent(shares[level])} at level {level} or above" for level in (2, 3, 4)]
+        parts.append(
+            f"Of the answers with a level, {', '.join(listed)} and {_percent(shares[5])} at 5."
+        )
+    if dim_score.level >= 4:
+        parts.append(
+            f"Level 4 spans 4.00-4.79 and level 5 (Optimizing) 4.80-5.00, which a respondent "
+            f"reaches by answering 5 on {_percent(LEVEL_5_SHARE)} of the questions and 4 on the "
+            f"rest."
+        )
+    if dim_score.dont_know_warning:
+        parts.append(
+            f'{_percent(dim_score.dont_know_share)} of the answers are "don\'t know", more than '
+            f"{_percent(DONT_KNOW_WARNING_SHARE)}: the score rests on what fewer people know, and "
+            f"not knowing is itself worth acting on."
+        )
     if dim_score.disagreement:
         keys = ", ".join(dim_score.disagreeing_questions)
         parts.append(
-            f"Respondents' levels differ by {DISAGREEMENT_SPREAD} or more on {keys}: worth "
-            f"talking through before acting on the score."
+            f"Respondents disagree on {keys}: on each, at least a quarter of them answered "
+            f"{DISAGREEMENT_GAP} or more levels below another quarter. Worth talking through "
+            f"before acting on the score."
         )
     return " ".join(parts)
 
 
 def explain_overall(team_score: TeamScore, dimensions: Sequence[DimensionSpec]) -> str:
-    """How the overall score was formed, in plain words."""
+    """How the overall score was formed, in plain words (rules version 2)."""
     scores = team_score.dimensions
-    counted = [d for d in dimensions if d.key in scores and not scores[d.key].insufficient]
-    missing = [d for d in dimensions if d.key in scores and scores[d.key].insufficient]
+    applicable = [d for d in dimensions if d.key in scores and scores[d.key].applicable]
+    counted = [d for d in applicable if not scores[d.key].insufficient]
+    missing = [d for d in applicable if scores[d.key].insufficient]
+    not_applicable = [d for d in dimensions if d.key in scores and not scores[d.key].applicable]
+    need = _percent(OVERALL_MIN_COVERAGE)
     if team_score.respondents == 0:
         return "No overall score yet, because nobody has answered."
-    if team_score.overall_score is None:
+    if not counted:
         return (
             "No overall score: no dimension has enough answers (at least half of its "
-            "questions answered with a level by at least one respondent)."
+            "applicable questions answered with a level by at least one respondent)."
+        )
+    coverage = _percent(team_score.coverage)
+    if team_score.overall_incomplete:
+        names = ", ".join(d.name for d in missing)
+        return (
+            f"Overall incomplete: the scored dimensions carry {coverage} of the weight of the "
+            f"dimensions that apply, and an overall score needs at least {need}. Without a "
+            f"score: {names}. Each dimension's own score stands; the overall level is not "
+            f"given, and comparisons list this team as incomplete."
         )
     level = team_score.overall_level
     parts = [
         f"Overall: {_fmt(team_score.overall_score)}, level {level} ({LEVEL_NAMES[level]}).",
         f"It is the {_weighting(counted, 'dimension')} of the scores of {len(counted)} of "
         f"{len(dimensions)} {_plural(len(dimensions), 'dimension')}, from "
-        f"{_count(team_score.respondents, 'respondent')}.",
+        f"{_count(team_score.respondents, 'respondent')}; they carry {coverage} of the weight "
+        f"(at least {need} is needed).",
     ]
     if missing:
         names = ", ".join(d.name for d in missing)
         parts.append(f"Left out for lack of answers: {names}.")
+    if not_applicable:
+        names = ", ".join(d.name for d in not_applicable)
+        parts.append(f"Not applicable to this team: {names}.")
     weakest = scores[team_score.weakest_dimension]
     parts.append(f"Weakest dimension: {weakest.name} ({_fmt(weakest.score)}).")
     return " ".join(parts)
@@ -331,36 +469,39 @@ def _check_weight(weight, what):
         raise ScoringError(f"{what} has weight {weight!r}; weights must be numbers > 0")
 
 
-def _check_answers(layout: _Layout, answers: Mapping[str, int | None]):
+def _check_answers(layout: _Layout, answers: Mapping[str, int | str | None]):
     for key, level in answers.items():
         if key not in layout.weights:
             raise ScoringError(f"answer to unknown question {key!r}")
-        if level is None:
+        if level is None or level == NOT_APPLICABLE:
             continue
         if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5:
             raise ScoringError(
-                f"answer to question {key!r} is {level!r}; it must be a level 1-5 or None "
-                f"(don't know)"
+                f"answer to question {key!r} is {level!r}; it must be a level 1-5, None "
+                f"(don't know) or {NOT_APPLICABLE!r} (not applicable)"
             )
 
 
-def _score_response(layout: _Layout, answers: Mapping[str, int | None]) -> ResponseScore:
+def _score_response(layout: _Layout, answers: Mapping[str, int | str | None]) -> ResponseScore:
     _check_answers(layout, answers)
     result = {}
     for dim in layout.dimensions:
         keys = layout.question_keys[dim.key]
-        answered = dont_know = unanswered = 0
+        answered = dont_know = unanswered = not_applicable = 0
         weighted_sum = weight_sum = Fraction(0)
         for key in keys:
             if key not in answers:
                 unanswered += 1
             elif answers[key] is None:
                 dont_know += 1
+            elif answers[key] == NOT_APPLICABLE:
+                not_applicable += 1
             else:
                 answered += 1
                 weighted_sum += layout.weights[key] * answers[key]
                 weight_sum += layout.weights[key]
-        insufficient = answered * 2 < len(keys)
+        applicable = len(keys) - not_applicable
+        insufficient = answered == 0 or answered * 2 < applicable
         result[dim.key] = DimensionResponseScore(
             score=None if insufficient else _round(weighted_sum / weight_sum),
             answered=answered,
@@ -368,12 +509,22 @@ def _score_response(layout: _Layout, answers: Mapping[str, int | None]) -> Respo
             unanswered=unanswered,
             total=len(keys),
             insufficient=insufficient,
+            not_applicable=not_applicable,
         )
     return ResponseScore(dimensions=result)
 
 
-def _question_stats(key: str, responses: Sequence[Mapping[str, int | None]]) -> QuestionStats:
-    levels = [r[key] for r in responses if r.get(key) is not None]
+def _question_stats(key: str, responses: Sequence[Mapping[str, int | str | None]]) -> QuestionStats:
+    levels = [r[key] for r in responses if r.get(key) not in (None, NOT_APPLICABLE)]
+    ordered = sorted(levels)
+    median = None
+    if ordered:
+        middle = len(ordered) // 2
+        median = float(
+            ordered[middle]
+            if len(ordered) % 2
+            else Fraction(ordered[middle - 1] + ordered[middle], 2)
+        )
     return QuestionStats(
         key=key,
         count=len(levels),
@@ -382,7 +533,19 @@ def _question_stats(key: str, responses: Sequence[Mapping[str, int | None]]) -> 
         min=min(levels, default=None),
         max=max(levels, default=None),
         distribution={level: levels.count(level) for level in range(MIN_LEVEL, MAX_LEVEL + 1)},
+        not_applicable=sum(1 for r in responses if r.get(key) == NOT_APPLICABLE),
+        median=median,
+        disagreement=question_disagrees(levels),
     )
+
+
+def _at_or_above(levels: Sequence[int]) -> dict[int, float]:
+    if not levels:
+        return {}
+    return {
+        level: _round(Fraction(sum(1 for x in levels if x >= level), len(levels)))
+        for level in range(MIN_LEVEL + 1, MAX_LEVEL + 1)
+    }
 
 
 def _round(value: Fraction) -> float:
@@ -400,6 +563,12 @@ def _fmt(number: float) -> str:
     # "level 2".
     text = f"{number:.4f}".rstrip("0")
     return text + "0" if text.endswith(".") else text
+
+
+def _percent(share) -> str:
+    # Whole percent, cut like a score: 79.9% is "79%", never "80%" beside an 80% rule.
+    exact = Fraction(repr(share)) if isinstance(share, float) else Fraction(share)
+    return f"{math.floor(exact * 100)}%"
 
 
 def _weighting(specs, noun: str) -> str:

@@ -22,13 +22,14 @@ def scoring_specs(questionnaire):
 
 
 def submitted_answer_sets(assessment):
-    """One ``{question_key: level or None}`` per submitted response (one query)."""
+    """One ``{question_key: level, None ("don't know") or scoring.NOT_APPLICABLE}`` per
+    submitted response (one query)."""
     sets = {}
     rows = Answer.objects.filter(
         response__assessment=assessment, response__status=Response.SUBMITTED
-    ).values_list("response_id", "question__key", "level")
-    for response_id, key, level in rows:
-        sets.setdefault(response_id, {})[key] = level
+    ).values_list("response_id", "question__key", "level", "not_applicable")
+    for response_id, key, level, not_applicable in rows:
+        sets.setdefault(response_id, {})[key] = scoring.NOT_APPLICABLE if not_applicable else level
     # A submitted response always has every question answered (submit_response checks it).
     return [sets[k] for k in sorted(sets)]
 
@@ -39,6 +40,7 @@ def team_score_to_data(team_score, lineages, targets):
     for key, dim in team_score.dimensions.items():
         row = asdict(dim)
         row["disagreeing_questions"] = list(dim.disagreeing_questions)
+        row["at_or_above"] = {str(level): share for level, share in dim.at_or_above.items()}
         row["lineage"] = lineages.get(key, key)
         row["target_set"] = key in targets
         row["target"] = targets.get(key) or (min(dim.level + 1, 5) if dim.level else None)
@@ -53,6 +55,10 @@ def team_score_to_data(team_score, lineages, targets):
         "dimensions": dimensions,
         "questions": questions,
         "weakest_dimension": team_score.weakest_dimension,
+        # Share of the applicable dimensions' weight with a score; below the rules' minimum
+        # the overall is incomplete (no overall score or level), not merely lower.
+        "coverage": team_score.coverage,
+        "overall_incomplete": team_score.overall_incomplete,
     }
 
 
@@ -83,8 +89,11 @@ def previous_answers(user, assessment):
     previous_id = _previous_assessments(assessment).values("id")[:1]
     rows = Answer.objects.filter(
         response__assessment_id=Subquery(previous_id), response__respondent=user
-    ).values_list("question__lineage", "level", "comment")  # one query
-    by_lineage = {lineage: {"level": level, "comment": comment} for lineage, level, comment in rows}
+    ).values_list("question__lineage", "level", "not_applicable", "comment")  # one query
+    by_lineage = {
+        lineage: {"level": scoring.NOT_APPLICABLE if not_applicable else level, "comment": comment}
+        for lineage, level, not_applicable, comment in rows
+    }
     result = {}
     for question in questions_by_key(assessment.questionnaire).values():
         if question.lineage in by_lineage:

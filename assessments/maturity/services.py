@@ -184,9 +184,10 @@ MAX_URL = 500
 
 
 def save_answers(user, assessment, answers=None, comments=None, evidence=None):
-    """Save part or all of the caller's draft. ``answers`` maps question keys to a level 1-5
-    or None ("don't know"); ``comments`` and ``evidence`` map question keys to text. Keys not
-    given keep their saved value. Everything is validated before anything is written.
+    """Save part or all of the caller's draft. ``answers`` maps question keys to a level 1-5,
+    None ("don't know") or ``scoring.NOT_APPLICABLE`` ("n/a"); ``comments`` and ``evidence``
+    map question keys to text. Keys not given keep their saved value. Everything is validated
+    before anything is written.
     Returns how many questions the draft now answers."""
     answers, comments, evidence = answers or {}, comments or {}, evidence or {}
     _answerable(user, assessment)
@@ -201,11 +202,17 @@ def save_answers(user, assessment, answers=None, comments=None, evidence=None):
                     field=f"{field}.{key}",
                 )
     for key, level in answers.items():
-        if level is not None and (isinstance(level, bool) or not isinstance(level, int)
-                                  or not MIN_LEVEL <= level <= MAX_LEVEL):  # fmt: skip
+        if level is None or level == scoring.NOT_APPLICABLE:
+            continue
+        if (
+            isinstance(level, bool)
+            or not isinstance(level, int)
+            or not MIN_LEVEL <= level <= MAX_LEVEL
+        ):
             raise Invalid(
-                f"The answer to {key!r} must be a level from {MIN_LEVEL} to {MAX_LEVEL} or null "
-                f'for "don\'t know", not {level!r}.',
+                f"The answer to {key!r} must be a level from {MIN_LEVEL} to {MAX_LEVEL}, null "
+                f'for "don\'t know" or "{scoring.NOT_APPLICABLE}" for "not applicable", not '
+                f"{level!r}.",
                 field=f"answers.{key}",
             )
     for key, text in comments.items():
@@ -268,7 +275,8 @@ def save_answers(user, assessment, answers=None, comments=None, evidence=None):
                 answer.question = question  # loaded already: the audit entry names it
                 to_update.append(answer)
             if key in answers:
-                answer.level = answers[key]
+                answer.not_applicable = answers[key] == scoring.NOT_APPLICABLE
+                answer.level = None if answer.not_applicable else answers[key]
             if key in comments:
                 answer.comment = comments[key].strip()
             if key in evidence:
@@ -276,7 +284,7 @@ def save_answers(user, assessment, answers=None, comments=None, evidence=None):
         Answer.objects.bulk_create(to_create)
         for answer in to_update:
             answer.updated_at = now
-        fields = ["level", "comment", "evidence_url", "updated_at"]
+        fields = ["level", "not_applicable", "comment", "evidence_url", "updated_at"]
         if len(to_update) == 1:  # an autosave: a plain UPDATE, not bulk_update's CASE
             answer = to_update[0]
             Answer.objects.filter(pk=answer.pk).update(**{f: getattr(answer, f) for f in fields})
@@ -308,7 +316,7 @@ def copy_previous_answers(user, assessment):
 
 def submit_response(user, assessment):
     """Submit the caller's answers: draft -> submitted, once. Every question needs an answer
-    (a level or "don't know")."""
+    (a level, "don't know" or "not applicable")."""
     _answerable(user, assessment)
     with transaction.atomic():
         response = (
@@ -325,7 +333,7 @@ def submit_response(user, assessment):
         if answered < total:
             raise Invalid(
                 f"{total - answered} of {total} questions are still unanswered; answer them "
-                'or choose "don\'t know" before submitting.'
+                'or choose "don\'t know" or "not applicable" before submitting.'
             )
         # The conditional update is the guard against a double click or a second tab.
         before = audit.snapshot([response])
@@ -439,6 +447,7 @@ def _freeze_result(assessment, answer_sets):
     lineages = dict(questionnaire.dimensions.values_list("key", "lineage"))
     threshold = assessment.team.organization.low_confidence_threshold
     data = selectors.team_score_to_data(team_score, lineages, targets)
+    data["confidence_threshold"] = threshold
     # The explanation is frozen with the numbers: it describes the rules they were made with.
     data["explanation"] = scoring.explain_overall(team_score, dims)
     for row in data["dimensions"]:

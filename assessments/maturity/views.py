@@ -19,7 +19,7 @@ from assessments import permissions
 from assessments.dora import rules as dora
 from assessments.levels import LEVEL_NAMES
 from assessments.maturity import cards as answer_cards
-from assessments.maturity import presenters, selectors, services
+from assessments.maturity import presenters, scoring, selectors, services
 from assessments.maturity.forms import OpenAssessmentForm
 from assessments.models import Answer, DoraSurveyAnswer, Response, Result
 from assessments.questionnaires import selectors as questionnaire_selectors
@@ -160,6 +160,8 @@ def _parse_level(raw):
         return "missing"
     if raw == "dk":
         return None
+    if raw == "na":
+        return scoring.NOT_APPLICABLE
     try:
         return int(raw)
     except ValueError:
@@ -288,13 +290,17 @@ def _save_feedback(
             response__respondent=request.user,
             question__key=question_key,
         )
-        .values("level", "comment", "evidence_url")
+        .values("level", "not_applicable", "comment", "evidence_url")
         .first()
     )
     echo = None
     if stored is not None:
         echo = {
-            "level": "dk" if stored["level"] is None else str(stored["level"]),
+            "level": "na"
+            if stored["not_applicable"]
+            else "dk"
+            if stored["level"] is None
+            else str(stored["level"]),
             "comment": stored["comment"],
             "evidence": stored["evidence_url"],
         }

@@ -3,7 +3,7 @@ response and answers; the frozen result written when the lead closes it.
 
 Invariants are database constraints, not only Python checks: one assessment per team,
 questionnaire key and period; one response per respondent and assessment; one answer per
-question and response; levels 1-5 or NULL ("don't know")."""
+question and response; levels 1-5 or NULL ("don't know", or "not applicable" with its flag)."""
 
 from django.conf import settings
 from django.db import models
@@ -92,8 +92,11 @@ class Answer(models.Model):
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     level = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="1-5; empty means don't know / not applicable"
+        null=True, blank=True, help_text="1-5; empty means don't know (or not applicable)"
     )
+    # "Not applicable" takes the question out of the respondent's dimension score; "don't
+    # know" (level empty, this false) stays in it without a level (scoring rules v2).
+    not_applicable = models.BooleanField(default=False)
     comment = models.TextField(blank=True, max_length=4000)
     evidence_url = models.URLField(blank=True, max_length=500)
     updated_at = models.DateTimeField(auto_now=True)
@@ -106,10 +109,14 @@ class Answer(models.Model):
                 condition=models.Q(level__isnull=True) | models.Q(level__gte=1, level__lte=5),
                 name="answer_level_1_5",
             ),
+            models.CheckConstraint(
+                condition=models.Q(not_applicable=False) | models.Q(level__isnull=True),
+                name="answer_not_applicable_has_no_level",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.question.key}={self.level}"
+        return f"{self.question.key}={'n/a' if self.not_applicable else self.level}"
 
 
 class DimensionTarget(models.Model):

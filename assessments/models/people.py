@@ -11,9 +11,11 @@ class Organization(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     low_confidence_threshold = models.PositiveSmallIntegerField(
         default=3,
-        validators=[MinValueValidator(1), MaxValueValidator(50)],
-        help_text="Results with fewer submitted respondents are marked low-confidence and "
-        "hide per-question spread.",
+        # Never below 3: with two respondents each one can read the other's answers off the
+        # spread (scoring.MIN_CONFIDENCE_THRESHOLD).
+        validators=[MinValueValidator(3), MaxValueValidator(50)],
+        help_text="Results, and dimensions, scored by fewer respondents are marked "
+        "low-confidence and hide their spread. At least 3.",
     )
     default_benchmark = models.CharField(
         max_length=20,
@@ -26,6 +28,12 @@ class Organization(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(low_confidence_threshold__gte=3),
+                name="organization_confidence_threshold_at_least_3",
+            )
+        ]
 
     def __str__(self):
         return self.name

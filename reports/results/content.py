@@ -6,8 +6,9 @@ Candour: ``may_see_candid_detail`` is the one rule for what could identify a res
 result (comments, the spread of answers, answer rows in the export); the result page, the
 roadmap PDF and the answers export all ask it."""
 
+from assessments import permissions
 from assessments.levels import LEVEL_DESCRIPTIONS, LEVEL_NAMES, score_text
-from assessments.maturity import selectors
+from assessments.maturity import scoring, selectors
 from assessments.models import Answer, Response
 from assessments.questionnaires import selectors as questionnaire_selectors
 from vsm_site import charts
@@ -87,10 +88,59 @@ def result_comments(result):
     )
 
 
-def result_page_context(result, *, candid):
-    """The result page's content. ``candid``: ``may_see_candid_detail`` for the viewer, the only
+def dimension_presentation(result, row, level_of_candour, threshold):
+    """What the result page and the PDF show of one dimension beyond its score: whether its
+    spread is hidden and why, the shares of answers at or above levels 3-5 and the "don't
+    know" share with its warning (scoring rules v2; a rules-v1 result has neither)."""
+    hidden = permissions.dimension_spread_hidden(level_of_candour, row, threshold)
+    reason = ""
+    if hidden:
+        scored = row.get("respondents_scored")
+        if level_of_candour == permissions.CANDOUR_NONE:
+            reason = (
+                f"Hidden: fewer than {threshold} people answered this assessment, so the spread "
+                "could identify them."
+            )
+        else:
+            reason = (
+                f"Hidden: {scored} {'person' if scored == 1 else 'people'} scored this "
+                f"dimension, fewer than {threshold}, so the spread could identify them."
+            )
+    shares = row.get("at_or_above") or {}
+    dont_know_share = row.get("dont_know_share")
+    return {
+        "spread_hidden": hidden,
+        "hidden_reason": reason,
+        "shares": [
+            {"level": int(level), "percent": int(share * 100)}
+            for level, share in sorted(shares.items())
+            if int(level) >= 3
+        ]
+        if not hidden
+        else [],
+        "dont_know_percent": None if dont_know_share is None else int(dont_know_share * 100),
+        "dont_know_warning": bool(row.get("dont_know_warning")),
+        "not_applicable": row.get("applicable") is False,
+    }
+
+
+def overall_presentation(result):
+    """The overall figure's status: ``incomplete`` (rules v2: too little of the weight scored)
+    with the coverage in whole percent."""
+    coverage = result.data.get("coverage")
+    return {
+        "incomplete": bool(result.data.get("overall_incomplete")),
+        "coverage_percent": None if coverage is None else int(coverage * 100),
+        "min_coverage_percent": int(scoring.OVERALL_MIN_COVERAGE * 100),
+    }
+
+
+def result_page_context(result, *, candour):
+    """The result page's content. ``candour``: ``permissions.candour`` for the viewer, the only
     thing about the viewer this content depends on, so that it can be kept per result, data
-    version and ``candid`` (reports.results.views.result_page)."""
+    version and ``candour`` (reports.results.views.result_page)."""
+    candid = candour != permissions.CANDOUR_NONE
+    threshold = permissions.confidence_threshold(result)
     previous = selectors.previous_result(result)
     deltas = compare_with_previous(result, previous)
     questions = {
@@ -104,6 +154,7 @@ def result_page_context(result, *, candid):
         dimension_rows.append(
             {
                 **row,
+                **dimension_presentation(result, row, candour, threshold),
                 "level_name": LEVEL_NAMES.get(row["level"]),
                 "change": deltas.get(row["key"]),
                 "questions": [
@@ -132,8 +183,13 @@ def result_page_context(result, *, candid):
             (r for r in dimension_rows if r["key"] == result.data.get("weakest_dimension")), None
         ),
         "level_names": LEVEL_NAMES,
-        # With few respondents the range and its explanation would reveal individuals.
+        # With few respondents the range and its explanation would reveal individuals; each
+        # dimension says for itself (``spread_hidden``), this is the result as a whole.
         "show_spread": candid,
+        "overall": overall_presentation(result),
+        "threshold": threshold,
+        "rules_v1": result.scoring_rules_version < 2,
+        "dont_know_warning_percent": int(scoring.DONT_KNOW_WARNING_SHARE * 100),
     }
 
 
@@ -142,10 +198,10 @@ def individual_answers(result):
     questions = questionnaire_selectors.questions_by_key(result.questionnaire)
     rows = Answer.objects.filter(
         response__assessment_id=result.assessment_id, response__status=Response.SUBMITTED
-    ).values_list("response__respondent__username", "question__key", "level")
+    ).values_list("response__respondent__username", "question__key", "level", "not_applicable")
     by_user = {}
-    for username, key, level in rows:
-        by_user.setdefault(username, {})[key] = level
+    for username, key, level, not_applicable in rows:
+        by_user.setdefault(username, {})[key] = "n/a" if not_applicable else level
     keys = list(questions)
     return {
         "question_keys": keys,

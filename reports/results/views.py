@@ -26,15 +26,13 @@ def result_page(request, assessment_id):
         raise Http404("This assessment has no result yet.")
     team = assessment.team
     result.assessment, result.team = assessment, team  # loaded already
-    candid = permissions.may_see_candid_detail(
-        request.user, team.organization, result.low_confidence
-    )
-    # The body holds the comments when ``candid``: ``candid`` is in its key.
+    candour = permissions.candour(request.user, team.organization, result.low_confidence)
+    # The body holds the comments and spread the viewer may see: ``candour`` is in its key.
     body = caching.kept(
-        caching.result_body_key(result.id, team.organization.data_version, candid),
+        caching.result_body_key(result.id, team.organization.data_version, candour),
         caching.RESULT_BODY_SECONDS,
         lambda: render_to_string(
-            "assessments/_result_body.html", result_page_context(result, candid=candid)
+            "assessments/_result_body.html", result_page_context(result, candour=candour)
         ),
     )
     may_see_individuals = permissions.can_administer(request.user, team.organization)

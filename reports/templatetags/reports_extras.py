@@ -50,13 +50,20 @@ def question_stat_rows(row):
     mean, answers per level and "don't know" (about fifty questions: built here, not in a
     template loop)."""
     disagreeing = set(row.get("disagreeing_questions") or ())
+    rules_v1_flag = "Levels differ by 2 or more"
+    flag_title = (
+        rules_v1_flag
+        if "at_or_above" not in row
+        else ("A quarter of respondents answered 3 or more levels below another quarter")
+    )
     out = []
     for item in row["questions"]:
         question, stats = item["question"], item["stats"] or {}
         flag = ""
         if question.key in disagreeing:
             flag = (
-                ' <span class="text-warning-emphasis" title="Levels differ by 2 or more">⚑</span>'
+                f' <span class="text-warning-emphasis" title="{flag_title}">⚑</span>'
+                f'<span class="visually-hidden"> (respondents disagree)</span>'
             )
         mean = stats.get("mean")
         spans = "".join(
@@ -67,7 +74,8 @@ def question_stat_rows(row):
             f"<tr><td>{escape(question.text)}{flag}</td>"
             f"<td>{score_text(mean, 1)}</td>"
             f'<td class="text-nowrap">{spans}</td>'
-            f"<td>{escape(stats.get('dont_know', ''))}</td></tr>\n"
+            f"<td>{escape(stats.get('dont_know', ''))}</td>"
+            f"<td>{escape(stats.get('not_applicable', 0))}</td></tr>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 - texts escaped above
 

@@ -23,6 +23,8 @@ from reports.templatetags.reports_extras import score
         (2.99999999, 2, "3.00"),  # float noise: level 3, as level_for_score says
         (3.0, 2, "3.00"),
         (4.999, 1, "4.9"),
+        (4.7999, 1, "4.7"),  # level 4, never "4.8" (level 5 starts at 4.8)
+        (4.8, 1, "4.8"),
         (5.0, 1, "5.0"),
         (1.0, 2, "1.00"),
         (2.25, 1, "2.2"),
@@ -39,8 +41,14 @@ def test_score_text_hand_worked(value, places, shown):
     st.sampled_from([0, 1, 2]),
 )
 def test_a_printed_score_never_reads_as_another_level(value, places):
+    """Read with the bands of docs/scoring.md (4.80-5.00 is level 5): the printed figure lies
+    in the same band as the score. At whole numbers (places 0) the bands are read as the
+    floor, as a reader would, except that "4" may stand for a level-5 score of 4.8-4.99."""
     printed = score_text(value, places)
-    assert math.floor(Decimal(printed)) == level_for_score(value)
+    if places:
+        assert level_for_score(Decimal(printed)) == level_for_score(value)
+    else:
+        assert math.floor(Decimal(printed)) == min(level_for_score(value), math.floor(value))
     # cut, never rounded up: at most the score (to its four kept decimals)
     assert Decimal(printed) <= Decimal(repr(value)).quantize(Decimal("0.0001"))
 

@@ -10,8 +10,8 @@ from vsm_site.caching import ProcessMemo
 
 
 def test_result_body_key_holds_result_data_version_and_candour():
-    assert caching.result_body_key(7, 12, True) == "result-v2:7:12:1"
-    assert caching.result_body_key(7, 12, False) == "result-v2:7:12:0"
+    assert caching.result_body_key(7, 12, "all") == "result-v3:7:12:all"
+    assert caching.result_body_key(7, 12, "none") == "result-v3:7:12:none"
 
 
 def test_history_body_key_holds_team_and_data_version():

@@ -134,14 +134,18 @@ def test_keys_not_sent_keep_their_value(world, open_assessment, api_client):
     ("payload", "status", "detail"),
     [
         ({"answers": {"flow-wip": 6}}, 400,
-         "The answer to 'flow-wip' must be a level from 1 to 5 or null for \"don't know\", not 6."),
+         "The answer to 'flow-wip' must be a level from 1 to 5, null for \"don't know\" or "
+         "\"n/a\" for \"not applicable\", not 6."),
         ({"answers": {"flow-wip": 0}}, 400,
-         "The answer to 'flow-wip' must be a level from 1 to 5 or null for \"don't know\", not 0."),
+         "The answer to 'flow-wip' must be a level from 1 to 5, null for \"don't know\" or "
+         "\"n/a\" for \"not applicable\", not 0."),
         ({"answers": {"flow-wip": "3"}}, 400,
-         "The answer to 'flow-wip' must be a level from 1 to 5 or null for \"don't know\", "
+         "The answer to 'flow-wip' must be a level from 1 to 5, null for \"don't know\" or "
+         "\"n/a\" for \"not applicable\", "
          "not '3'."),
         ({"answers": {"flow-wip": True}}, 400,
-         "The answer to 'flow-wip' must be a level from 1 to 5 or null for \"don't know\", "
+         "The answer to 'flow-wip' must be a level from 1 to 5, null for \"don't know\" or "
+         "\"n/a\" for \"not applicable\", "
          "not True."),
         ({"answers": {"no-such-question": 3}}, 400,
          "'no-such-question' is not a question of mini v1."),
@@ -213,15 +217,13 @@ def test_submit_with_unanswered_questions_400(world, open_assessment, api_client
     response = api_client.post(base + "submit/")
     assert response.status_code == 400
     assert response.json()["detail"] == (
-        '3 of 4 questions are still unanswered; answer them or choose "don\'t know" before '
-        "submitting."
+        '3 of 4 questions are still unanswered; answer them or choose "don\'t know" or "not '
+        'applicable" before submitting.'
     )
     assert Response.objects.get().status == "draft"
 
 
 def test_close_and_result_api(world, open_assessment, api_client):
-    world.org.low_confidence_threshold = 2
-    world.org.save()
     submit_all(api_client, world.member_a, open_assessment)
     submit_all(
         api_client,
@@ -243,15 +245,27 @@ def test_close_and_result_api(world, open_assessment, api_client):
     assert result["overall_level"] == 3
     assert result["overall_level_name"] == "Defined"
     assert result["respondents"] == 2
-    assert result["low_confidence"] is False  # threshold 2
+    assert result["low_confidence"] is True  # 2 respondents: below the threshold of 3
     flow, quality = result["dimensions"]
+    # Two respondents: the lowest and highest would tell each one the other's score.
     assert (flow["key"], flow["score"], flow["level"], flow["min"], flow["max"]) == (
-        "flow", 4.0, 4, 3.5, 4.5
+        "flow", 4.0, 4, None, None
     )  # fmt: skip
-    assert flow["disagreement"] is True  # flow-wip: 3 vs 5
+    # ... and so would the shares per level and the disagreement mark.
+    assert (flow["spread_hidden"], flow["disagreement"], flow["at_or_above"]) == (True, None, None)
     assert (quality["score"], quality["min"], quality["max"], quality["disagreement"]) == (
-        2.25, 2.0, 2.5, False
+        2.25, None, None, None
     )  # fmt: skip
+    assert (quality["dont_know_share"], quality["dont_know_warning"]) == (0.25, False)
+    assert (result["coverage"], result["overall_incomplete"]) == (1.0, False)
+    # An organisation admin sees the spread.
+    api_client.force_authenticate(world.org_admin)
+    result = api_client.get(f"/api/v1/assessments/{open_assessment.id}/result/").json()
+    flow = result["dimensions"][0]
+    assert (flow["min"], flow["max"], flow["spread_hidden"]) == (3.5, 4.5, False)
+    # flow-wip: 3 vs 5, two levels apart: within one-level noise around 4, not disagreement
+    assert flow["disagreement"] is False
+    assert flow["at_or_above"] == {"2": 1.0, "3": 1.0, "4": 0.75, "5": 0.25}  # 3, 4, 5, 4
     assert quality["insufficient"] is False
 
 

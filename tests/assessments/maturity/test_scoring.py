@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from assessments.levels import LEVEL_DESCRIPTIONS, LEVEL_NAMES
 from assessments.maturity.scoring import (
+    NOT_APPLICABLE,
     SCORING_RULES_VERSION,
     DimensionResponseScore,
     DimensionSpec,
@@ -67,7 +68,7 @@ def test_levels_named_and_described_for_1_to_5():
     }
     assert sorted(LEVEL_DESCRIPTIONS) == [1, 2, 3, 4, 5]
     assert LEVEL_DESCRIPTIONS[1] == "Ad-hoc processes, limited visibility and a reactive approach."
-    assert SCORING_RULES_VERSION == 1
+    assert SCORING_RULES_VERSION == 2
 
 
 # --- one response --------------------------------------------------------------------------
@@ -185,10 +186,15 @@ def test_score_team_hand_worked_example():
                 spread=0.5,
                 respondents_scored=2,
                 insufficient=False,
+                # f1: 4, 2, 1: a third of the respondents (one) answered 3 levels below
+                # another third; f2: 1, 3 are two apart. 1 of 2 comparable questions.
                 disagreement=True,
-                disagreeing_questions=("f1", "f2"),  # f1: 4, 2, 1; f2: 1, 3
+                disagreeing_questions=("f1",),
                 dont_know=1,
                 level=2,
+                # levels 4, 2, 1, 1, 3, 3 (f1, f2, f3): 4 of 6 at 2+, 3 at 3+, 1 at 4+
+                at_or_above={2: 0.6667, 3: 0.5, 4: 0.1667, 5: 0.0},
+                dont_know_share=0.1429,  # 1 of 7 answers
             ),
             "visibility": DimensionTeamScore(
                 key="visibility",
@@ -203,36 +209,43 @@ def test_score_team_hand_worked_example():
                 disagreeing_questions=(),
                 dont_know=1,
                 level=2,
+                at_or_above={2: 1.0, 3: 0.0, 4: 0.0, 5: 0.0},
+                dont_know_share=0.5,  # v1: 2 and "don't know"
+                dont_know_warning=True,  # above a quarter
             ),
         },
         questions={
-            "f1": QuestionStats("f1", 3, 0, 2.3333, 1, 4, dist(l1=1, l2=1, l4=1)),
-            "f2": QuestionStats("f2", 2, 0, 2.0, 1, 3, dist(l1=1, l3=1)),
-            "f3": QuestionStats("f3", 1, 1, 3.0, 3, 3, dist(l3=1)),
-            "v1": QuestionStats("v1", 1, 1, 2.0, 2, 2, dist(l2=1)),
+            "f1": QuestionStats(
+                "f1", 3, 0, 2.3333, 1, 4, dist(l1=1, l2=1, l4=1), median=2.0, disagreement=True
+            ),
+            "f2": QuestionStats("f2", 2, 0, 2.0, 1, 3, dist(l1=1, l3=1), median=2.0),
+            "f3": QuestionStats("f3", 1, 1, 3.0, 3, 3, dist(l3=1), median=3.0),
+            "v1": QuestionStats("v1", 1, 1, 2.0, 2, 2, dist(l2=1), median=2.0),
             "v2": QuestionStats("v2", 0, 0, None, None, None, dist()),
         },
         overall_score=2.5,  # (2 * 2.75 + 1 * 2.0) / 3
         overall_level=2,
         weakest_dimension="visibility",
         respondents=3,
-        rules_version=1,
+        rules_version=2,
+        coverage=1.0,
     )
 
 
-def test_score_team_disagreement_at_spread_2_not_at_spread_1():
+def test_score_team_disagreement_at_three_levels_apart_not_at_two():
     dims, questions = one_dimension(1, 1)
+    three_apart = score_team(dims, questions, [{"q0": 1, "q1": 3}, {"q0": 4, "q1": 3}])
+    assert three_apart.dimensions["d"].disagreement is True
+    assert three_apart.dimensions["d"].disagreeing_questions == ("q0",)
+    assert three_apart.questions["q0"].disagreement is True
     two_apart = score_team(dims, questions, [{"q0": 2, "q1": 3}, {"q0": 4, "q1": 3}])
-    assert two_apart.dimensions["d"].disagreement is True
-    assert two_apart.dimensions["d"].disagreeing_questions == ("q0",)
-    one_apart = score_team(dims, questions, [{"q0": 2, "q1": 3}, {"q0": 3, "q1": 4}])
-    assert one_apart.dimensions["d"].disagreement is False
-    assert one_apart.dimensions["d"].disagreeing_questions == ()
+    assert two_apart.dimensions["d"].disagreement is False
+    assert two_apart.dimensions["d"].disagreeing_questions == ()
 
 
 def test_score_team_disagreement_ignores_dont_know():
     dims, questions = one_dimension(1, 1)
-    team = score_team(dims, questions, [{"q0": 1, "q1": 3}, {"q0": None, "q1": 3}, {"q1": 3}])
+    team = score_team(dims, questions, [{"q0": 1, "q1": 3}, {"q0": None, "q1": 5}, {"q1": 3}])
     assert team.dimensions["d"].disagreement is False
 
 
@@ -247,8 +260,15 @@ def test_score_team_overall_is_weighted_by_dimension_and_skips_insufficient():
     assert team.dimensions["c"].insufficient is True
     assert team.dimensions["c"].score is None
     assert team.dimensions["c"].level is None
+    # a and b carry 4 of 9 weight: too little for an overall score (70% needed).
+    assert (team.overall_score, team.overall_level) == (None, None)
+    assert (team.coverage, team.overall_incomplete) == (0.4444, True)
+    assert team.weakest_dimension == "b"
+    # With c "not applicable" rather than "don't know", a and b are all that applies.
+    team = score_team(dims, questions, [{"a1": 4, "b1": 2, "c1": "n/a"}])
+    assert team.dimensions["c"].applicable is False
     assert team.overall_score == 3.5  # (3 * 4 + 1 * 2) / 4
-    assert team.overall_level == 3
+    assert (team.overall_level, team.coverage, team.overall_incomplete) == (3, 1.0, False)
     assert team.weakest_dimension == "b"
 
 
@@ -274,7 +294,7 @@ def test_overall_can_fall_when_an_unanswered_question_gets_a_level():
     # an insufficient dimension count, and a low one then pulls the overall score down.
     dims = [DimensionSpec("a", "A"), DimensionSpec("b", "B")]
     questions = [QuestionSpec("a1", "a"), QuestionSpec("b1", "b")]
-    before = score_team(dims, questions, [{"a1": 5}])
+    before = score_team(dims, questions, [{"a1": 5, "b1": "n/a"}])
     after = score_team(dims, questions, [{"a1": 5, "b1": 1}])
     assert (before.overall_score, after.overall_score) == (5.0, 3.0)
 
@@ -292,7 +312,10 @@ def test_overall_can_fall_when_an_unanswered_question_gets_a_level():
         (2.99999, 3),  # 3.0 at 4 decimals
         (3 - 1e-12, 3),
         (3.5, 3),
-        (4.9999, 4),
+        (4.7999, 4),
+        (4.79999, 5),  # 4.8 at 4 decimals
+        (4.8, 5),  # Optimizing starts at 4.8
+        (4.9999, 5),
         (5.0, 5),
         (5 + 1e-9, 5),
         (3, 3),
@@ -301,6 +324,11 @@ def test_overall_can_fall_when_an_unanswered_question_gets_a_level():
 )
 def test_level_for_score_bands(score, level):
     assert level_for_score(score) == level
+
+
+@pytest.mark.parametrize(("score", "level"), [(4.8, 4), (4.9999, 4), (5.0, 5), (3.0, 3)])
+def test_level_for_score_of_a_rules_v1_result_keeps_its_bands(score, level):
+    assert level_for_score(score, rules_version=1) == level
 
 
 @pytest.mark.parametrize("score", [0.0, 0.9999, 5.0001, 6, -3, math.nan, math.inf, -math.inf])
@@ -323,25 +351,39 @@ def test_explain_dimension_scored_with_weights_dont_know_and_disagreement():
     assert explain_dimension(team.dimensions["flow"], QUESTIONS, team) == (
         "Flow: 2.75, level 2 (Managed). Each respondent's score is the weighted mean (question "
         "weights: f1 ×2.0, f2 ×1.0, f3 ×1.0) of the levels (1-5) they chose for the 3 questions "
-        'of this dimension; "don\'t know" answers are left out, not counted as a low level '
-        "(1 \"don't know\" answer left out here). A respondent's answers count only when at "
-        "least 2 of the 3 questions have a level. 1 respondent answered too few and was left "
-        "out. The team score is the plain mean of 2 respondents' scores (lowest 2.5, highest "
-        "3.0, spread 0.5). Respondents' levels differ by 2 or more on f1, f2: worth talking "
-        "through before acting on the score."
+        'of this dimension; "don\'t know" answers are left out of the mean, not counted as a low '
+        "level (1 \"don't know\" answer here). A respondent's answers count only when at least "
+        "half of the questions that apply to them have a level. 1 respondent answered too few "
+        "and was left out. The team score is the plain mean of 2 respondents' scores (lowest "
+        "2.5, highest 3.0, spread 0.5). Of the answers with a level, 66% at level 2 or above, "
+        "50% at level 3 or above, 16% at level 4 or above and 0% at 5. Respondents disagree on "
+        "f1: on each, at least a quarter of them answered 3 or more levels below another "
+        "quarter. Worth talking through before acting on the score."
     )
 
 
-def test_explain_dimension_single_respondent_counted():
+def test_explain_dimension_single_respondent_counted_and_dont_know_warning():
     team = score_team(DIMS, QUESTIONS, RESPONSES)
     assert explain_dimension(team.dimensions["visibility"], QUESTIONS, team) == (
         "Visibility: 2.0, level 2 (Managed). Each respondent's score is the plain mean (all "
         "weigh the same) of the levels (1-5) they chose for the 2 questions of this dimension; "
-        '"don\'t know" answers are left out, not counted as a low level (1 "don\'t know" answer '
-        "left out here). A respondent's answers count only when at least 1 of the 2 questions "
-        "have a level. 2 respondents answered too few and were left out. The team score is the "
-        "score of the one respondent counted."
+        '"don\'t know" answers are left out of the mean, not counted as a low level (1 "don\'t '
+        "know\" answer here). A respondent's answers count only when at least half of the "
+        "questions that apply to them have a level. 2 respondents answered too few and were "
+        "left out. The team score is the score of the one respondent counted. Of the answers "
+        "with a level, 100% at level 2 or above, 0% at level 3 or above, 0% at level 4 or above "
+        'and 0% at 5. 50% of the answers are "don\'t know", more than 25%: the score rests on '
+        "what fewer people know, and not knowing is itself worth acting on."
     )
+
+
+def test_explain_dimension_at_level_5_states_the_band():
+    dims, questions = one_dimension(1, 1, 1, 1, 1)
+    team = score_team(dims, questions, [{"q0": 5, "q1": 5, "q2": 5, "q3": 5, "q4": 4}] * 3)
+    text = explain_dimension(team.dimensions["d"], questions, team)
+    assert text.startswith("D: 4.8, level 5 (Optimizing).")
+    assert "level 5 (Optimizing) 4.80-5.00" in text
+    assert "answering 5 on 80% of the questions and 4 on the rest" in text
 
 
 def test_explain_dimension_insufficient_says_why():
@@ -349,9 +391,18 @@ def test_explain_dimension_insufficient_says_why():
     dims = [DimensionSpec("d", "Quality")]
     team = score_team(dims, questions, [{"q0": None, "q1": None, "q2": 3}, {}])
     assert explain_dimension(team.dimensions["d"], questions, team) == (
-        "Quality: no score. A respondent's answers count only when at least 2 of the 4 "
-        "questions have a level. None of the 2 respondents reached that: in all 1 answer with "
-        'a level, 2 "don\'t know" answers and 5 unanswered.'
+        "Quality: no score. A respondent's answers count only when at least half of the "
+        "questions that apply to them have a level. None of the 2 respondents reached that: in "
+        'all 1 answer with a level, 2 "don\'t know" answers and 5 unanswered.'
+    )
+
+
+def test_explain_dimension_not_applicable_to_anyone():
+    dims, questions = one_dimension(1, 1)
+    team = score_team(dims, questions, [{"q0": "n/a", "q1": "n/a"}] * 2)
+    assert explain_dimension(team.dimensions["d"], questions, team) == (
+        'D: not applicable. Every respondent answered "not applicable" to all its 2 questions, '
+        "so it is left out of the overall score."
     )
 
 
@@ -362,26 +413,33 @@ def test_explain_dimension_without_respondents():
     )
 
 
-def test_explain_overall_names_weights_and_left_out_dimensions():
+def test_explain_overall_names_weights_coverage_and_incomplete():
     team = score_team(DIMS, QUESTIONS, RESPONSES)
     assert explain_overall(team, DIMS) == (
         "Overall: 2.5, level 2 (Managed). It is the weighted mean (dimension weights: Flow ×2.0, "
-        "Visibility ×1.0) of the scores of 2 of 2 dimensions, from 3 respondents. Weakest "
-        "dimension: Visibility (2.0)."
+        "Visibility ×1.0) of the scores of 2 of 2 dimensions, from 3 respondents; they carry "
+        "100% of the weight (at least 70% is needed). Weakest dimension: Visibility (2.0)."
     )
     team = score_team(DIMS, QUESTIONS, [{"f1": 4, "f2": 4, "v1": None}])
     assert explain_overall(team, DIMS) == (
+        "Overall incomplete: the scored dimensions carry 66% of the weight of the dimensions "
+        "that apply, and an overall score needs at least 70%. Without a score: Visibility. Each "
+        "dimension's own score stands; the overall level is not given, and comparisons list "
+        "this team as incomplete."
+    )
+    team = score_team(DIMS, QUESTIONS, [{"f1": 4, "f2": 4, "v1": "n/a", "v2": "n/a"}])
+    assert explain_overall(team, DIMS) == (
         "Overall: 4.0, level 4 (Quantitatively Managed). It is the plain mean of the scores of 1 "
-        "of 2 dimensions, from 1 respondent. Left out for lack of answers: Visibility. Weakest "
-        "dimension: Flow (4.0)."
+        "of 2 dimensions, from 1 respondent; they carry 100% of the weight (at least 70% is "
+        "needed). Not applicable to this team: Visibility. Weakest dimension: Flow (4.0)."
     )
 
 
 def test_explain_overall_without_any_scored_dimension():
     team = score_team(DIMS, QUESTIONS, [{"f1": None}])
     assert explain_overall(team, DIMS) == (
-        "No overall score: no dimension has enough answers (at least half of its questions "
-        "answered with a level by at least one respondent)."
+        "No overall score: no dimension has enough answers (at least half of its applicable "
+        "questions answered with a level by at least one respondent)."
     )
     assert explain_overall(score_team(DIMS, QUESTIONS, []), DIMS) == (
         "No overall score yet, because nobody has answered."
@@ -391,7 +449,7 @@ def test_explain_overall_without_any_scored_dimension():
 # --- properties ----------------------------------------------------------------------------
 
 weights = st.floats(min_value=0.001, max_value=10) | st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0])
-answers = st.none() | st.integers(1, 5)
+answers = st.none() | st.integers(1, 5) | st.just(NOT_APPLICABLE)
 
 
 @st.composite
@@ -427,7 +485,7 @@ def test_property_every_score_within_1_and_5(scenario):
     for answers_ in responses:
         for dim in score_response(dims, questions, answers_).dimensions.values():
             assert dim.score is None or 1 <= dim.score <= 5
-            assert dim.answered + dim.dont_know + dim.unanswered == dim.total
+            assert dim.answered + dim.dont_know + dim.unanswered + dim.not_applicable == dim.total
     team = score_team(dims, questions, responses)
     assert all(1 <= s <= 5 for s in all_scores(team) if s is not None)
     for dim in team.dimensions.values():
@@ -450,7 +508,7 @@ def test_property_raising_a_level_never_lowers_a_score(scenario, data):
         (i, key)
         for i, answers_ in enumerate(responses)
         for key, level in answers_.items()
-        if level is not None and level < 5
+        if level not in (None, NOT_APPLICABLE) and level < 5
     ]
     assume(candidates)
     i, key = data.draw(st.sampled_from(candidates))
@@ -545,7 +603,8 @@ def test_property_level_for_score_is_the_band_of_the_rounded_score(score):
     level = level_for_score(score)
     rounded = round(score, 4)
     assert level in (1, 2, 3, 4, 5)
-    assert level <= rounded < level + 1 or rounded == level == 5
+    bands = {1: (1, 2), 2: (2, 3), 3: (3, 4), 4: (4, 4.8), 5: (4.8, 5.0001)}
+    assert bands[level][0] <= rounded < bands[level][1]
 
 
 @given(st.floats(min_value=1, max_value=5), st.floats(min_value=1, max_value=5))
@@ -565,9 +624,10 @@ def test_property_levels_agree_with_scores(scenario):
 
 
 @settings(max_examples=50)
-@given(st.lists(st.floats(min_value=0.001, max_value=10), min_size=1, max_size=6), answers)
+@given(
+    st.lists(st.floats(min_value=0.001, max_value=10), min_size=1, max_size=6), st.integers(1, 5)
+)
 def test_property_same_level_everywhere_scores_exactly_that_level(weights_, level):
-    assume(level is not None)
     dims, questions = one_dimension(*weights_)
     answers_ = {q.key: level for q in questions}
     team = score_team(dims, questions, [answers_, answers_])

@@ -106,11 +106,19 @@ def test_org_admin_changes_default_benchmark(world, client):
     client.force_login(world.org_admin)
     url = f"/organizations/{world.org.id}/settings/"
     assert client.get(url).status_code == 200
-    client.post(url, {"default_benchmark": "2019", "low_confidence_threshold": "2"})
+    client.post(url, {"default_benchmark": "2019", "low_confidence_threshold": "4"})
     world.org.refresh_from_db()
-    assert (world.org.default_benchmark, world.org.low_confidence_threshold) == ("2019", 2)
-    bad = client.post(url, {"default_benchmark": "1999", "low_confidence_threshold": "2"})
+    assert (world.org.default_benchmark, world.org.low_confidence_threshold) == ("2019", 4)
+    bad = client.post(url, {"default_benchmark": "1999", "low_confidence_threshold": "4"})
     assert bad.status_code == 200 and bad.context["form"].errors["default_benchmark"]
+    # Below 3 each of two respondents could read the other's answers off the spread.
+    low = client.post(url, {"default_benchmark": "2019", "low_confidence_threshold": "2"})
+    assert low.status_code == 200
+    assert low.context["form"].errors["low_confidence_threshold"] == [
+        "Ensure this value is greater than or equal to 3."
+    ]
+    world.org.refresh_from_db()
+    assert world.org.low_confidence_threshold == 4
     client.force_login(world.analyst)  # sees the organisation, may not change it
     assert client.get(url).status_code == 403
     client.force_login(world.other_admin)  # another organisation: not even visible
