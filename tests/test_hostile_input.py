@@ -32,7 +32,7 @@ from assessments.models import (
     ValueStreamMap,
 )
 from assessments.questionnaires import services as questionnaire_services
-from tests.factories import make_result, mini_questionnaire_yaml
+from tests.factories import MembershipFactory, make_result, mini_questionnaire_yaml
 
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"
@@ -464,13 +464,12 @@ def hostile(world):
 
     world.team_a.name = PAYLOAD
     world.team_a.save(update_fields=["name"])
-    # Two respondents count as confident here, so comments are shown (and must be escaped).
-    world.org.low_confidence_threshold = 2
-    world.org.save(update_fields=["low_confidence_threshold"])
+    # Three respondents count as confident, so comments are shown (and must be escaped).
+    world.member_a2 = MembershipFactory(team=world.team_a, user__username="member_a2").user
     questionnaire_services.load_questionnaire(hostile_questionnaire_yaml())
     assessment = services.open_assessment(world.lead_a, world.team_a, "2026-Q3", "xss")
     levels = {"flow-wip": 3, "flow-wait": 4, "quality-tests": 2, "quality-review": 3}
-    for user in (world.member_a, world.lead_a):
+    for user in (world.member_a, world.lead_a, world.member_a2):
         services.save_answers(
             user, assessment, answers=levels, comments={"flow-wip": f"{user.username} {PAYLOAD}"}
         )

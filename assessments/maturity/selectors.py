@@ -62,6 +62,16 @@ def team_score_to_data(team_score, lineages, targets):
     }
 
 
+def overall_incomplete(result):
+    """Is the result's overall incomplete (scoring rules v2: dimensions scored, but too little
+    of the weight for an overall score)? Read from the compact columns comparisons load, not the
+    full data: an overall score is missing although some dimension has one. Under rules v1
+    that never happens (one scored dimension made an overall score)."""
+    if result is None or result.overall_score is not None:
+        return False
+    return any(score is not None for score in (result.dimension_scores or {}).values())
+
+
 def _previous_assessments(assessment):
     return Assessment.objects.filter(
         team_id=assessment.team_id,

@@ -17,6 +17,9 @@ class ComparisonTeamOut(serializers.Serializer):
     period = serializers.CharField(allow_null=True)
     overall_score = serializers.FloatField(allow_null=True)
     overall_level = serializers.IntegerField(allow_null=True)
+    overall_incomplete = serializers.BooleanField(
+        help_text="Dimensions scored, but too little of the weight for an overall score."
+    )
     dimensions = serializers.DictField(child=serializers.FloatField(allow_null=True))
     dora = serializers.DictField(child=serializers.CharField(allow_null=True))
     dora_overall = serializers.CharField(allow_null=True)
@@ -127,6 +130,7 @@ def _comparison_team(row):
         "period": row.result.period if row.result else None,
         "overall_score": row.overall_score,
         "overall_level": row.overall_level,
+        "overall_incomplete": row.overall_incomplete,
         "dimensions": row.dimensions,
         "dora": {m: (measured.get("tiers") or {}).get(m) for m in dora.METRICS},
         "dora_overall": measured.get("overall"),

@@ -18,7 +18,7 @@ from django.db.models.functions import RowNumber
 from assessments.dora import rules as dora
 from assessments.dora import services as dora_services
 from assessments.levels import LEVEL_NAMES
-from assessments.maturity import scoring
+from assessments.maturity import scoring, selectors
 from assessments.models import Dimension, DoraSnapshot, Organization, Result, Team
 from assessments.periods import current_period, shift_period
 from assessments.questionnaires.selectors import latest_published
@@ -44,6 +44,12 @@ class TeamRow:
     @property
     def overall_level(self):
         return self.result.overall_level if self.result else None
+
+    @property
+    def overall_incomplete(self):
+        """A result whose dimensions are scored but carry too little of the weight for an
+        overall score (scoring rules v2): listed as incomplete, never ranked by overall."""
+        return selectors.overall_incomplete(self.result)
 
     @property
     def change(self):
@@ -90,6 +96,7 @@ def _latest_results(team_ids, key, period=None):
         .only(
             "id", "assessment_id", "team_id", "period", "overall_score", "overall_level",
             "respondents", "low_confidence", "dimension_scores", "questionnaire_id",
+            "scoring_rules_version",
             "reviewed_at", "reviewed_by_id", "review_note",
             "questionnaire__key", "questionnaire__version",
         )
@@ -235,7 +242,9 @@ def median_row(comparison):
 
 def level_distribution(rows):
     counts = Counter(r.overall_level for r in rows if r.overall_level)
-    return {level: counts.get(level, 0) for level in range(1, 6)}
+    out = {level: counts.get(level, 0) for level in range(1, 6)}
+    out["incomplete"] = sum(1 for r in rows if r.overall_incomplete)
+    return out
 
 
 def tier_distribution(rows):
@@ -258,6 +267,7 @@ def rollups(comparison):
 
     def summarise(rows):
         scored = [r for r in rows if r.overall_score is not None]
+        incomplete = sum(1 for r in rows if r.overall_incomplete)
         dims = {}
         for lineage, _ in comparison.columns:
             values = [r.dimensions.get(lineage) for r in scored]
@@ -267,6 +277,7 @@ def rollups(comparison):
         return {
             "teams": len(rows),
             "scored": len(scored),
+            "incomplete": incomplete,
             "overall": round(statistics.fmean(overall), 2) if overall else None,
             "median": round(statistics.median(overall), 2) if overall else None,
             "dimensions": dims,
@@ -350,8 +361,8 @@ def distribution(rows, previous_rows, kind):
     per category for each. Teams without a result (or without measured DORA data) form their
     own category, so each period's counts add up to the teams shown."""
     if kind == "level":
-        keys = list(range(1, 6))
-        labels = [f"{n} {LEVEL_NAMES[n]}" for n in keys]
+        keys = [*range(1, 6), "incomplete"]
+        labels = [*(f"{n} {LEVEL_NAMES[n]}" for n in range(1, 6)), "Overall incomplete"]
         none_label = "No result"
 
         def count(some):
@@ -372,9 +383,13 @@ def distribution(rows, previous_rows, kind):
     selected = counts(rows)
     previous = counts(previous_rows) if previous_rows is not None else None
     categories = list(zip([*keys, None], [*labels, none_label], strict=True))
-    if selected[-1] == 0 and (previous is None or previous[-1] == 0):
-        categories, selected = categories[:-1], selected[:-1]
-        previous = previous[:-1] if previous is not None else None
+    # "No result" and "Overall incomplete" are drawn only where some team is in them.
+    for index in (len(categories) - 1, keys.index("incomplete") if "incomplete" in keys else -1):
+        if index < 0 or selected[index] or (previous is not None and previous[index]):
+            continue
+        del categories[index], selected[index]
+        if previous is not None:
+            del previous[index]
     return {
         "categories": categories,
         "selected": selected,

@@ -36,6 +36,7 @@ def comparison_table(comparison):
     """One row per team: group, period of its result, overall, dimensions, DORA tiers, flow."""
     headers = ["Team", "Group", "Period", "Questionnaire", "Overall score", "Overall level",
                "Previous overall score", "Change", "Respondents", "Low confidence",
+               "Overall incomplete",
                "Reviewed"]  # fmt: skip
     headers += [name for _, name in comparison.columns]
     headers += [f"DORA {dora.metric_label(m, comparison.benchmark.year)}" for m in dora.METRICS]
@@ -58,6 +59,7 @@ def comparison_table(comparison):
                 row.change,
                 r.respondents if r else None,
                 ("yes" if r.low_confidence else "no") if r else "",
+                ("yes" if row.overall_incomplete else "no") if r else "",
                 ("yes" if r.reviewed_at else "no") if r else "",
                 *[row.dimensions.get(lineage) for lineage, _ in comparison.columns],
                 *[(measured.get("tiers") or {}).get(m) or "" for m in dora.METRICS],
@@ -111,17 +113,20 @@ def answers_table(viewer, organization, period=None, group=None):
         "response__assessment__questionnaire__key",
         "response__assessment__questionnaire__version", "response_id",
         "response__respondent__username", "question__dimension__name", "question__key",
-        "question__text", "level", "comment", "evidence_url",
+        "question__text", "level", "not_applicable", "comment", "evidence_url",
     )  # fmt: skip
     pseudonyms = {}
     for (team, period_, key, version, response_id, username, dimension, qkey, text, level,
-         comment, evidence) in answers.iterator(chunk_size=2000):  # fmt: skip
+         not_applicable, comment, evidence) in answers.iterator(chunk_size=2000):  # fmt: skip
         if named:
             respondent = username
         else:
             numbers = pseudonyms.setdefault((team, period_), {})
             respondent = f"R{numbers.setdefault(response_id, len(numbers) + 1)}"
-        level = level if level is not None else "don't know"
+        if not_applicable:
+            level = "not applicable"
+        elif level is None:
+            level = "don't know"
         rows.append([team, period_, f"{key} v{version}", respondent, dimension, qkey, text,
                      level, comment, evidence, ""])  # fmt: skip
     headers = ["Team", "Period", "Questionnaire", "Respondent", "Dimension", "Question key",

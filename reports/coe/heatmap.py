@@ -15,12 +15,13 @@ from vsm_site.numbers import fixed
 TIER_TEXT = {"elite": "★ Elite", "high": "▲ High", "medium": "● Medium", "low": "▼ Low"}
 
 
-def _score_cell(score, url, title):
+def _score_cell(score, url, title, rules_version=scoring.SCORING_RULES_VERSION):
     """``url`` comes from reverse() and ``title`` is already escaped (once per column): cells
-    are plain f-strings of numbers, the hot path of the page."""
+    are plain f-strings of numbers, the hot path of the page. The level is banded by the rules
+    the result was scored with."""
     if score is None:
         return '<td class="text-center small level-none">—</td>'
-    level = scoring.level_for_score(score)
+    level = scoring.level_for_score(score, rules_version)
     return (
         f'<td class="text-center small level-{level}"><a class="link-dark" href="{url}" '
         f'title="{title}: level {level}">{score_text(score, 1)}</a></td>'
@@ -132,14 +133,21 @@ def render_rows(rows, columns, period):
         if result is not None:
             url = result_pattern.format(result.assessment_id)
             score = score_text(result.overall_score, 2)
+            if row.overall_incomplete:
+                score = (
+                    '<span class="badge text-bg-warning" title="Too little of the weight is '
+                    'scored for an overall score: not ranked by overall">incomplete</span>'
+                )
             low = ' <span title="Low confidence">·</span>' if result.low_confidence else ""
             cells.append(
                 f'<td class="text-center level-{result.overall_level or "none"}">'
                 f'<a class="link-dark" href="{url}">{score}</a>{low}</td>'
             )
             cells.append(f'<td class="text-nowrap small">{_change(row.change)}</td>')
+            version = result.scoring_rules_version
             cells.extend(
-                _score_cell(row.dimensions.get(lineage), url, label) for lineage, label in columns
+                _score_cell(row.dimensions.get(lineage), url, label, version)
+                for lineage, label in columns
             )
         else:
             cells.append(

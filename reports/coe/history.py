@@ -4,7 +4,7 @@ versions by lineage, with a visible break where a version does not map), and its
 from assessments.dora import services as dora_services
 from assessments.dora.services import benchmark_context
 from assessments.levels import LEVEL_NAMES, score_text
-from assessments.maturity import scoring
+from assessments.maturity import scoring, selectors
 from assessments.models import Dimension, Result
 from vsm_site import charts
 
@@ -65,10 +65,11 @@ def history_context(team, questionnaire_key="vsm-maturity"):
     periods = [row["period"] for row in rows]
     overall_chart, dimension_charts = _charts(team, rows, series) if rows else ("", [])
     dimension_rows = []
+    versions = [row["result"].scoring_rules_version for row in rows]
     for (lineage, name, values), chart in zip(series, dimension_charts, strict=True):
         cells = []
         before = None
-        for value in values:
+        for value, version in zip(values, versions, strict=True):
             delta = round(value - before, 2) if value is not None and before is not None else None
             cells.append(
                 {
@@ -77,7 +78,7 @@ def history_context(team, questionnaire_key="vsm-maturity"):
                     "text": score_text(value, 1),
                     "delta": delta,
                     "arrow": " ▲" if delta and delta > 0 else (" ▼" if delta else ""),
-                    "level": _level(value),
+                    "level": _level(value, version),
                 }
             )
             before = value
@@ -102,13 +103,15 @@ def history_context(team, questionnaire_key="vsm-maturity"):
     }
 
 
-def _level(score):
-    return scoring.level_for_score(score) if score is not None else None
+def _level(score, rules_version):
+    return scoring.level_for_score(score, rules_version) if score is not None else None
 
 
 def trend_rows(team, questionnaire_key, with_data=True):
     """The team's results of one questionnaire key, oldest first, with a break (None) where the
-    questionnaire changed and its dimensions do not all continue earlier ones. Without
+    questionnaire changed and a dimension of the earlier result does not continue in the later
+    one (by lineage). A version that only adds dimensions continues the line; ``added`` names
+    the lineages that start there. Without
     ``with_data`` the results' full data (per-question statistics) is not loaded."""
     results = Result.objects.filter(team=team, questionnaire_key=questionnaire_key)
     if not with_data:
@@ -121,9 +124,11 @@ def trend_rows(team, questionnaire_key, with_data=True):
             lineages = {d.get("lineage", d["key"]) for d in r.data["dimensions"]}
         else:
             lineages = set(r.dimension_scores)  # {lineage: score} of every dimension
-        comparable = previous_lineages is None or lineages == previous_lineages
+        comparable = previous_lineages is None or previous_lineages <= lineages
         rows.append(
             {
+                "added": sorted(lineages - previous_lineages) if previous_lineages else [],
+                "incomplete": selectors.overall_incomplete(r),
                 "period": r.period,
                 "overall_score": r.overall_score,
                 "overall_level": r.overall_level,

@@ -30,7 +30,14 @@ def test_rows_medians_movers_and_rollups_hand_checked(scored):
     assert (rows["Team B"].overall_score, rows["Team B"].change) == (4.0, None)
     assert data.columns == [("flow", "Flow"), ("quality", "Quality")]
     assert comparison.median_row(data) == {"flow": 4.0, "quality": 2.5, "overall": 3.5}
-    assert comparison.level_distribution(data.rows) == {1: 0, 2: 0, 3: 1, 4: 1, 5: 0}
+    assert comparison.level_distribution(data.rows) == {
+        1: 0,
+        2: 0,
+        3: 1,
+        4: 1,
+        5: 0,
+        "incomplete": 0,
+    }
     movers = comparison.movers(data.rows)
     assert [r.team.name for r in movers["up"]] == ["Team A"]
     assert movers["down"] == []
@@ -130,26 +137,17 @@ def test_safe_cell_neutralises_formula_prefixes(value):
     assert safe_cell(-1.5) == -1.5
 
 
-@pytest.fixture
-def confident_result(world, request):
-    """``closed_result`` (two respondents) under a threshold of 2: not low-confidence, so the
-    answers export shows its rows to analysts too (tests/reports/results/test_candour.py)."""
-    world.org.low_confidence_threshold = 2
-    world.org.save(update_fields=["low_confidence_threshold"])
-    return request.getfixturevalue("closed_result")
-
-
 def test_answers_export_pseudonymous_for_analyst_named_for_admin(world, confident_result, client):
     client.force_login(world.analyst)
     response = client.get("/coe/export/answers.csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     respondents = {r[3] for r in rows[1:]}
-    assert respondents == {"R1", "R2"}
-    assert len(rows) == 1 + 2 * 4  # two respondents x four questions
+    assert respondents == {"R1", "R2", "R3"}
+    assert len(rows) == 1 + 3 * 4  # three respondents x four questions
     client.force_login(world.org_admin)
     response = client.get("/coe/export/answers.csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert {r[3] for r in rows[1:]} == {"member_a", "lead_a"}
+    assert {r[3] for r in rows[1:]} == {"member_a", "lead_a", "member_a2"}
 
 
 def test_dashboard_and_exports_forbidden_for_members(world, client):
@@ -309,15 +307,28 @@ def test_heatmap_is_paginated_and_sorted_across_pages(world, client):
 
 
 def fake_rows(levels, tiers=None):
-    """Plain stand-ins for TeamRow: what the distributions read."""
+    """Plain stand-ins for TeamRow: what the distributions read. A level "incomplete" is a
+    result whose overall is incomplete (rules v2)."""
     from types import SimpleNamespace
 
     tiers = tiers or [None] * len(levels)
     return [
-        SimpleNamespace(overall_level=level,
+        SimpleNamespace(overall_level=None if level == "incomplete" else level,
+                        overall_incomplete=level == "incomplete",
                         dora_measured={"overall": tier} if tier else None)
         for level, tier in zip(levels, tiers, strict=True)
     ]  # fmt: skip
+
+
+def test_distribution_counts_incomplete_overalls_apart_from_levels_and_no_result():
+    now = fake_rows([2, "incomplete", 3, None])
+    dist = comparison.distribution(now, fake_rows([2, 2, 3, None]), "level")
+    assert dist["rows"] == [
+        ("1 Initial", 0, 0), ("2 Managed", 2, 1), ("3 Defined", 1, 1),
+        ("4 Quantitatively Managed", 0, 0), ("5 Optimizing", 0, 0),
+        ("Overall incomplete", 0, 1), ("No result", 1, 1),
+    ]  # fmt: skip
+    assert sum(dist["selected"]) == 4
 
 
 def test_distribution_of_nine_teams_sums_to_nine_in_each_period():
