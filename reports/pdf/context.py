@@ -16,6 +16,8 @@ from reports.models import Roadmap, RoadmapItem
 from reports.results.content import (
     comments_hidden_note,
     compare_with_previous,
+    dimension_presentation,
+    overall_presentation,
     radar_for,
     result_comments,
 )
@@ -105,7 +107,8 @@ def _dora(sources):
     }
 
 
-def _appendix(result, candid):
+def _appendix(result, candid, hidden):
+    """``hidden``: dimension key -> its spread is hidden (``dimension_spread_hidden``)."""
     structure = questionnaire_selectors.questionnaire_structure(result.questionnaire)
     stats = {row["key"]: row for row in result.data.get("questions", [])}
     dimensions = []
@@ -113,12 +116,14 @@ def _appendix(result, candid):
         dimensions.append(
             {
                 "name": dimension.name,
+                "hidden_distribution": hidden.get(dimension.key, not candid),
                 "questions": [
                     {
                         "text": q.text,
                         "mean": (stats.get(q.key) or {}).get("mean"),
                         "distribution": (stats.get(q.key) or {}).get("distribution", {}),
                         "dont_know": (stats.get(q.key) or {}).get("dont_know", 0),
+                        "not_applicable": (stats.get(q.key) or {}).get("not_applicable", 0),
                     }
                     for q in questions
                 ],
@@ -134,6 +139,8 @@ def _appendix(result, candid):
         "comments": comments,
         "comments_hidden": "" if candid else comments_hidden_note(result.team.organization),
         "hidden_distribution": not candid,
+        "some_hidden": any(hidden.values()),
+        "threshold": permissions.confidence_threshold(result),
     }
 
 
@@ -145,23 +152,29 @@ def roadmap_context(result, viewer=None, sources=None):
     ``sources``: ``document.gather(result)`` when the caller has it already."""
     sources = sources or document.gather(result)
     result, team, roadmap = sources.result, sources.team, sources.roadmap
-    candid = permissions.may_see_candid_detail(viewer, team.organization, result.low_confidence)
+    candour = permissions.candour(viewer, team.organization, result.low_confidence)
+    candid = candour != permissions.CANDOUR_NONE
+    threshold = permissions.confidence_threshold(result)
     previous = sources.previous
     deltas = compare_with_previous(result, previous)
     dimensions = []
+    hidden = {}
     for row in result.data["dimensions"]:
         change = deltas.get(row["key"])
+        shown = dimension_presentation(result, row, candour, threshold)
+        hidden[row["key"]] = shown["spread_hidden"]
         dimensions.append(
             {
+                **shown,
                 "key": row["key"],
                 "name": row["name"],
                 "score": row["score"],
                 "level": row["level"],
                 "level_name": LEVEL_NAMES.get(row["level"], ""),
-                "min": row["min"] if candid else None,
-                "max": row["max"] if candid else None,
+                "min": None if shown["spread_hidden"] else row["min"],
+                "max": None if shown["spread_hidden"] else row["max"],
                 "target": row.get("target"),
-                "disagreement": row["disagreement"],
+                "disagreement": row["disagreement"] and not shown["spread_hidden"],
                 "insufficient": row["insufficient"],
                 "change": change["delta"] if change else None,
             }
@@ -186,6 +199,7 @@ def roadmap_context(result, viewer=None, sources=None):
             "scoring_rules_version": str(result.scoring_rules_version),
             "explanation": result.data.get("explanation", ""),
             "dimensions": dimensions,
+            **overall_presentation(result),
         },
         "radar_svg": radar_for(result, previous, deltas, id_prefix="pdf-radar"),
         "dora": _dora(sources),
@@ -201,7 +215,7 @@ def roadmap_context(result, viewer=None, sources=None):
                 for d, label in roadmap.checkpoints
             ],
         },
-        "appendix": _appendix(result, candid),
+        "appendix": _appendix(result, candid, hidden),
         "vsm": valuestream_services.pdf_vsm_context(
             team, current=sources.current_map, future=sources.future_map
         ),

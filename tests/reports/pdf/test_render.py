@@ -133,16 +133,56 @@ def test_render_roadmap_html_without_dora_says_so(roadmap_context):
 
 
 def test_render_roadmap_html_hides_distribution_for_low_confidence(roadmap_context):
+    result, appendix = roadmap_context["result"], roadmap_context["appendix"]
     context = {
         **roadmap_context,
-        "result": {**roadmap_context["result"], "low_confidence": True},
-        "appendix": {**roadmap_context["appendix"], "hidden_distribution": True},
+        "result": {
+            **result,
+            "low_confidence": True,
+            "dimensions": [{**d, "spread_hidden": True} for d in result["dimensions"]],
+        },
+        "appendix": {
+            **appendix,
+            "hidden_distribution": True,
+            "dimensions": [{**d, "hidden_distribution": True} for d in appendix["dimensions"]],
+        },
     }
     html = pdf.render_roadmap_html(context)
     questions = sum(len(d["questions"]) for d in context["appendix"]["dimensions"])
     assert html.count('<td colspan="5" class="num muted">hidden</td>') == questions
     assert 'class="num lv' not in html
     assert html.count('<span class="muted">hidden</span>') == len(context["result"]["dimensions"])
+
+
+def test_render_roadmap_html_hides_only_the_dimensions_scored_by_too_few(roadmap_context):
+    """Scoring rules v2: a confident result still hides the spread of a dimension that fewer
+    people than the threshold scored; the others show theirs."""
+    result, appendix = roadmap_context["result"], roadmap_context["appendix"]
+    first = result["dimensions"][0]["name"]
+    context = {
+        **roadmap_context,
+        "result": {
+            **result,
+            "dimensions": [
+                {**d, "spread_hidden": i == 0, "min": 2.0, "max": 3.0}
+                for i, d in enumerate(result["dimensions"])
+            ],
+        },
+        "appendix": {
+            **appendix,
+            "some_hidden": True,
+            "threshold": 3,
+            "dimensions": [
+                {**d, "hidden_distribution": d["name"] == first} for d in appendix["dimensions"]
+            ],
+        },
+    }
+    html = pdf.render_roadmap_html(context)
+    first_questions = len(appendix["dimensions"][0]["questions"])
+    assert html.count('<td colspan="5" class="num muted">hidden</td>') == first_questions
+    assert html.count('<span class="muted">hidden</span>') == 1
+    assert html.count("2.0–3.0") == len(result["dimensions"]) - 1
+    assert "hidden where fewer than 3 people scored the dimension" in html
 
 
 def test_question_row_reads_int_and_string_distribution_keys():
