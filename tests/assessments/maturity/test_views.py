@@ -360,3 +360,37 @@ def test_submit_with_unanswered_links_to_their_list(world, open_assessment, clie
     listing = html[html.index('<section id="unanswered"') :]
     assert 'href="#q-flow-wip"' not in listing
     assert 'href="#q-flow-wait"' in listing
+
+
+# --- scoring rules v2: "not applicable" is its own answer -----------------------------------
+
+
+def test_not_applicable_is_saved_echoed_and_shown_apart_from_dont_know(
+    world, open_assessment, client
+):
+    client.force_login(world.member_a)
+    response = client.post(save_url(open_assessment, "flow-wip"), {"level": "na"}, **HTMX)
+    assert "&quot;level&quot;: &quot;na&quot;" in response.content.decode()
+    client.post(save_url(open_assessment, "flow-wait"), {"level": "dk"}, **HTMX)
+    stored = {a.question.key: (a.level, a.not_applicable) for a in Answer.objects.all()}
+    assert stored == {"flow-wip": (None, True), "flow-wait": (None, False)}
+    page = client.get(f"/assessments/{open_assessment.id}/answer/").content.decode()
+    assert 'id="q-flow-wip-na" value="na" checked>' in page
+    assert 'id="q-flow-wip-dk" value="dk">' in page
+    assert 'id="q-flow-wait-dk" value="dk" checked>' in page
+    assert 'for="q-flow-wip-na">Not applicable to us</label>' in page
+
+
+def test_not_applicable_counts_as_answered_and_leaves_the_question_out_of_the_score(
+    world, open_assessment, client
+):
+    client.force_login(world.member_a)
+    answer_everything(client, open_assessment, {**ALL_LEVELS, "quality-review": None})
+    client.post(save_url(open_assessment, "quality-tests"), {"level": "na"}, **HTMX)
+    assert client.post(f"/assessments/{open_assessment.id}/answer/submit/").status_code == 302
+    result = services.close_assessment(world.lead_a, open_assessment)
+    quality = next(d for d in result.data["dimensions"] if d["key"] == "quality")
+    # quality-tests "not applicable", quality-review "don't know": one applicable question
+    # and no level, so no score; "don't know" is reported, "not applicable" is not asked.
+    assert (quality["score"], quality["not_applicable"], quality["dont_know"]) == (None, 1, 1)
+    assert quality["dont_know_share"] == 1.0
