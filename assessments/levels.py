@@ -27,7 +27,8 @@ LEVEL_DESCRIPTIONS = {
 }
 
 # Every computed score is kept to this many decimals; a level is the band a score so rounded
-# falls in (assessments.maturity.scoring.level_for_score: 1.00-1.99 -> 1, ..., 5.00 -> 5).
+# falls in (assessments.maturity.scoring.level_for_score: 1.00-1.99 -> 1, ..., 4.00-4.79 -> 4,
+# 4.80-5.00 -> 5 under scoring rules v2).
 SCORE_DECIMALS = 4
 _PRECISION = Decimal(1).scaleb(-SCORE_DECIMALS)
 _PLACES = {places: Decimal(1).scaleb(-places) for places in range(0, SCORE_DECIMALS + 1)}
