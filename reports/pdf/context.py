@@ -8,6 +8,7 @@ from assessments import permissions
 from assessments.dora import rules as dora
 from assessments.dora import services as dora_services
 from assessments.levels import LEVEL_DESCRIPTIONS, LEVEL_NAMES
+from assessments.maturity import selectors as maturity_selectors
 from assessments.models import Result
 from assessments.questionnaires import selectors as questionnaire_selectors
 from assessments.valuestream import services as valuestream_services
@@ -238,7 +239,7 @@ def portfolio_context(report):
         results = results.filter(period__lte=report.period)
     latest, previous = {}, {}
     for r in results.order_by("team_id", "-period").only(
-        "id", "team_id", "period", "overall_score", "overall_level"
+        "id", "team_id", "period", "overall_score", "overall_level", "dimension_scores"
     ):
         if r.team_id not in latest:
             latest[r.team_id] = r
@@ -270,6 +271,8 @@ def portfolio_context(report):
                 "overall_score": r.overall_score if r else None,
                 "overall_level": r.overall_level if r else None,
                 "level_name": LEVEL_NAMES.get(r.overall_level, "") if r else "",
+                # Dimensions scored, too little weight for an overall (rules v2): said so.
+                "incomplete": maturity_selectors.overall_incomplete(r),
                 "dora_overall": classified["overall"] if classified else None,
                 "dora_tiers": classified["tiers"] if classified else {},
                 "change": change,
