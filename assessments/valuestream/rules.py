@@ -363,20 +363,37 @@ def _round_hours(hours: float) -> float:
 
 DEFAULT_STAGE_KEYS = ("ideation", "development", "testing", "deployment", "operations")
 # Word beginnings that place a stage name under one of the guide's five stages (its
-# "Software Value Stream" table: build and package belong to deployment there).
+# "Software Value Stream" table: code review belongs to development there, build and package
+# to deployment, integration, user acceptance and performance testing to testing).
 STAGE_KEYWORDS = MappingProxyType(
     {
-        "ideation": ("idea", "requirement", "discover", "plan", "backlog", "refine", "refinement",
-                     "analys", "intake", "request", "prioriti", "design"),
-        "development": ("develop", "dev", "code", "coding", "implement", "program", "review",
-                        "engineer"),
-        "testing": ("test", "qa", "uat", "verif", "validat", "acceptance"),
+        "ideation": ("idea", "requirement", "discover", "plan", "backlog", "refine", "analys",
+                     "intake", "prioriti", "design", "architect"),
+        "development": ("develop", "dev", "code", "coding", "implement", "program", "engineer",
+                        "pull_request", "merge_request"),
+        "testing": ("test", "qa", "uat", "verif", "validat", "acceptance", "pentest",
+                    "regression", "e2e"),
         "deployment": ("deploy", "release", "build", "package", "rollout", "ship", "deliver",
-                       "approv", "cab"),
-        "operations": ("operat", "ops", "monitor", "support", "maint", "run", "incident",
-                       "production"),
+                       "cab"),
+        "operations": ("operat", "ops", "monitor", "support", "maint", "incident"),
     }
 )  # fmt: skip
+# Words that say where or how rather than what: they decide only when no word of
+# STAGE_KEYWORDS does. "Production deployment" is a deployment (to production), "Production
+# support" operations, "Production" alone operations; "Code review" is development, "Security
+# review" a check of the built change before it ships, as the guide's performance testing is:
+# testing; "Change approval" deployment, "Design approval" ideation.
+CONTEXT_KEYWORDS = MappingProxyType(
+    {
+        "ideation": ("request",),
+        "development": ("review",),
+        "testing": ("secur", "audit", "compliance"),
+        "deployment": ("approv",),
+        "operations": ("production", "run"),
+    }
+)  # fmt: skip
+# Two words that name one thing: "Pull request review" is development, not a request.
+STAGE_PHRASES = (("pull", "request"), ("merge", "request"))
 
 
 def stage_category(name: str) -> str | None:
@@ -384,13 +401,25 @@ def stage_category(name: str) -> str | None:
 
     An exact key wins ("Testing" is testing); otherwise the first word of the name that begins
     with one of ``STAGE_KEYWORDS`` decides ("Code review" is development, "Release approval"
-    deployment)."""
+    deployment, "Production deployment" deployment), and failing that the first word that
+    begins with one of ``CONTEXT_KEYWORDS`` ("Security review" is testing, "Production"
+    operations)."""
     words = re.findall(r"[a-z0-9]+", name.lower())
     joined = "_".join(words)
     if joined in DEFAULT_STAGE_KEYS:
         return joined
+    merged: list[str] = []
     for word in words:
-        for key, prefixes in STAGE_KEYWORDS.items():
+        if merged and (merged[-1], word) in STAGE_PHRASES:
+            merged[-1] = f"{merged[-1]}_{word}"
+        else:
+            merged.append(word)
+    return _first_match(merged, STAGE_KEYWORDS) or _first_match(merged, CONTEXT_KEYWORDS)
+
+
+def _first_match(words, table) -> str | None:
+    for word in words:
+        for key, prefixes in table.items():
             if any(word.startswith(prefix) for prefix in prefixes):
                 return key
     return None

@@ -396,6 +396,21 @@ def test_validate_stages_accepts_thirty_stages_and_the_cap():
         ("Request intake", "ideation"),
         ("Incident follow-up", "operations"),
         ("Lunch", None),
+        # Where or how, not what: a context word decides only when nothing else does.
+        ("Production deployment", "deployment"),
+        ("Deploy to production", "deployment"),
+        ("Production support", "operations"),
+        ("Production", "operations"),
+        ("Runbook deployment", "deployment"),
+        # The guide puts code review under development and the checks of a built change
+        # (integration, UAT, performance testing) under testing: a security review is such
+        # a check.
+        ("Security review", "testing"),
+        ("Security incident response", "operations"),
+        ("Review", "development"),
+        ("Design review", "ideation"),
+        ("Pull request review", "development"),
+        ("Change approval", "deployment"),
     ],
 )
 def test_stage_category(name, key):
