@@ -152,3 +152,110 @@ class Question(models.Model):
 
     def level_statements(self):
         return [(level, self.levels[str(level)]) for level in range(1, 6)]
+
+
+class OrganizationSection(models.Model):
+    """The organisation-level section of a version (the file's ``organization:`` block):
+    questions about the whole organisation, answered once per period by its CoE. Kept apart
+    from dimensions and questions so that nothing that scores or compares teams can meet it."""
+
+    questionnaire = models.OneToOneField(
+        Questionnaire, on_delete=models.CASCADE, related_name="organization_section"
+    )
+    name = models.CharField(max_length=200)
+    help = models.TextField(blank=True)
+
+    def __str__(self):
+        return f"{self.name} ({self.questionnaire.label})"
+
+
+class OrganizationQuestion(models.Model):
+    """A question of the organisation section; keys are unique across the whole version,
+    team questions included (the file's checker sees to that)."""
+
+    section = models.ForeignKey(
+        OrganizationSection, on_delete=models.CASCADE, related_name="questions"
+    )
+    key = models.SlugField(max_length=80)
+    text = models.TextField()
+    help = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField()
+    levels = models.JSONField(help_text='{"1": "statement", ..., "5": "statement"}')
+    replaces = models.SlugField(max_length=80, blank=True)
+    lineage = models.CharField(max_length=100, db_index=True)
+
+    class Meta:
+        ordering = ["section", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["section", "key"], name="uniq_org_question_key"),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    def level_statements(self):
+        return [(level, self.levels[str(level)]) for level in range(1, 6)]
+
+
+class OrganizationPractices(models.Model):
+    """The CoE's answers to a version's organisation section for one period: one set per
+    organisation, version and period."""
+
+    organization = models.ForeignKey(
+        "assessments.Organization", on_delete=models.CASCADE, related_name="practice_sets"
+    )
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.RESTRICT, related_name="practice_sets"
+    )
+    period = models.CharField(max_length=7, help_text="Quarter, e.g. 2026-Q4")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organization", "-period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "questionnaire", "period"], name="uniq_practices_period"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period__regex=r"^[0-9]{4}-Q[1-4]$"),
+                name="practices_period_fmt",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} {self.period} ({self.questionnaire.label})"
+
+
+class OrganizationPracticeAnswer(models.Model):
+    """One answer of a set: a level 1-5, or none with ``not_applicable`` ("the practice does
+    not apply to us") or without it ("don't know")."""
+
+    practices = models.ForeignKey(
+        OrganizationPractices, on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(
+        OrganizationQuestion, on_delete=models.PROTECT, related_name="answers"
+    )
+    level = models.PositiveSmallIntegerField(null=True, blank=True)
+    not_applicable = models.BooleanField(default=False)
+    comment = models.TextField(blank=True, max_length=4000)
+
+    class Meta:
+        ordering = ["practices", "question__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["practices", "question"], name="uniq_practice_answer"),
+            models.CheckConstraint(
+                condition=models.Q(level__isnull=True) | models.Q(level__gte=1, level__lte=5),
+                name="practice_answer_level_1_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(not_applicable=False) | models.Q(level__isnull=True),
+                name="practice_answer_na_has_no_level",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question.key}={self.level}"

@@ -32,6 +32,13 @@ The proposal rule (the diff only proposes; an analyst confirms by setting `repla
   only same-key proposals are made and `proposals_limited` is true: the cost of the comparison
   grows with the product, and such a version needs a person's mapping anyway.
 
+The organisation section (the file's `organization:` block) takes part as if it were one more
+dimension with the key ORGANIZATION_SECTION, which no dimension key can equal: its questions are
+added, removed, reworded and moved like the others, a question moved from a team dimension into
+the section is "moved" with `new_dimension` ORGANIZATION_SECTION, and a change of the section's
+name or help is listed under "organization" (`{"name": text change | null, "help": ...}` or
+null). The section never counts as a dimension.
+
 Version and status are not compared, nor the questionnaire key. `is_empty` is true exactly when
 `new` is `old` apart from version, status and `replaces` fields that map every item to itself.
 
@@ -46,6 +53,7 @@ or "delete" (see `word_diff`)::
       "summary": "1 question added, 1 reworded; 1 dimension renamed",
       "title": null | text change,
       "description": null | text change,
+      "organization": null | {"name": null | text change, "help": null | text change},
       "added":   [{"key", "dimension", "text"}],  # dimension: its key in the new version
       "removed": [{"key", "dimension", "text"}],  # dimension: its key in the old version
       "reworded": [{"key", "old_key", "dimension", "old_text", "new_text", "segments",
@@ -84,7 +92,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
-from assessments.questionnaires.format import DimensionDoc, QuestionDoc, QuestionnaireDoc
+from assessments.questionnaires.format import (
+    DimensionDoc,
+    OrganizationDoc,
+    QuestionDoc,
+    QuestionnaireDoc,
+)
 
 # 0.6 is difflib's own default cut-off (get_close_matches): below it, two texts share too few
 # words for the pairing to be more than a guess.
@@ -95,6 +108,10 @@ SCORE_DECIMALS = 3
 # many (added x removed) pairs only same-key proposals are made, and `proposals_limited` says so.
 # Dimensions stay below it: at most 200 x 200.
 MAX_COMPARED_PAIRS = 40_000
+
+# Not a slug, so never a dimension's key: where the diff names a question's dimension, the
+# organisation section is named so.
+ORGANIZATION_SECTION = "(organization)"
 
 EQUAL, INSERT, DELETE = "equal", "insert", "delete"
 Segment = tuple[str, str]  # (op, text)
@@ -248,6 +265,8 @@ class QuestionnaireDiff:
     proposals: tuple[Proposal, ...]
     proposals_limited: bool  # too many added x removed questions to compare (same keys only)
     dimensions: DimensionsDiff
+    organization_name: TextChange | None = None  # the organisation section's name and help
+    organization_help: TextChange | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -274,6 +293,12 @@ class QuestionnaireDiff:
             "summary": self.summary(),
             "title": _optional_json(self.title),
             "description": _optional_json(self.description),
+            "organization": None
+            if self.organization_name is None and self.organization_help is None
+            else {
+                "name": _optional_json(self.organization_name),
+                "help": _optional_json(self.organization_help),
+            },
             "added": [asdict(q) for q in self.added],
             "removed": [asdict(q) for q in self.removed],
             "reworded": [_rewording_json(r) for r in self.reworded],
@@ -359,6 +384,8 @@ def _text_change_always(old: str, new: str) -> TextChange:
 def diff_questionnaires(old: QuestionnaireDoc, new: QuestionnaireDoc) -> QuestionnaireDiff:
     """Everything that changed from `old` to `new`, under the identity rule of the module
     docstring, with proposals for the mappings an analyst may have forgotten."""
+    old_section = old.organization or _NO_SECTION
+    new_section = new.organization or _NO_SECTION
     return QuestionnaireDiff(
         old_version=old.version,
         new_version=new.version,
@@ -366,7 +393,12 @@ def diff_questionnaires(old: QuestionnaireDoc, new: QuestionnaireDoc) -> Questio
         description=_text_change(old.description, new.description),
         **_question_changes(old, new),
         dimensions=_dimension_changes(old, new),
+        organization_name=_text_change(old_section.name, new_section.name),
+        organization_help=_text_change(old_section.help, new_section.help),
     )
+
+
+_NO_SECTION = OrganizationDoc(name="", help="", questions=())
 
 
 def _question_changes(old: QuestionnaireDoc, new: QuestionnaireDoc) -> dict:
@@ -376,6 +408,7 @@ def _question_changes(old: QuestionnaireDoc, new: QuestionnaireDoc) -> dict:
     new_dimension = _dimension_of(new)
     pairs = _pairs(old_questions, new_questions)
     continued_dimensions = {(o.key, n.key) for o, n in _pairs(old.dimensions, new.dimensions)}
+    continued_dimensions.add((ORGANIZATION_SECTION, ORGANIZATION_SECTION))
 
     moved = []
     stayed = []
@@ -437,11 +470,15 @@ def _dimension_changes(old: QuestionnaireDoc, new: QuestionnaireDoc) -> Dimensio
 
 
 def _questions(doc: QuestionnaireDoc) -> list[QuestionDoc]:
-    return [question for dimension in doc.dimensions for question in dimension.questions]
+    return list(doc.all_questions())
 
 
 def _dimension_of(doc: QuestionnaireDoc) -> dict[str, str]:
-    return {q.key: dimension.key for dimension in doc.dimensions for q in dimension.questions}
+    """question key -> dimension key, or ORGANIZATION_SECTION for the section's questions."""
+    of = {q.key: dimension.key for dimension in doc.dimensions for q in dimension.questions}
+    if doc.organization is not None:
+        of.update((q.key, ORGANIZATION_SECTION) for q in doc.organization.questions)
+    return of
 
 
 def _positions(items: Sequence) -> dict[str, int]:
@@ -632,7 +669,12 @@ def _dimension_counts(diff: QuestionnaireDiff) -> list[tuple[int, str]]:
 
 
 def _texts(diff: QuestionnaireDiff) -> list[str]:
-    names = [("title", diff.title), ("description", diff.description)]
+    names = [
+        ("title", diff.title),
+        ("description", diff.description),
+        ("organisation section name", diff.organization_name),
+        ("organisation section help", diff.organization_help),
+    ]
     return [name for name, change in names if change is not None]
 
 

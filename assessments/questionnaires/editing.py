@@ -13,7 +13,12 @@ JSON form (doc_to_json / doc_from_json)
      "dimensions": [{"key", "name", "help", "weight", "replaces",     # replaces: slug or null
                      "focus_areas": [[str, ...] x 5],                 # index 0 = level 1
                      "questions": [{"key", "text", "help", "weight", "replaces",
-                                    "levels": [str x 5]}]}]}          # index 0 = level 1
+                                    "levels": [str x 5]}]}],          # index 0 = level 1
+     "organization": {"name", "help",                  # only when the version has a section
+                             "questions": [{"key", "text", "help", "replaces", "levels"}]}}
+
+The organisation section is carried through every change unchanged; the changes below edit
+the team dimensions and questions (its own questions are edited in the YAML file).
 
 Changes (apply_edit's `op`)
 ---------------------------
@@ -70,6 +75,7 @@ from assessments.questionnaires.format import (
     MAX_VERSION,
     MAX_WEIGHT,
     DimensionDoc,
+    OrganizationDoc,
     QuestionDoc,
     QuestionnaireDoc,
     QuestionnaireFormatError,
@@ -97,6 +103,9 @@ _OP_FIELDS = {
 }
 _OPTIONAL_OP_FIELDS = {"add_dimension": ("index",), "add_question": ("index",)}
 _TOP_JSON_FIELDS = ("key", "version", "title", "status", "description", "dimensions")
+_TOP_JSON_OPTIONAL = ("organization",)
+_ORGANIZATION_JSON_FIELDS = ("name", "help", "questions")
+_ORGANIZATION_QUESTION_JSON_FIELDS = ("key", "text", "help", "replaces", "levels")
 _DIMENSION_JSON_FIELDS = ("key", "name", "help", "weight", "replaces", "focus_areas", "questions")
 _QUESTION_JSON_FIELDS = ("key", "text", "help", "weight", "replaces", "levels")
 _LEVEL_NAMES = tuple(str(level) for level in LEVELS)
@@ -119,8 +128,9 @@ class EditError(ValueError):
 
 
 def doc_to_json(doc: QuestionnaireDoc) -> dict:
-    """The questionnaire as JSON-ready data; doc_from_json() of it equals `doc`."""
-    return {
+    """The questionnaire as JSON-ready data; doc_from_json() of it equals `doc`. The
+    organisation section only when the version has one."""
+    data = {
         "key": doc.key,
         "version": doc.version,
         "title": doc.title,
@@ -149,6 +159,22 @@ def doc_to_json(doc: QuestionnaireDoc) -> dict:
             for dimension in doc.dimensions
         ],
     }
+    if doc.organization is not None:
+        data["organization"] = {
+            "name": doc.organization.name,
+            "help": doc.organization.help,
+            "questions": [
+                {
+                    "key": question.key,
+                    "text": question.text,
+                    "help": question.help,
+                    "replaces": question.replaces,
+                    "levels": [question.levels[level] for level in LEVELS],
+                }
+                for question in doc.organization.questions
+            ],
+        }
+    return data
 
 
 def doc_from_json(data) -> QuestionnaireDoc:
@@ -156,7 +182,9 @@ def doc_from_json(data) -> QuestionnaireDoc:
     Raises EditError; fields are positional ("dimensions.0.questions.1.text") for shape
     errors and named by key ("question.<qkey>.text") for the format's own rules."""
     reader = _Reader()
-    fields = reader.mapping(data, None, "the questionnaire", _TOP_JSON_FIELDS, _TOP_JSON_FIELDS)
+    fields = reader.mapping(
+        data, None, "the questionnaire", _TOP_JSON_FIELDS + _TOP_JSON_OPTIONAL, _TOP_JSON_FIELDS
+    )
     if fields is None:
         reader.raise_errors()
     dimensions = reader.list_of(fields.get("dimensions"), "dimensions", "'dimensions'")
@@ -173,9 +201,44 @@ def doc_from_json(data) -> QuestionnaireDoc:
         status=reader.text(fields.get("status"), "status", "'status'"),
         description=reader.text(fields.get("description"), "description", "'description'"),
         dimensions=tuple(doc_dimensions),
+        organization=_organization_from_json(reader, fields.get("organization")),
     )
     reader.raise_errors()
     return _checked(doc, {})
+
+
+def _organization_from_json(reader: _Reader, data) -> OrganizationDoc | None:
+    if data is None:
+        return None
+    field, who = "organization", "the organization section"
+    fields = reader.mapping(data, field, who, _ORGANIZATION_JSON_FIELDS, _ORGANIZATION_JSON_FIELDS)
+    if fields is None:
+        return None
+    questions = reader.list_of(fields["questions"], f"{field}.questions", f"{who}: 'questions'")
+    docs = []
+    for j, item in enumerate(questions or ()):
+        item_field, item_who = f"{field}.questions.{j}", f"question #{j + 1} of {who}"
+        question = reader.mapping(
+            item, item_field, item_who, _ORGANIZATION_QUESTION_JSON_FIELDS,
+            _ORGANIZATION_QUESTION_JSON_FIELDS,
+        )  # fmt: skip
+        if question is None:
+            docs.append(None)
+            continue
+        docs.append(
+            QuestionDoc(
+                key=reader.text(question["key"], f"{item_field}.key", f"{item_who}: 'key'"),
+                text=reader.text(question["text"], f"{item_field}.text", f"{item_who}: 'text'"),
+                levels=reader.levels(question["levels"], f"{item_field}.levels", item_who),
+                help=reader.text(question["help"], f"{item_field}.help", f"{item_who}: 'help'"),
+                replaces=reader.replaces(question["replaces"], f"{item_field}.replaces", item_who),
+            )
+        )
+    return OrganizationDoc(
+        name=reader.text(fields["name"], f"{field}.name", f"{who}: 'name'"),
+        help=reader.text(fields["help"], f"{field}.help", f"{who}: 'help'"),
+        questions=tuple(docs),
+    )
 
 
 def _dimension_from_json(reader: _Reader, data, number: int) -> DimensionDoc | None:
@@ -243,6 +306,12 @@ def carry_over(doc: QuestionnaireDoc, version: int) -> QuestionnaireDoc:
     trends follow everything that is kept. Removing or re-keying items is the analyst's work."""
     if isinstance(version, bool) or not isinstance(version, int) or not 2 <= version <= MAX_VERSION:
         raise ValueError(f"a carried-over draft needs a version from 2 on, not {version!r}")
+    organization = doc.organization
+    if organization is not None:
+        organization = replace(
+            organization,
+            questions=tuple(replace(q, replaces=q.key) for q in organization.questions),
+        )
     return replace(
         doc,
         version=version,
@@ -255,6 +324,7 @@ def carry_over(doc: QuestionnaireDoc, version: int) -> QuestionnaireDoc:
             )
             for dimension in doc.dimensions
         ),
+        organization=organization,
     )
 
 

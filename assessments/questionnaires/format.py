@@ -44,9 +44,12 @@ MAX_ERRORS = 100  # beyond this, more lines of errors help nobody
 STATUSES = ("draft", "published", "retired")
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
-_TOP_FIELDS = ("key", "version", "title", "status", "description", "dimensions")
+_TOP_FIELDS = ("key", "version", "title", "status", "description", "dimensions", "organization")
 _DIMENSION_FIELDS = ("key", "name", "weight", "help", "replaces", "focus_areas", "questions")
 _QUESTION_FIELDS = ("key", "text", "help", "weight", "replaces", "levels")
+_ORGANIZATION_FIELDS = ("name", "help", "questions")
+# Organisation questions are never scored, so they have no weight.
+_ORGANIZATION_QUESTION_FIELDS = ("key", "text", "help", "replaces", "levels")
 
 _YAML_TAG = "tag:yaml.org,2002:"
 _STR = _YAML_TAG + "str"
@@ -80,6 +83,16 @@ class DimensionDoc:
 
 
 @dataclass(frozen=True)
+class OrganizationDoc:
+    """The organisation-level section: questions about the whole organisation, answered once
+    per period by its CoE, never part of a team's score."""
+
+    name: str
+    help: str
+    questions: tuple[QuestionDoc, ...]  # their weight is always 1.0 and means nothing
+
+
+@dataclass(frozen=True)
 class QuestionnaireDoc:
     key: str
     version: int
@@ -87,6 +100,12 @@ class QuestionnaireDoc:
     status: str
     description: str
     dimensions: tuple[DimensionDoc, ...]
+    organization: OrganizationDoc | None = None
+
+    def all_questions(self) -> tuple[QuestionDoc, ...]:
+        """Team questions in order, then the organisation section's."""
+        team = tuple(q for dimension in self.dimensions for q in dimension.questions)
+        return team + (self.organization.questions if self.organization else ())
 
 
 class QuestionnaireFormatError(ValueError):
@@ -148,6 +167,8 @@ def export_questionnaire(doc: QuestionnaireDoc) -> str:
     if doc.description:
         data["description"] = doc.description
     data["dimensions"] = [_export_dimension(dimension) for dimension in doc.dimensions]
+    if doc.organization is not None:
+        data["organization"] = _export_organization(doc.organization)
     return yaml.dump(
         data,
         Dumper=_Dumper,
@@ -257,12 +278,32 @@ class _Checker:
         title = self.text(fields.get("title"), "'title'", limit=MAX_NAME_LENGTH)
         status = self.status(fields.get("status"))
         description = self.text(fields.get("description"), "'description'", optional=True)
-        dimensions = self.dimensions(fields.get("dimensions"))
+        organization_questions = _count_questions(fields.get("organization"))
+        dimensions = self.dimensions(fields.get("dimensions"), organization_questions)
+        organization = self.organization(fields.get("organization"))
         if self.errors:
             return None
-        return QuestionnaireDoc(key, self.version, title, status, description, dimensions)
+        return QuestionnaireDoc(
+            key, self.version, title, status, description, dimensions, organization
+        )
 
-    def dimensions(self, item) -> tuple[DimensionDoc, ...] | None:
+    def organization(self, item) -> OrganizationDoc | None:
+        if item is None:
+            return None
+        _, node = item
+        who = "the organization section"
+        if not isinstance(node, MappingNode):
+            self.error(node, f"'organization' must be a mapping of fields, not {_kind(node)}")
+            return None
+        fields = self.fields(node, f"{who}: ", _ORGANIZATION_FIELDS, ("name", "questions"))
+        name = self.text(fields.get("name"), f"{who}: 'name'", limit=MAX_NAME_LENGTH)
+        help_text = self.text(fields.get("help"), f"{who}: 'help'", optional=True)
+        questions = self.questions(fields.get("questions"), who, _ORGANIZATION_QUESTION_FIELDS)
+        if None in (name, help_text, questions):
+            return None
+        return OrganizationDoc(name, help_text, questions)
+
+    def dimensions(self, item, extra_questions: int = 0) -> tuple[DimensionDoc, ...] | None:
         if item is None:
             return None
         key_node, node = item
@@ -276,14 +317,7 @@ class _Checker:
             self.error(
                 key_node, f"too many dimensions ({len(node.value)}; at most {MAX_DIMENSIONS})"
             )
-        questions = sum(
-            len(value.value)
-            for dimension in node.value
-            if isinstance(dimension, MappingNode)
-            for key, value in dimension.value
-            if isinstance(key, ScalarNode) and key.value == "questions"
-            if isinstance(value, SequenceNode)
-        )
+        questions = extra_questions + sum(_count_questions((None, d)) for d in node.value)
         if questions > MAX_QUESTIONS:
             self.error(key_node, f"too many questions ({questions}; at most {MAX_QUESTIONS})")
         docs = tuple(self.dimension(n, i) for i, n in enumerate(node.value, 1))
@@ -325,7 +359,7 @@ class _Checker:
                     result[level] = texts
         return result if complete and len(result) == len(LEVELS) else None
 
-    def questions(self, item, who: str) -> tuple[QuestionDoc, ...] | None:
+    def questions(self, item, who: str, allowed=_QUESTION_FIELDS) -> tuple[QuestionDoc, ...] | None:
         if item is None:
             return None
         key_node, node = item
@@ -335,19 +369,20 @@ class _Checker:
         if not node.value:
             self.error(key_node, f"{who}: 'questions' must list at least one question")
             return None
-        docs = tuple(self.question(n, i, who) for i, n in enumerate(node.value, 1))
+        docs = tuple(self.question(n, i, who, allowed) for i, n in enumerate(node.value, 1))
         return None if None in docs else docs
 
     # One question
 
-    def question(self, node: Node, number: int, dimension_who: str) -> QuestionDoc | None:
+    def question(self, node: Node, number: int, dimension_who: str,
+                 allowed=_QUESTION_FIELDS) -> QuestionDoc | None:  # fmt: skip
         anonymous = f"question #{number} of {dimension_who}"
         if not isinstance(node, MappingNode):
             self.error(node, f"{anonymous} must be a mapping of fields, not {_kind(node)}")
             return None
         key = self.unique_key(node, self.question_lines, "question", anonymous)
         who = f"question {key!r}" if key else anonymous
-        fields = self.fields(node, f"{who}: ", _QUESTION_FIELDS, ("text", "levels"))
+        fields = self.fields(node, f"{who}: ", allowed, ("text", "levels"))
         text = self.text(fields.get("text"), f"{who}: 'text'")
         help_text = self.text(fields.get("help"), f"{who}: 'help'", optional=True)
         weight = self.weight(fields.get("weight"), f"{who}: 'weight'")
@@ -544,6 +579,18 @@ def _decode(data: str | bytes) -> str:
         raise QuestionnaireFormatError([(line, message)]) from None
 
 
+def _count_questions(item) -> int:
+    """How many questions a dimension or section node lists (0 when it is malformed)."""
+    if item is None or not isinstance(item[1], MappingNode):
+        return 0
+    return sum(
+        len(value.value)
+        for key, value in item[1].value
+        if isinstance(key, ScalarNode) and key.value == "questions"
+        if isinstance(value, SequenceNode)
+    )
+
+
 def _line(mark) -> int | None:
     return None if mark is None else mark.line + 1
 
@@ -643,6 +690,14 @@ def _export_dimension(dimension: DimensionDoc) -> dict:
         data["replaces"] = dimension.replaces
     data["focus_areas"] = {level: list(items) for level, items in dimension.focus_areas.items()}
     data["questions"] = [_export_question(question) for question in dimension.questions]
+    return data
+
+
+def _export_organization(organization: OrganizationDoc) -> dict:
+    data: dict = {"name": organization.name}
+    if organization.help:
+        data["help"] = organization.help
+    data["questions"] = [_export_question(question) for question in organization.questions]
     return data
 
 

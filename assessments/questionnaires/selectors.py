@@ -5,8 +5,20 @@ and what a person may see. Plain data, a fixed number of queries."""
 from django.db.models import Q
 
 from assessments import permissions
+from assessments.levels import LEVEL_NAMES
 from assessments.models import Questionnaire
-from assessments.questionnaires.format import DimensionDoc, QuestionDoc, QuestionnaireDoc
+from assessments.models.questionnaires import (
+    OrganizationPracticeAnswer,
+    OrganizationPractices,
+    OrganizationQuestion,
+    OrganizationSection,
+)
+from assessments.questionnaires.format import (
+    DimensionDoc,
+    OrganizationDoc,
+    QuestionDoc,
+    QuestionnaireDoc,
+)
 from vsm_site.caching import STRUCTURE_MEMO_SIZE, ProcessMemo
 
 _structure_cache = ProcessMemo(size=STRUCTURE_MEMO_SIZE)
@@ -17,7 +29,8 @@ def forget_questionnaire(questionnaire_id):
 
 
 def questionnaire_structure(questionnaire):
-    """``[(dimension, [questions...]), ...]`` in display order (two queries, then kept)."""
+    """``[(dimension, [questions...]), ...]`` in display order (two queries, then kept).
+    The team's questions only: the organisation section is ``organization_structure``."""
 
     def build():
         dimensions = list(questionnaire.dimensions.order_by("position"))
@@ -27,6 +40,21 @@ def questionnaire_structure(questionnaire):
         return [(d, by_dimension[d.id]) for d in dimensions]
 
     return _structure_cache.get_or_build((questionnaire.id, questionnaire.content_hash), build)
+
+
+def organization_structure(questionnaire):
+    """``(section, [questions...])`` of the version's organisation section, or None when it
+    has none (two queries, then kept)."""
+
+    def build():
+        section = OrganizationSection.objects.filter(questionnaire=questionnaire).first()
+        if section is None:
+            return None
+        return section, list(OrganizationQuestion.objects.filter(section=section))
+
+    return _structure_cache.get_or_build(
+        (questionnaire.id, questionnaire.content_hash, "organization"), build
+    )
 
 
 def questions_by_key(questionnaire):
@@ -58,6 +86,23 @@ def questionnaire_doc(questionnaire):
                 replaces=d.replaces or None,
             )
         )
+    organization = None
+    section = organization_structure(questionnaire)
+    if section is not None:
+        organization = OrganizationDoc(
+            name=section[0].name,
+            help=section[0].help,
+            questions=tuple(
+                QuestionDoc(
+                    key=q.key,
+                    text=q.text,
+                    levels={int(k): v for k, v in sorted(q.levels.items())},
+                    help=q.help,
+                    replaces=q.replaces or None,
+                )
+                for q in section[1]
+            ),
+        )
     return QuestionnaireDoc(
         key=questionnaire.key,
         version=questionnaire.version,
@@ -65,6 +110,7 @@ def questionnaire_doc(questionnaire):
         status=questionnaire.status,
         description=questionnaire.description,
         dimensions=tuple(dims),
+        organization=organization,
     )
 
 
@@ -172,3 +218,89 @@ def questionnaire_sections(user, organizations):
             }
         )
     return {"organizations": sections, "library": library}
+
+
+# --- the organisation section's answers ------------------------------------------------------
+
+
+def practices_questionnaire(organization, key="vsm-maturity"):
+    """The version whose organisation section the CoE answers: the one the organisation's
+    teams get for ``key`` (its own latest published, else the library's), when it has a
+    section; else None."""
+    questionnaire = resolve_published(organization, key)
+    if questionnaire is None or organization_structure(questionnaire) is None:
+        return None
+    return questionnaire
+
+
+def practices_answers(organization, questionnaire, period):
+    """``{question key: answer}`` of the organisation's set for the version and period (one
+    query; empty when nothing is saved)."""
+    rows = OrganizationPracticeAnswer.objects.filter(
+        practices__organization=organization,
+        practices__questionnaire=questionnaire,
+        practices__period=period,
+    ).select_related("question")
+    return {answer.question.key: answer for answer in rows}
+
+
+def organization_practices(organization, period, key="vsm-maturity"):
+    """What a team's result page shows as "Organisation practices this period": the CoE's
+    answers for ``period`` (the set of the newest version answered for it), as plain data.
+    None when there is nothing to show: no set for the period and no version with an
+    organisation section in use (an organisation on version 1 sees nothing). Otherwise::
+
+        {"period", "name", "questionnaire" (label), "updated_at", "updated_by" (username),
+         "answered", "total",
+         "rows": [{"key", "text", "answer": "level" | "dont_know" | "not_applicable" | None,
+                   "level", "level_name", "statement", "comment"}]}
+
+    with "rows" empty when the CoE has not answered for the period yet. Three queries at most
+    after the section's structure is kept."""
+    practices = (
+        OrganizationPractices.objects.filter(organization=organization, period=period)
+        .select_related("questionnaire", "updated_by")
+        .order_by("-questionnaire__published_at", "-questionnaire__version")
+        .first()
+    )
+    questionnaire = (
+        practices.questionnaire if practices else practices_questionnaire(organization, key)
+    )
+    if questionnaire is None:
+        return None
+    section, questions = organization_structure(questionnaire)
+    answers = practices_answers(organization, questionnaire, period) if practices else {}
+    rows = []
+    for question in questions:
+        answer = answers.get(question.key)
+        level = answer.level if answer else None
+        if answer is None:
+            kind = None
+        elif answer.not_applicable:
+            kind = "not_applicable"
+        elif level is None:
+            kind = "dont_know"
+        else:
+            kind = "level"
+        rows.append(
+            {
+                "key": question.key,
+                "text": question.text,
+                "answer": kind,
+                "level": level,
+                "level_name": LEVEL_NAMES.get(level, ""),
+                "statement": question.levels.get(str(level), "") if level else "",
+                "comment": answer.comment if answer else "",
+            }
+        )
+    answered = sum(1 for row in rows if row["answer"] is not None)
+    return {
+        "period": period,
+        "name": section.name,
+        "questionnaire": questionnaire.label,
+        "updated_at": practices.updated_at if practices else None,
+        "updated_by": practices.updated_by.username if practices and practices.updated_by else "",
+        "answered": answered,
+        "total": len(rows),
+        "rows": rows if answered else [],
+    }

@@ -17,12 +17,21 @@ or for an adopted first version the library version it is based on.
 import hashlib
 from dataclasses import replace
 
+from auditlog.context import auditlog_disabled
+from auditlog.models import LogEntry
 from django.db import transaction
 from django.utils import timezone
 
 from assessments import permissions
 from assessments.audit import trail as audit
 from assessments.models import Dimension, Question, Questionnaire
+from assessments.models.questionnaires import (
+    OrganizationPracticeAnswer,
+    OrganizationPractices,
+    OrganizationQuestion,
+    OrganizationSection,
+)
+from assessments.periods import PeriodError, current_period, parse_period
 from assessments.questionnaires import selectors as questionnaire_selectors
 from assessments.questionnaires.diff import diff_questionnaires
 from assessments.questionnaires.editing import EditError, apply_edit, carry_over
@@ -204,31 +213,44 @@ def _check_replaces(doc, previous_version):
             if dim.replaces:
                 errors.append(f"dimension {dim.key!r} replaces {dim.replaces!r}, but there is "
                               f"no earlier version of {doc.key}")  # fmt: skip
-            for question in dim.questions:
-                if question.replaces:
-                    errors.append(
-                        f"question {question.key!r} replaces {question.replaces!r}, but there "
-                        f"is no earlier version of {doc.key}"
-                    )
+        for question in doc.all_questions():
+            if question.replaces:
+                errors.append(
+                    f"question {question.key!r} replaces {question.replaces!r}, but there "
+                    f"is no earlier version of {doc.key}"
+                )
         if errors:
             raise Invalid("; ".join(errors), errors=errors)
         return
     dim_keys = set(previous_version.dimensions.values_list("key", flat=True))
-    question_keys = set(previous_version.questions.values_list("key", flat=True))
+    # A question may continue a team or an organisation question of the previous version:
+    # moving a question into the organisation section (or out of it) keeps its lineage.
+    question_keys = set(_question_lineages(previous_version))
     for dim in doc.dimensions:
         if dim.replaces and dim.replaces not in dim_keys:
             errors.append(
                 f"dimension {dim.key!r} replaces {dim.replaces!r}, which is not a dimension of "
                 f"{previous_version.label}"
             )
-        for question in dim.questions:
-            if question.replaces and question.replaces not in question_keys:
-                errors.append(
-                    f"question {question.key!r} replaces {question.replaces!r}, which is not a "
-                    f"question of {previous_version.label}"
-                )
+    for question in doc.all_questions():
+        if question.replaces and question.replaces not in question_keys:
+            errors.append(
+                f"question {question.key!r} replaces {question.replaces!r}, which is not a "
+                f"question of {previous_version.label}"
+            )
     if errors:
         raise Invalid("; ".join(errors), errors=errors)
+
+
+def _question_lineages(questionnaire):
+    """{question key: lineage} of a version's team and organisation questions."""
+    lineages = dict(questionnaire.questions.values_list("key", "lineage"))
+    lineages.update(
+        OrganizationQuestion.objects.filter(section__questionnaire=questionnaire).values_list(
+            "key", "lineage"
+        )
+    )
+    return lineages
 
 
 def _lineage(questionnaire, previous, replaces, key):
@@ -249,7 +271,7 @@ def _create_items(questionnaire, doc, previous_version, lineages=None):
     prev_dims = prev_questions = None
     if previous_version is not None:
         prev_dims = dict(previous_version.dimensions.values_list("key", "lineage"))
-        prev_questions = dict(previous_version.questions.values_list("key", "lineage"))
+        prev_questions = _question_lineages(previous_version)
     dim_lineages, question_lineages = lineages or ({}, {})
     question_position = 0
     for position, dim in enumerate(doc.dimensions):
@@ -284,6 +306,24 @@ def _create_items(questionnaire, doc, previous_version, lineages=None):
             )
             question_position += 1
         Question.objects.bulk_create(questions)
+    if doc.organization is not None:
+        section = OrganizationSection.objects.create(
+            questionnaire=questionnaire, name=doc.organization.name, help=doc.organization.help
+        )
+        OrganizationQuestion.objects.bulk_create(
+            OrganizationQuestion(
+                section=section,
+                key=q.key,
+                text=q.text,
+                help=q.help,
+                position=position,
+                levels={str(level): text for level, text in q.levels.items()},
+                replaces=q.replaces or "",
+                lineage=question_lineages.get(q.key)
+                or _lineage(questionnaire, prev_questions, q.replaces, q.key),
+            )
+            for position, q in enumerate(doc.organization.questions)
+        )
 
 
 def _create_version(
@@ -320,6 +360,7 @@ def _store(questionnaire, doc):
     questionnaire.save(update_fields=["title", "description", "source_yaml", "content_hash"])
     questionnaire.questions.all().delete()
     questionnaire.dimensions.all().delete()
+    OrganizationSection.objects.filter(questionnaire=questionnaire).delete()
     _create_items(questionnaire, doc, predecessor(questionnaire))
     questionnaire_selectors.forget_questionnaire(questionnaire.id)
 
@@ -346,7 +387,7 @@ def adopt_questionnaire(user, organization, library_version):
     text = export_questionnaire(doc)
     lineages = (
         dict(library_version.dimensions.values_list("key", "lineage")),
-        dict(library_version.questions.values_list("key", "lineage")),
+        _question_lineages(library_version),
     )
     copy = _create_version(
         organization, doc, text, based_on=library_version, user=user, lineages=lineages
@@ -358,6 +399,12 @@ def adopt_questionnaire(user, organization, library_version):
 
 
 def _without_replaces(doc):
+    organization = doc.organization
+    if organization is not None:
+        organization = replace(
+            organization,
+            questions=tuple(replace(q, replaces=None) for q in organization.questions),
+        )
     return replace(
         doc,
         dimensions=tuple(
@@ -366,6 +413,7 @@ def _without_replaces(doc):
             )
             for d in doc.dimensions
         ),
+        organization=organization,
     )
 
 
@@ -480,3 +528,135 @@ def restore_version(organization, source, status, *, based_on=None, lineages=Non
         previous=previous or based_on, lineages=lineages,
     )  # fmt: skip
     return questionnaire
+
+
+# --- the organisation section's answers ------------------------------------------------------
+
+DONT_KNOW = "dont_know"
+NOT_APPLICABLE = "not_applicable"
+MAX_PRACTICE_COMMENT = 4000
+
+
+def _check_practices_writer(user, organization):
+    """The organisation's CoE analysts and admins (and superusers) answer its section; its
+    team members are refused, anyone else finds no such organisation."""
+    if permissions.can_analyse(user, organization):
+        return
+    if organization.id in permissions.member_organization_ids(user):
+        raise NotAllowed("Only CoE analysts and organisation admins answer organisation practices.")
+    raise NotFound("No such organisation.")
+
+
+def _practice_value(key, value):
+    """(level, not_applicable) of one submitted answer: a level 1-5, "dont_know" or
+    "not_applicable"."""
+    if value == DONT_KNOW:
+        return None, False
+    if value == NOT_APPLICABLE:
+        return None, True
+    if isinstance(value, str) and value in ("1", "2", "3", "4", "5"):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise Invalid(
+            f'The answer to {key!r} must be a level from 1 to 5, "{DONT_KNOW}" or '
+            f'"{NOT_APPLICABLE}", not {value!r}.',
+            field=f"answers.{key}",
+        )
+    return value, False
+
+
+@transaction.atomic
+def save_organization_practices(user, organization, questionnaire, period, answers, comments=None):
+    """Store the CoE's answers to ``questionnaire``'s organisation section for ``period``: the
+    organisation's one set for that version and period, created on first save. ``answers``
+    maps question keys to a level 1-5, "dont_know" or "not_applicable"; a question left out
+    has no answer afterwards (the form sends the whole section). Everything is checked before
+    anything is written; each change is recorded in the audit trail, on the organisation.
+    Returns the set."""
+    _check_practices_writer(user, organization)
+    comments = comments or {}
+    usable = questionnaire.organization_id in (None, organization.id)
+    if questionnaire.status != Questionnaire.PUBLISHED or not usable:
+        raise NotFound("No such questionnaire.")
+    structure = questionnaire_selectors.organization_structure(questionnaire)
+    if structure is None:
+        raise Invalid(f"{questionnaire.label} has no organisation section.")
+    try:
+        quarter = parse_period(period)
+    except PeriodError as exc:
+        raise Invalid(str(exc), field="period") from None
+    if quarter > parse_period(current_period()):
+        raise Invalid(f"{period} has not started yet.", field="period")
+    questions = {q.key: q for q in structure[1]}
+    for mapping, field in ((answers, "answers"), (comments, "comments")):
+        if not isinstance(mapping, dict):
+            raise Invalid(f"{field} must be an object of question keys.", field=field)
+        for key in mapping:
+            if key not in questions:
+                raise Invalid(
+                    f"{key!r} is not an organisation question of {questionnaire.label}.",
+                    field=f"{field}.{key}",
+                )
+    values = {key: _practice_value(key, value) for key, value in answers.items()}
+    for key, comment in comments.items():
+        if not isinstance(comment, str) or len(comment) > MAX_PRACTICE_COMMENT:
+            raise Invalid(
+                f"The comment on {key!r} must be text of at most {MAX_PRACTICE_COMMENT} "
+                "characters.",
+                field=f"comments.{key}",
+            )
+
+    practices, _ = OrganizationPractices.objects.select_for_update().get_or_create(
+        organization=organization, questionnaire=questionnaire, period=period
+    )
+    existing = {a.question.key: a for a in practices.answers.select_related("question")}
+    changes = {}
+    for key, question in questions.items():
+        before = existing.get(key)
+        old = _practice_text(before)
+        if key not in values:
+            if before is not None:
+                before.delete()
+                changes[f"{period} {key}"] = [old, None]
+            continue
+        level, not_applicable = values[key]
+        comment = comments.get(key, "").strip()
+        answer = before or OrganizationPracticeAnswer(practices=practices, question=question)
+        answer.level, answer.not_applicable, answer.comment = level, not_applicable, comment
+        new = _practice_text(answer)
+        if before is None or new != old or before.comment != comment:
+            answer.save()
+            changes[f"{period} {key}"] = [old, new]
+    practices.updated_by = user if getattr(user, "pk", None) else None
+    practices.save(update_fields=["updated_by", "updated_at"])
+    if changes:
+        _audit_practices(organization, questionnaire, changes, user)
+    return practices
+
+
+def _practice_text(answer):
+    """An answer as the audit trail shows it (comment included)."""
+    if answer is None:
+        return None
+    if answer.not_applicable:
+        text = "not applicable"
+    elif answer.level is None:
+        text = "don't know"
+    else:
+        text = f"level {answer.level}"
+    return f"{text}: {answer.comment}" if answer.comment else text
+
+
+def _audit_practices(organization, questionnaire, changes, user):
+    # Recorded on the organisation (its entries are listed for its admins as "(organisation)"),
+    # one entry per save, one change per question, "<period> <question key>": [old, new].
+    if auditlog_disabled.get():
+        return
+    extra = {"actor": user, "actor_email": user.email} if getattr(user, "pk", None) else {}
+    LogEntry.objects.log_create(
+        organization,
+        action=LogEntry.Action.UPDATE,
+        changes=changes,
+        additional_data={"organization_practices": questionnaire.label},
+        **extra,
+    )

@@ -220,6 +220,7 @@ def test_diff_questionnaires_realistic_pair_to_json():
             "new_text": "Three dimensions.",
             "segments": [["delete", "Two"], ["insert", "Three"], ["equal", " dimensions."]],
         },
+        "organization": None,
         "added": [
             {
                 "key": "flow-batches",
@@ -814,3 +815,43 @@ def test_diff_questionnaires_without_replaces_proposes_every_item_back(doc):
     assert diff.dimensions.proposals == tuple(
         Proposal(key, key, 1.0, "same key") for key in dimension_keys
     )
+
+
+# --- the organisation section ---------------------------------------------------------------
+
+
+def test_diff_question_moved_into_organization_section_is_moved_not_removed():
+    from assessments.questionnaires.diff import ORGANIZATION_SECTION
+    from assessments.questionnaires.editing import carry_over
+    from assessments.questionnaires.format import OrganizationDoc
+
+    old = parse_questionnaire(NEW)
+    kept = carry_over(old, 3)  # every item continues itself
+    moved = next(q for d in kept.dimensions for q in d.questions if q.key == "vis-wait")
+    new = dataclasses.replace(
+        kept,
+        dimensions=tuple(
+            dataclasses.replace(d, questions=tuple(q for q in d.questions if q is not moved))
+            for d in kept.dimensions
+        ),
+        organization=OrganizationDoc(name="Organisation practices", help="", questions=(moved,)),
+    )
+    diff = diff_questionnaires(old, new)
+    assert [dataclasses.asdict(m) for m in diff.moved] == [
+        {
+            "key": "vis-wait",
+            "old_key": "vis-wait",
+            "old_dimension": "flow",
+            "new_dimension": ORGANIZATION_SECTION,
+        }
+    ]
+    assert (diff.added, diff.removed) == ((), ())
+    assert diff.to_json()["organization"] == {
+        "name": {
+            "old_text": "",
+            "new_text": "Organisation practices",
+            "segments": [["insert", "Organisation practices"]],
+        },
+        "help": None,
+    }
+    assert diff.summary() == "1 question moved; organisation section name changed"
