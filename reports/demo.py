@@ -41,6 +41,8 @@ from reports.roadmap import services as roadmap_services
 
 QUESTIONNAIRE_DIR = Path(__file__).resolve().parent.parent / "assessments" / "questionnaires"
 HISTORY_QUARTERS = 6
+DEMO_KEY = "vsm-maturity"
+V2_QUARTERS = 1  # the last closed quarter (and the open one) are answered on version 2
 # Per team: (starting level, change per quarter). Some improve, some decline, some are flat.
 TRAJECTORIES = {
     "checkout": (2.1, 0.22),
@@ -166,6 +168,7 @@ def load_demo_organization():
             _demo_delivery(team)
             _demo_value_stream(team)
             _demo_roadmap(team)
+        _demo_organization_practices(org, coe)
     return DemoSummary(org, teams, len(created))
 
 
@@ -313,22 +316,36 @@ def load_shipped_questionnaires():
 
 
 def _demo_history(team):
-    """Closed assessments for the last HISTORY_QUARTERS quarters and an open one for now."""
-    questionnaire = questionnaire_selectors.latest_published("vsm-maturity")
+    """Closed assessments for the last HISTORY_QUARTERS quarters and an open one for now: the
+    older quarters on version 1 of the questionnaire, the last V2_QUARTERS closed ones and the
+    open one on version 2, so the history shows results continuing across the two versions."""
     lead = team.memberships.filter(role=Membership.LEAD).select_related("user").first().user
     people = [m.user for m in team.memberships.select_related("user").order_by("user__username")]
     start, slope = TRAJECTORIES.get(team.slug, (2.5, 0.1))
     rng = random.Random(f"demo-{team.slug}")
-    structure = questionnaire_selectors.questionnaire_structure(questionnaire)
-    # Each dimension sits a little above or below the team's general level.
-    offsets = {d.key: rng.uniform(-0.7, 0.7) for d, _ in structure}
+    versions = {
+        version: questionnaire_selectors.resolve_published(team.organization, DEMO_KEY, version)
+        for version in (1, 2)
+    }
+    structures = {
+        version: questionnaire_selectors.questionnaire_structure(questionnaire)
+        for version, questionnaire in versions.items()
+    }
+    # Each dimension sits a little above or below the team's general level; a dimension new in
+    # version 2 gets its own draw, so version 1's numbers are what they always were.
+    offsets = {d.key: rng.uniform(-0.7, 0.7) for d, _ in structures[1]}
+    for d, _ in structures[2]:
+        if d.key not in offsets:
+            offsets[d.key] = random.Random(f"demo-{team.slug}-{d.key}").uniform(-0.7, 0.7)
     now = current_period()
     for i in range(HISTORY_QUARTERS, -1, -1):
         period = shift_period(now, -i)
-        if Assessment.objects.filter(team=team, questionnaire_key=questionnaire.key,
+        if Assessment.objects.filter(team=team, questionnaire_key=DEMO_KEY,
                                      period=period).exists():  # fmt: skip
             continue
-        assessment = services.open_assessment(lead, team, period, questionnaire.key)
+        version = 2 if i <= V2_QUARTERS else 1
+        structure = structures[version]
+        assessment = services.open_assessment(lead, team, period, DEMO_KEY, version=version)
         level = start + slope * (HISTORY_QUARTERS - i)
         if i == 0:
             # The current quarter stays open: two members have started, nobody has submitted.
@@ -342,6 +359,37 @@ def _demo_history(team):
         services.close_assessment(lead, assessment)
         closed_at = timezone.make_aware(dt.datetime.combine(period_end(period), dt.time(17, 0)))
         Assessment.objects.filter(pk=assessment.pk).update(closed_at=closed_at)
+
+
+# The CoE's answers to version 2's organisation section: the last closed quarter (what the
+# teams' latest results show beside them), and the current one, where the organisation has
+# stopped comparing teams' DORA figures in its reviews.
+DEMO_PRACTICES = {
+    "organisation-coe": (3, "A community of practice since last year; two part-time coaches."),
+    "tooling-standardisation": (2, "Recommended stack, but three CI servers are still in use."),
+    "organisation-platform": (3, "The Developer Platform team offers self-service pipelines."),
+    "organisation-change-leadership": (2, ""),
+    "organisation-metrics-use": (2, "Quarterly reviews put teams' DORA figures side by side."),
+}
+DEMO_PRACTICES_NOW = {
+    "organisation-metrics-use": (3, "Reviews read each team's metrics against its own history."),
+}
+
+
+def _demo_organization_practices(org, coe):
+    questionnaire = questionnaire_selectors.practices_questionnaire(org, DEMO_KEY)
+    now = current_period()
+    for period, answers in (
+        (shift_period(now, -1), DEMO_PRACTICES),
+        (now, {**DEMO_PRACTICES, **DEMO_PRACTICES_NOW}),
+    ):
+        if questionnaire_selectors.practices_answers(org, questionnaire, period):
+            continue
+        questionnaire_services.save_organization_practices(
+            coe, org, questionnaire, period,
+            {key: level for key, (level, _) in answers.items()},
+            {key: comment for key, (_, comment) in answers.items()},
+        )  # fmt: skip
 
 
 def _demo_answers(assessment, people, structure, offsets, level, rng, submit, partial=False):
