@@ -177,6 +177,16 @@ questionnaires = [
         questionnaire_views.questionnaire_discard,
         name="questionnaire_discard",
     ),
+    path(
+        "practices/",
+        questionnaire_views.organization_practices_home,
+        name="organization_practices_home",
+    ),
+    path(
+        "organizations/<slug:slug>/practices/",
+        questionnaire_views.organization_practices,
+        name="organization_practices",
+    ),
 ]
 
 audit = [

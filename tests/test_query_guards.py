@@ -112,6 +112,9 @@ GUARDS = [
           query={"format": "yaml"}, variant="yaml"),
     Guard("questionnaire_edit", "analyst", (g.more_own_questions,), OWN_DRAFT),
     Guard("questionnaire_review", "analyst", (g.more_own_questions,), OWN_DRAFT),
+    # Organisation-wide answers, one set per period: a larger organisation costs nothing more.
+    Guard("organization_practices", "analyst", (g.more_teams, g.more_periods),
+          {"slug": At("org.slug")}, shows_growth=False),
     Guard("team_dora", "lead_a", (g.more_events, g.more_periods, g.more_respondents), TEAM),
     Guard("team_value_stream", "member_a", (g.more_map_versions,), TEAM),
     Guard("value_stream_edit", "lead_a", (g.more_map_versions,), {**TEAM, "kind": "current"},
@@ -190,6 +193,7 @@ EXCLUDED = {
     "api_roadmap_report_pdf": "a file download: one report row, then the stored PDF streamed",
     "invitation_accept": "a public page behind a token: one invitation, no list",
     "questionnaire_detail": "a redirect to the owner's address of a version: one lookup",
+    "organization_practices_home": "a redirect to the caller's first organisation's page",
     "healthz": "health probe: fixed checks of the database and the broker, no list",
     "ping": "the benchmark's floor: no database at all",
     "api_schema": "OpenAPI schema: generated from the code, holds no data",

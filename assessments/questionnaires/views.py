@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from assessments import permissions
 from assessments.levels import LEVEL_NAMES
 from assessments.models import Questionnaire
+from assessments.periods import PeriodError, current_period, parse_period, shift_period
 from assessments.questionnaires import presenters, services
 from assessments.questionnaires import selectors as questionnaire_selectors
 from assessments.questionnaires.editing import doc_to_json
@@ -308,3 +309,102 @@ def questionnaire_discard(request, slug, key, version):
         messages.success(request, f"Draft {questionnaire.label} discarded.")
         return redirect("questionnaire_list")
     return redirect(questionnaire.get_absolute_url())
+
+
+PRACTICES_PERIODS = 8  # quarters offered on the page: this one and the seven before it
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_practices(request, slug):
+    """The organisation section of the questionnaire the organisation's teams get, answered
+    once per period by a CoE analyst or an organisation admin; team result pages show the
+    answers beside the team's results. Another organisation's page does not exist for a user
+    (404); the organisation's team members may not answer it (403)."""
+    organization = _organization_or_404(request.user, slug)
+    if not permissions.can_analyse(request.user, organization):
+        raise PermissionDenied(
+            "Only CoE analysts and organisation admins answer organisation practices."
+        )
+    now = current_period()
+    periods = [shift_period(now, -n) for n in range(PRACTICES_PERIODS)]
+    period = request.POST.get("period") or request.GET.get("period") or now
+    if period not in periods:
+        try:
+            future = parse_period(period) > parse_period(now)
+        except PeriodError:
+            future = True
+        if future:
+            raise Http404("No such period.")
+        periods.append(period)
+    questionnaire = questionnaire_selectors.practices_questionnaire(organization)
+    structure = (
+        questionnaire_selectors.organization_structure(questionnaire) if questionnaire else None
+    )
+    page_url = f"{reverse('organization_practices', args=[organization.slug])}?period={period}"
+    if request.method == "POST" and structure is not None:
+        questions = structure[1]
+        answers = {
+            q.key: request.POST[f"answer-{q.key}"]
+            for q in questions
+            if request.POST.get(f"answer-{q.key}")
+        }
+        comments = {q.key: request.POST.get(f"comment-{q.key}", "") for q in questions}
+        with reported(request):
+            services.save_organization_practices(
+                request.user, organization, questionnaire, period, answers, comments
+            )
+            messages.success(request, f"Organisation practices for {period} saved.")
+            return redirect(page_url)
+    rows = []
+    saved = {}
+    if structure is not None:
+        saved = questionnaire_selectors.practices_answers(organization, questionnaire, period)
+        for question in structure[1]:
+            answer = saved.get(question.key)
+            if answer is None:
+                value = ""
+            elif answer.not_applicable:
+                value = services.NOT_APPLICABLE
+            elif answer.level is None:
+                value = services.DONT_KNOW
+            else:
+                value = str(answer.level)
+            rows.append(
+                {
+                    "question": question,
+                    "levels": [
+                        (str(level), LEVEL_NAMES[level], statement)
+                        for level, statement in question.level_statements()
+                    ],
+                    "value": value,
+                    "comment": answer.comment if answer else "",
+                }
+            )
+    return render(
+        request,
+        "assessments/organization_practices.html",
+        {
+            "organization": organization,
+            "period": period,
+            "periods": sorted(periods, reverse=True),
+            "questionnaire": questionnaire,
+            "section": structure[0] if structure else None,
+            "rows": rows,
+            "answered": len(saved),
+            "dont_know": services.DONT_KNOW,
+            "not_applicable": services.NOT_APPLICABLE,
+        },
+    )
+
+
+@login_required
+def organization_practices_home(request):
+    """The navigation's entry: the page of the first organisation (by name) whose practices the
+    user answers."""
+    organization = permissions.analysable_organizations(request.user).order_by("name").first()
+    if organization is None:
+        raise PermissionDenied(
+            "Only CoE analysts and organisation admins answer organisation practices."
+        )
+    return redirect("organization_practices", slug=organization.slug)
