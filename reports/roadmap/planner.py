@@ -60,6 +60,11 @@ KINDS = ("dimension", "dora", "sustain")
 # Which DORA metrics a dimension's practices move. A Low or Medium tier in one of them raises
 # the dimension's priority (the DORA boost), so measured delivery problems pull the practices
 # that fix them up the list. Dimensions not listed move no single metric directly.
+# architecture: DORA's "loosely coupled architecture" capability (dora.dev/capabilities/
+# loosely-coupled-architecture; Accelerate, ch. 5): teams that can test and deploy their
+# services on demand, without coordinating with other teams or an integrated test
+# environment, deploy more often and get changes to production sooner. So a Low or Medium
+# deployment frequency or lead time raises the architecture practices too.
 DIMENSION_METRICS = MappingProxyType(
     {
         "deployment": ("deployment_frequency", "lead_time"),
@@ -67,6 +72,7 @@ DIMENSION_METRICS = MappingProxyType(
         "operations": ("time_to_restore",),
         "development": ("lead_time",),
         "flow": ("lead_time",),
+        "architecture": ("deployment_frequency", "lead_time"),
     }
 )
 

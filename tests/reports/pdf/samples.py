@@ -168,7 +168,10 @@ def _plan() -> dict:
                 "subject": subject,
                 "why": why,
                 "focus_areas": focus,
-                "steps": list(entry["steps"]),
+                # A step is text, or {do: text, aims: question} (practices.yaml's header).
+                "steps": [
+                    step["do"] if isinstance(step, dict) else step for step in entry["steps"]
+                ],
                 "success_metric": entry["success_metric"],
                 "owner_role": content["owner_role"],
                 "owner_name": owner,

@@ -622,8 +622,9 @@ def test_dimension_metrics_mapping_names_known_metrics():
         "operations": ("time_to_restore",),
         "development": ("lead_time",),
         "flow": ("lead_time",),
+        "architecture": ("deployment_frequency", "lead_time"),
     }
-    assert set(DIMENSION_METRICS) <= set(KEYS)
+    assert set(DIMENSION_METRICS) <= set(PRACTICES.dimensions)
 
 
 def test_plan_carries_the_formula_text():
