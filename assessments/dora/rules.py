@@ -134,6 +134,13 @@ class BenchmarkSet:
     def metric_label(self, metric: str) -> str:
         return metric_label(metric, self.year)
 
+    @property
+    def tiers(self) -> tuple[str, ...]:
+        """The tiers this set publishes, best first (the 2022 report has no Elite)."""
+        return tuple(
+            tier for tier in TIERS if any(self.cells[m].get(tier) is not None for m in METRICS)
+        )
+
 
 def metric_label(metric: str, year: int | None = None) -> str:
     """The metric's name as the report of ``year`` uses it (None: the pre-2023 names)."""

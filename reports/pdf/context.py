@@ -204,6 +204,8 @@ def roadmap_context(result, viewer=None, sources=None):
         },
         "radar_svg": radar_for(result, previous, deltas, id_prefix="pdf-radar"),
         "dora": _dora(sources),
+        # The legend lists the tiers of the set in use only: a 2022 roadmap never shows Elite.
+        "legend_tiers": dora.get_benchmark(sources.benchmark).tiers,
         "trend": {
             "svg": trend_chart(team, rows, id_prefix="pdf-trend"),
             "rows": [{k: v for k, v in r.items() if k != "result"} for r in rows],

@@ -100,6 +100,7 @@ from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from assessments.dora import rules as dora
 from assessments.levels import LEVEL_NAMES
 
 ROADMAP_TEMPLATE = "reports/pdf/roadmap.html"
@@ -150,6 +151,7 @@ def render_roadmap_html(context: dict) -> str:
             **context,
             "appendix_rows": rows,
             "extremes": extremes,
+            "legend_tiers": context.get("legend_tiers", dora.TIERS),
             "levels": LEVELS,
             "level_names": list(LEVEL_NAMES.items()),
         },

@@ -28,7 +28,7 @@ import yaml
 
 from assessments.dora import rules as dora
 from assessments.levels import LEVEL_NAMES, MAX_LEVEL, MIN_LEVEL, score_text
-from assessments.maturity.scoring import level_for_score
+from assessments.maturity.scoring import SCORING_RULES_VERSION, level_for_score
 
 PRACTICES_FILE = Path(__file__).resolve().parent / "content" / "practices.yaml"
 
@@ -182,6 +182,8 @@ class DimensionState:
     previous_score: float | None = None
     focus_areas: Mapping[int, Sequence[str]] = field(default_factory=dict)
     position: int = 0
+    # The scoring rules the result was frozen with: their bands tie score and level.
+    rules_version: int = SCORING_RULES_VERSION
 
     def __post_init__(self):
         where = f"dimension {self.key!r}"
@@ -198,10 +200,10 @@ class DimensionState:
         if self.score is not None:
             if self.level is None:
                 raise ValueError(f"{where}: a score needs its level")
-            if level_for_score(self.score) != self.level:
+            banded = level_for_score(self.score, self.rules_version)
+            if banded != self.level:
                 raise ValueError(
-                    f"{where}: score {self.score!r} is level {level_for_score(self.score)}, "
-                    f"not {self.level}"
+                    f"{where}: score {self.score!r} is level {banded}, not {self.level}"
                 )
         if not _is_number(self.weight) or self.weight <= 0:
             raise ValueError(f"{where}: weight must be a positive number, not {self.weight!r}")

@@ -362,3 +362,16 @@ def test_html_to_pdf_resolves_static_links(no_network):
     )
     assert pdf.html_to_pdf(html).startswith(b"%PDF-")
     assert no_network == []
+
+
+def test_legend_lists_only_the_tiers_of_the_set_in_use(roadmap_context):
+    """The 2022 report has no Elite: a roadmap on that set never shows it in its legend."""
+    from assessments.dora import rules as dora
+
+    assert dora.get_benchmark("2022").tiers == ("high", "medium", "low")
+    html_2022 = pdf.render_roadmap_html(
+        {**roadmap_context, "legend_tiers": ("high", "medium", "low")}
+    )
+    legend = html_2022.split('<ul class="legend">')[2].split("</ul>")[0]
+    assert "Elite" not in legend and "High" in legend
+    assert "Elite" in pdf.render_roadmap_html(roadmap_context).split('<ul class="legend">')[2]

@@ -67,6 +67,7 @@ def test_api_and_pdf_withhold_the_same_dimension(world, quality_by_two, api_clie
     dims = {d["key"]: d for d in context["result"]["dimensions"]}
     assert (dims["quality"]["spread_hidden"], dims["quality"]["min"]) == (True, None)
     assert dims["flow"]["min"] is not None
+    assert context["legend_tiers"] == ("elite", "high", "medium", "low")  # the 2024 set
     hidden = {d["name"]: d["hidden_distribution"] for d in context["appendix"]["dimensions"]}
     assert hidden == {"Flow": False, "Quality": True}
 

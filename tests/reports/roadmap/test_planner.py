@@ -902,3 +902,13 @@ def test_formula_names_both_kinds_of_bottleneck_and_excludes_the_intake_wait():
     assert "the constraint the team marked on its value stream map" in text
     assert "the stage after the largest delay between stages" in text
     assert "The wait before the first stage (the intake backlog) never counts." in text
+
+
+def test_a_rules_v1_result_keeps_its_bands_in_the_plan():
+    """Scoring rules v1 made 4.85 level 4 (level 5 only at 5.00); v2 makes it level 5. A frozen
+    v1 result is planned with its own level, never rescored."""
+    v1 = DimensionState("flow", "Flow", level=4, score=4.85, target=None, rules_version=1)
+    assert v1.effective_target == 5
+    with pytest.raises(ValueError, match="score 4.85 is level 5, not 4"):
+        DimensionState("flow", "Flow", level=4, score=4.85, target=None)
+    assert DimensionState("flow", "Flow", level=5, score=4.85, target=None).effective_target == 5
