@@ -4,10 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from assessments import permissions
 from assessments.models import Result
+from assessments.questionnaires import selectors as questionnaire_selectors
 from reports.results.content import individual_answers, result_page_context
 from vsm_site import caching
 
@@ -36,6 +38,14 @@ def result_page(request, assessment_id):
         ),
     )
     may_see_individuals = permissions.can_administer(request.user, team.organization)
+    # The CoE's answers for the organisation as a whole this period, beside the team's result
+    # (not part of its score); read per request, as the CoE may answer them at any time.
+    organization = team.organization
+    practices_url = None
+    if permissions.can_analyse(request.user, organization):
+        practices_url = (
+            reverse("organization_practices", args=[organization.slug]) + f"?period={result.period}"
+        )
     return render(
         request,
         "assessments/result.html",
@@ -46,5 +56,9 @@ def result_page(request, assessment_id):
             "can_lead": permissions.can_lead_team(request.user, team),
             "can_review": permissions.can_analyse(request.user, team.organization),
             "individual": individual_answers(result) if may_see_individuals else None,
+            "organization_practices": questionnaire_selectors.organization_practices(
+                organization, result.period, result.questionnaire_key
+            ),
+            "practices_url": practices_url,
         },
     )
