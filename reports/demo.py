@@ -172,9 +172,10 @@ def load_demo_organization():
     return DemoSummary(org, teams, len(created))
 
 
-# Per team: (stage, wait before it in hours, process hours, %C&A, handoff, pain points). The
-# longest wait sits in a different stage from team to team, so bottlenecks (and the roadmap
-# items ranked first) differ.
+# Per team: (stage, wait before it in working hours, process working hours, %C&A of the work
+# the stage receives, handoff, pain points). The largest delay between stages (or the marked
+# constraint, DEMO_CONSTRAINTS) sits in a different guide stage from team to team, so the
+# roadmap items ranked first differ. Each stage's guide stage is the one its name proposes.
 DEMO_STREAMS = {
     "checkout": [
         ("Ideation", 48, 6, 85, False, [("delay", "Waits for the fortnightly refinement")]),
@@ -250,6 +251,10 @@ DEMO_STREAMS = {
                                                  ("manual_work", "Toil in on-call handovers")]),
     ],
 }  # fmt: skip
+# The stage a team marked as its constraint. Fraud's risk board approves every model change
+# before work starts and limits how many the stream takes in: the team says so, although its
+# largest delay between stages is before Testing.
+DEMO_CONSTRAINTS = {"fraud": "Ideation"}
 
 
 def _demo_value_stream(team):
@@ -263,6 +268,7 @@ def _demo_value_stream(team):
         return
     lead = team.memberships.filter(role=Membership.LEAD).select_related("user").first().user
     rows = DEMO_STREAMS.get(team.slug) or DEMO_STREAMS["checkout"]
+    constraint = DEMO_CONSTRAINTS.get(team.slug)
 
     def stages(wait_factor):
         return [
@@ -274,6 +280,7 @@ def _demo_value_stream(team):
                 "handoff": handoff,
                 "people": 2 + n % 3,
                 "pain_points": [{"kind": kind, "note": note} for kind, note in pains],
+                "constraint": name == constraint,
             }
             for n, (name, wait, process, pca, handoff, pains) in enumerate(rows)
         ]

@@ -5,6 +5,14 @@ Reading needs the team to be visible (members, the CoE of its organisation); wri
 ``permissions.can_lead_team``. ``MapIn`` is both the schema of the body and its check: it
 calls ``valuestream.validate_stages`` (the one place the stage rules live, also behind the
 page's editor) and declares the limits of rules.py, so the two cannot disagree.
+
+Times are working hours. Stages carry ``category`` (the guide stage the team maps them to;
+left out on PUT, the name proposes one) and ``constraint``. Figures are recomputed from the
+stored stages on every read, so versions saved before these fields existed answer with them
+too (their stages with the category their name proposes, no constraint). ``bottleneck`` and
+``bottleneck_wait_hours`` stay for existing clients, with a narrower meaning since issue 18:
+the roadmap's focus (the marked constraint, else the largest delay between stages), never the
+intake wait before the first stage, which ``intake_wait_hours`` reports on its own.
 """
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -30,16 +38,31 @@ class MarkOut(serializers.Serializer):
     note = serializers.CharField()
 
 
+_CATEGORY_HELP = (
+    f"The guide stage the team maps this stage to ({', '.join(valuestream.DEFAULT_STAGE_KEYS)}),"
+    " or null for none of them."
+)
+_PCA_HELP = (
+    "Percent complete and accurate (0-100): the share of the work this stage receives that it "
+    "can use without correcting it, adding missing information or asking for clarification, "
+    "as this (receiving) stage reports it."
+)
+
+
 class StageOut(serializers.Serializer):
     name = serializers.CharField()
-    process_time_hours = serializers.FloatField(help_text="Hours of active work.")
-    wait_time_hours = serializers.FloatField(help_text="Hours work waits before the stage.")
-    percent_complete_accurate = serializers.FloatField(help_text="0-100.")
+    process_time_hours = serializers.FloatField(help_text="Working hours of active work.")
+    wait_time_hours = serializers.FloatField(help_text="Working hours work waits before the stage.")
+    percent_complete_accurate = serializers.FloatField(help_text=_PCA_HELP)
     handoff = serializers.BooleanField(help_text="Work arrives from another team.")
     activities = serializers.ListField(child=serializers.CharField())
     people = serializers.IntegerField(allow_null=True)
     pain_points = MarkOut(many=True, help_text=", ".join(valuestream.PAIN_POINT_KINDS))
     planned_changes = MarkOut(many=True, help_text=", ".join(valuestream.CHANGE_KINDS))
+    category = serializers.ChoiceField(
+        choices=valuestream.DEFAULT_STAGE_KEYS, allow_null=True, help_text=_CATEGORY_HELP
+    )
+    constraint = serializers.BooleanField(help_text=_F["constraint"])
 
 
 # The request body of PUT: MapIn, checked by valuestream.validate_stages (the one place the
@@ -97,14 +120,16 @@ class StageIn(serializers.Serializer):
 
     name = serializers.CharField(min_length=1, max_length=valuestream.MAX_NAME_CHARS)
     process_time_hours = serializers.FloatField(
-        min_value=0, max_value=valuestream.MAX_HOURS, help_text="Hours of active work."
+        min_value=0, max_value=valuestream.MAX_HOURS, help_text="Working hours of active work."
     )
     wait_time_hours = serializers.FloatField(
-        min_value=0, max_value=valuestream.MAX_HOURS, help_text="Hours work waits before it."
+        min_value=0,
+        max_value=valuestream.MAX_HOURS,
+        help_text="Working hours work waits before it.",
     )
     percent_complete_accurate = serializers.FloatField(
         required=False, allow_null=True, min_value=0, max_value=valuestream.MAX_PERCENT,
-        help_text="Percent complete and accurate work passed on (default 100).",
+        help_text=_PCA_HELP + " Default 100.",
     )  # fmt: skip
     handoff = serializers.BooleanField(
         required=False, allow_null=True, help_text="Work arrives from another team (default false)."
@@ -131,6 +156,18 @@ class StageIn(serializers.Serializer):
         allow_null=True,
         max_length=valuestream.MAX_MARKS,
         help_text="Future maps: kinds as strings or {kind, note} objects.",
+    )
+    category = serializers.ChoiceField(
+        choices=valuestream.DEFAULT_STAGE_KEYS,
+        required=False,
+        allow_null=True,
+        help_text=_CATEGORY_HELP + " Left out: the one the stage's name proposes.",
+    )
+    constraint = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        help_text="The team marks this stage as the stream's constraint (one stage at most; "
+        "default false).",
     )
     position = serializers.IntegerField(
         required=False,
@@ -189,8 +226,24 @@ class MapOut(serializers.Serializer):
         help_text=_F["rolled_percent_complete_accurate"]
     )
     handoffs = serializers.IntegerField(help_text=_F["handoffs"])
+    intake_wait_hours = serializers.FloatField(help_text=_F["intake_wait_hours"])
+    intake_stage = serializers.CharField(help_text="The first stage: the intake wait is before it.")
+    largest_delay = serializers.CharField(allow_null=True, help_text=_F["largest_delay"])
+    largest_delay_wait_hours = serializers.FloatField(allow_null=True)
+    constraint = serializers.CharField(allow_null=True, help_text=_F["constraint"])
     bottleneck = serializers.CharField(allow_null=True, help_text=_F["bottleneck"])
+    bottleneck_kind = serializers.ChoiceField(
+        choices=["constraint", "largest_delay"],
+        allow_null=True,
+        help_text="Why the bottleneck is the roadmap's focus: the team marked it, or it follows "
+        "the largest delay.",
+    )
     bottleneck_wait_hours = serializers.FloatField(allow_null=True)
+    bottleneck_category = serializers.ChoiceField(
+        choices=valuestream.DEFAULT_STAGE_KEYS,
+        allow_null=True,
+        help_text="The guide stage of the bottleneck, which the roadmap ranks first.",
+    )
     worst_quality_stage = serializers.CharField(
         allow_null=True, help_text=_F["worst_quality_stage"]
     )
@@ -201,6 +254,9 @@ class MapOut(serializers.Serializer):
 
 
 def map_json(vsm):
+    """The map as the API answers it: stages with every field (old versions' stages get the
+    category their name proposes and no constraint) and figures recomputed from them."""
+    stages = valuestream_services.stages_of(vsm)
     return {
         "team": vsm.team_id,
         "kind": vsm.kind,
@@ -208,8 +264,8 @@ def map_json(vsm):
         "created_at": vsm.created_at,
         "created_by": vsm.created_by.username if vsm.created_by else None,
         "note": vsm.note,
-        "stages": vsm.stages,
-        **vsm.figures,
+        "stages": [stage.to_json() for stage in stages],
+        **valuestream.compute_figures(stages).to_json(),
     }
 
 
@@ -217,7 +273,7 @@ class ValueStreamMapView(APIView):
     """The team's latest map of one kind (``current`` or ``future``, from the URL); PUT saves
     the body as its next version (201). Errors name the stage and field: ``field`` is a JSON
     path with 0-based indexes (``stages[1].wait_time_hours``), the message counts stages from
-    1. Times are hours, each at most 87,600 (10 years)."""
+    1. Times are working hours, each at most 87,600."""
 
     kind = ValueStreamMap.CURRENT
 

@@ -4,9 +4,13 @@ Pure like ``vsm_site.charts`` and on its conventions (its text helpers, ``_esc``
 string, ``role="img"`` with a title and a description, DejaVu Sans, nothing WeasyPrint cannot
 draw). The drawing follows the classic value stream map:
 
-- a box per stage, in order, with its name, process time, %C&A and people;
-- before each box a wait triangle with the wait time: the longest wait (the bottleneck) is
-  filled vermilion and labelled, the stage with the lowest %C&A has a dashed, thick border;
+- a box per stage, in order, with its name, process time, the %C&A of the work it receives
+  and people;
+- before each box a wait triangle with the wait time: the one before the first stage is the
+  intake queue (grey, labelled "intake"), the longest wait between stages (the largest delay)
+  is filled vermilion and labelled; the box of the stage the team marked as the constraint
+  is tinted orange, with a thick vermilion border (unless the dashed one below) and a
+  "constraint" label; the stage with the lowest %C&A has a dashed, thick border;
 - push arrows between the boxes; a diamond with "H" on the arrow into a stage marks a handoff
   from another team;
 - letter tags under a box for its pain points (squares: D delay, R rework, Q quality, M manual
@@ -14,7 +18,8 @@ draw). The drawing follows the classic value stream map:
   spelled out with their notes in a list under the drawing;
 - a timeline ladder under each row of boxes: waits on the upper step, process times on the
   lower one; the totals (lead time, process time, flow efficiency, rolled %C&A, handoffs)
-  close the ladder, each with its formula.
+  close the ladder, each with its formula;
+- times in working hours, said in the legend (``rules.TIME_UNIT_NOTE``).
 
 Up to five stages share a row; longer streams wrap onto balanced rows (six stages: two rows of
 three), each with its own ladder.
@@ -28,7 +33,13 @@ from dataclasses import dataclass
 
 from django.utils.safestring import SafeString
 
-from assessments.valuestream.rules import CHANGE_KINDS, PAIN_POINT_KINDS, MapFigures, Stage
+from assessments.valuestream.rules import (
+    CHANGE_KINDS,
+    PAIN_POINT_KINDS,
+    WORKING_HOURS_PER_DAY,
+    MapFigures,
+    Stage,
+)
 from vsm_site.charts import (
     FONT_SIZE,
     INK,
@@ -56,13 +67,16 @@ PER_ROW = 5  # at most; rows are balanced (six stages: two rows of three)
 MIN_CELLS = 3  # one or two stages keep the cell width of three per row
 WAIT_ZONE = 48  # left part of a cell: triangle, arrow, wait time
 GAP = 6  # between a box and the next cell
-BAND = 32  # above the boxes: "bottleneck"; below it the number and "lowest %C&A"
+BAND = 32  # above the boxes: "largest delay", "constraint"; below, the number, "lowest %C&A"
 TAG = 16
 
 BOX_FILL = "#eaf2f8"
 BOX_STROKE = "#0072b2"
 WAIT_FILL = "#f0e442"
-BOTTLENECK_FILL = "#d55e00"
+INTAKE_FILL = "#d9d9d9"
+DELAY_FILL = "#d55e00"
+CONSTRAINT_FILL = "#fbd9c2"
+CONSTRAINT_STROKE = "#d55e00"
 WORST_STROKE = "#cc79a7"
 HANDOFF_FILL = "#e69f00"
 LADDER = "#333333"
@@ -115,7 +129,8 @@ def draw_value_stream(
     detail_lines = 2 + any(s.people is not None for s in stages)
     box_height = 8 + name_height + 4 + detail_lines * _line_height(SMALL_FONT_SIZE) + 6
     tag_rows = any(s.pain_points for s in stages) + any(s.planned_changes for s in stages)
-    bottleneck_index = _index_of(stages, figures.bottleneck)
+    delay_index = _index_of(stages, figures.largest_delay)
+    constraint_index = _index_of(stages, figures.constraint)
     worst_index = _index_of(stages, figures.worst_quality_stage)
 
     y = top
@@ -139,7 +154,8 @@ def draw_value_stream(
                     box_height,
                     names[index],
                     is_first_in_row=offset == 0,
-                    is_bottleneck=index == bottleneck_index,
+                    is_delay=index == delay_index,
+                    is_constraint=index == constraint_index,
                     is_worst=index == worst_index,
                 )
             )
@@ -150,7 +166,7 @@ def draw_value_stream(
             x = MARGIN + len(row) * geo.cell - GAP
             mid = box_top + box_height / 2
             parts.append(_arrow(x, WIDTH - MARGIN + 2, mid, head=False))
-        parts.append(_ladder(geo, row, first, ladder_up, ladder_down, bottleneck_index))
+        parts.append(_ladder(geo, row, first, ladder_up, ladder_down, delay_index))
         y = ladder_down + 24
 
     totals, totals_height = _totals(figures, y + 4)
@@ -226,7 +242,8 @@ def _cell(
     name_lines: list[str],
     *,
     is_first_in_row: bool,
-    is_bottleneck: bool,
+    is_delay: bool,
+    is_constraint: bool,
     is_worst: bool,
 ) -> str:
     parts = []
@@ -235,13 +252,18 @@ def _cell(
     arrow_y = box_top + box_height / 2 + 6
     arrow_from = x0 - GAP if not is_first_in_row else x0
     parts.append(_arrow(arrow_from, box_left, arrow_y))
+    is_intake = index == 0
     if stage.wait_time_hours > 0:  # no queue, no inventory triangle
-        fill = BOTTLENECK_FILL if is_bottleneck else WAIT_FILL
-        cls = "wait bottleneck" if is_bottleneck else "wait"
+        if is_intake:
+            fill, cls = INTAKE_FILL, "wait intake"
+        elif is_delay:
+            fill, cls = DELAY_FILL, "wait largest-delay"
+        else:
+            fill, cls = WAIT_FILL, "wait"
         parts.append(_triangle(wait_mid, box_top + 4, 28, fill, cls))
-        letter_fill = "#ffffff" if is_bottleneck else INK
+        letter_fill = "#ffffff" if is_delay else INK
         parts.append(
-            _text(wait_mid, box_top + 22, "!" if is_bottleneck else "I", size=SMALL_FONT_SIZE,
+            _text(wait_mid, box_top + 22, "!" if is_delay else "I", size=SMALL_FONT_SIZE,
                   anchor="middle", bold=True, fill=letter_fill)
         )  # fmt: skip
     parts.append(
@@ -251,16 +273,17 @@ def _cell(
             hours(stage.wait_time_hours),
             size=SMALL_FONT_SIZE,
             anchor="middle",
-            bold=is_bottleneck,
+            bold=is_delay,
         )
     )
     if stage.handoff:
         parts.append(_diamond(wait_mid, arrow_y, 9))
-    if is_bottleneck:
+    wait_label = "largest delay" if is_delay else "intake" if is_intake else None
+    if wait_label and stage.wait_time_hours > 0:
         parts.append(
-            _text(max(wait_mid, 4 + _text_width("bottleneck", SMALL_FONT_SIZE, True) / 2),
-                  box_top - 19, "bottleneck", size=SMALL_FONT_SIZE, anchor="middle", bold=True,
-                  fill="#a63f00")
+            _text(max(wait_mid, 4 + _text_width(wait_label, SMALL_FONT_SIZE, True) / 2),
+                  box_top - 19, wait_label, size=SMALL_FONT_SIZE, anchor="middle", bold=is_delay,
+                  fill="#a63f00" if is_delay else MUTED)
         )  # fmt: skip
 
     # The stage's number, as the list of pain points under the drawing refers to it.
@@ -271,12 +294,23 @@ def _cell(
     dash = ' stroke-dasharray="6 3"' if is_worst else ""
     width = 3 if is_worst else 1.5
     box_class = "stage worst-quality" if is_worst else "stage"
+    fill = BOX_FILL
+    if is_constraint:
+        fill = CONSTRAINT_FILL
+        box_class += " constraint"
+        if not is_worst:
+            stroke, width = CONSTRAINT_STROKE, 3
     parts.append(
         f'<rect x="{_n(box_left)}" y="{_n(box_top)}" width="{_n(geo.box)}" '
-        f'height="{_n(box_height)}" rx="4" fill="{BOX_FILL}" stroke="{stroke}" '
+        f'height="{_n(box_height)}" rx="4" fill="{fill}" stroke="{stroke}" '
         f'stroke-width="{width}"{dash} class="{box_class}"/>'
     )
     centre = box_left + geo.box / 2
+    if is_constraint:
+        parts.append(
+            _text(centre, box_top - 19, "constraint", size=SMALL_FONT_SIZE, anchor="middle",
+                  bold=True, fill="#a63f00")
+        )  # fmt: skip
     parts.append(_text_block(centre, box_top + 6, name_lines, anchor="middle", bold=True))
     details = [
         f"Process {hours(stage.process_time_hours)}",
@@ -294,7 +328,7 @@ def _cell(
             _text(box_left + geo.box - 1, box_top - 5, "lowest %C&A", size=SMALL_FONT_SIZE,
                   anchor="end", fill="#8a3b6d")
         )  # fmt: skip
-    tooltip = [f"{index + 1}. {_clean(stage.name)}"]
+    tooltip = [f"{index + 1}. {_clean(stage.name)}", f"guide stage: {_category(stage)}"]
     if stage.activities:
         tooltip.append("Activities: " + ", ".join(stage.activities))
     return f'<g class="stage-cell"><title>{_esc(" — ".join(tooltip))}</title>{"".join(parts)}</g>'
@@ -337,7 +371,11 @@ def _tags(stage: Stage, box_left: float, top: float, changes_top: float) -> str:
     return "".join(parts)
 
 
-def _ladder(geo, row, first, up, down, bottleneck_index) -> str:
+def _category(stage: Stage) -> str:
+    return stage.category or "none"
+
+
+def _ladder(geo, row, first, up, down, delay_index) -> str:
     """Waits on the upper step (from the previous box to this one), process times on the
     lower step (under the box)."""
     parts = []
@@ -351,7 +389,7 @@ def _ladder(geo, row, first, up, down, bottleneck_index) -> str:
         index = first + offset
         parts.append(
             _text((wait_from + box_left) / 2, up - 5, hours(stage.wait_time_hours),
-                  size=SMALL_FONT_SIZE, anchor="middle", bold=index == bottleneck_index)
+                  size=SMALL_FONT_SIZE, anchor="middle", bold=index == delay_index)
         )  # fmt: skip
         parts.append(
             _text((box_left + box_right) / 2, down + 15, hours(stage.process_time_hours),
@@ -367,13 +405,18 @@ def _ladder(geo, row, first, up, down, bottleneck_index) -> str:
 
 def _totals(figures: MapFigures, top: float) -> tuple[str, float]:
     lead = figures.lead_time_hours
-    days = f" ≈ {lead / 24:,.1f} days" if lead >= 48 else ""
+    # Working hours: a working day is WORKING_HOURS_PER_DAY of them, not 24.
+    days = (
+        f" ≈ {lead / WORKING_HOURS_PER_DAY:,.1f} working days".replace(".0 working", " working")
+        if lead >= 2 * WORKING_HOURS_PER_DAY
+        else ""
+    )
     cells = [
         (
             "Lead time",
-            hours(lead) + days,
+            hours(lead),
             f"= {hours(figures.process_time_hours)} process + "
-            f"{hours(figures.wait_time_hours)} wait",
+            f"{hours(figures.wait_time_hours)} wait{days}",
         ),
         (
             "Flow efficiency",
@@ -394,7 +437,7 @@ def _totals(figures: MapFigures, top: float) -> tuple[str, float]:
     height = 0.0
     for i, (label, value, formula) in enumerate(cells):
         x = MARGIN + i * width
-        formula_lines = _wrap(formula, width - 14, SMALL_FONT_SIZE, 2)
+        formula_lines = _wrap(formula, width - 14, SMALL_FONT_SIZE, 3)
         cell_height = 8 + 15 + 22 + len(formula_lines) * _line_height(SMALL_FONT_SIZE) + 4
         height = max(height, cell_height)
         parts.append(_text(x + 8, top + 20, label, size=SMALL_FONT_SIZE, fill=MUTED))
@@ -435,12 +478,17 @@ def _mark_list(stages: Sequence[Stage], top: float) -> tuple[str, float]:
 
 def _legend(stages: Sequence[Stage], figures: MapFigures, top: float) -> tuple[str, float]:
     items = [
+        ("note", None, "Times in working hours (8 h a working day)"),
         ("triangle", WAIT_FILL, "Wait before a stage"),
-        ("box", BOX_FILL, "Stage: process time, %C&A"),
+        ("box", BOX_FILL, "Stage: process time, %C&A of the work it receives"),
         ("ladder", None, "Timeline: waits up, process down"),
     ]
-    if figures.bottleneck is not None:
-        items.insert(1, ("triangle", BOTTLENECK_FILL, "Longest wait (bottleneck)"))
+    if figures.intake_wait_hours:
+        items.insert(2, ("triangle", INTAKE_FILL, "Intake wait (before the first stage)"))
+    if figures.largest_delay is not None:
+        items.insert(2, ("triangle", DELAY_FILL, "Largest delay between stages"))
+    if figures.constraint is not None:
+        items.append(("constraint", None, "Constraint (marked by the team)"))
     if figures.worst_quality_stage is not None:
         items.append(("worst", None, "Lowest %C&A"))
     if any(s.handoff for s in stages):
@@ -456,10 +504,15 @@ def _legend(stages: Sequence[Stage], figures: MapFigures, top: float) -> tuple[s
     row_height = 22
     x, row = MARGIN, 0
     for shape, colour, label in items:
-        item_width = 24 + _text_width(label, SMALL_FONT_SIZE) + 18
+        note = shape == "note"  # text only, no symbol
+        item_width = (0 if note else 24) + _text_width(label, SMALL_FONT_SIZE, note) + 18
         if x > MARGIN and x + item_width - 18 > WIDTH - MARGIN:
             x, row = MARGIN, row + 1
         mid = top + row * row_height + row_height / 2
+        if note:
+            parts.append(_text(x, mid + 4, label, size=SMALL_FONT_SIZE, bold=True))
+            x += item_width
+            continue
         if shape == "triangle":
             parts.append(_triangle(x + 9, mid - 8, 18, colour, "legend-wait"))
         elif shape == "box":
@@ -472,6 +525,11 @@ def _legend(stages: Sequence[Stage], figures: MapFigures, top: float) -> tuple[s
                 f'<rect x="{_n(x)}" y="{_n(mid - 7)}" width="18" height="14" rx="2" '
                 f'fill="{BOX_FILL}" stroke="{WORST_STROKE}" stroke-width="3" '
                 f'stroke-dasharray="6 3"/>'
+            )
+        elif shape == "constraint":
+            parts.append(
+                f'<rect x="{_n(x)}" y="{_n(mid - 7)}" width="18" height="14" rx="2" '
+                f'fill="{CONSTRAINT_FILL}" stroke="{CONSTRAINT_STROKE}" stroke-width="3"/>'
             )
         elif shape == "ladder":
             parts.append(
@@ -498,8 +556,11 @@ def _description(stages: Sequence[Stage], figures: MapFigures) -> str:
         text = (
             f"{number}. {_clean(stage.name)}: waits {hours(stage.wait_time_hours)}, then "
             f"{hours(stage.process_time_hours)} of work, "
-            f"{percent(stage.percent_complete_accurate)} complete and accurate"
+            f"{percent(stage.percent_complete_accurate)} of the work it receives complete and "
+            f"accurate, guide stage {_category(stage)}"
         )
+        if stage.constraint:
+            text += ", marked as the constraint"
         if stage.handoff:
             text += ", receives a handoff from another team"
         if stage.pain_points:
@@ -508,14 +569,24 @@ def _description(stages: Sequence[Stage], figures: MapFigures) -> str:
             text += ", planned: " + ", ".join(c.label.lower() for c in stage.planned_changes)
         sentences.append(text + ".")
     sentences.append(
-        f"Lead time {hours(figures.lead_time_hours)}, process time "
+        f"Times in working hours. Lead time {hours(figures.lead_time_hours)}, process time "
         f"{hours(figures.process_time_hours)}, flow efficiency "
         f"{percent(figures.flow_efficiency)}, rolled complete and accurate "
         f"{percent(figures.rolled_percent_complete_accurate)}, {figures.handoffs} "
         f"handoff{'s' if figures.handoffs != 1 else ''}."
     )
-    if figures.bottleneck:
-        sentences.append(f"Longest wait (bottleneck): before {_clean(figures.bottleneck)}.")
+    if figures.intake_wait_hours:
+        sentences.append(
+            f"Intake wait: {hours(figures.intake_wait_hours)} before "
+            f"{_clean(figures.intake_stage)}."
+        )
+    if figures.largest_delay:
+        sentences.append(
+            f"Largest delay between stages: {hours(figures.largest_delay_wait_hours)} before "
+            f"{_clean(figures.largest_delay)}."
+        )
+    if figures.constraint:
+        sentences.append(f"Constraint, marked by the team: {_clean(figures.constraint)}.")
     if figures.worst_quality_stage:
         sentences.append(f"Lowest complete and accurate: {_clean(figures.worst_quality_stage)}.")
     return _describe(f"Value stream map with {len(stages)} stages.", *sentences)

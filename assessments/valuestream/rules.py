@@ -1,13 +1,24 @@
 """Value stream maps, pure: stages in, figures out.
 
-Follows the VSM guide's "Value Stream Mapping Process". A *current-state* map lists the stages
-work goes through from request to delivery, in order, each with its active work (process
-time), the time work waits before it (wait time), the share of work it passes on complete and
-accurate (%C&A), whether work arrives from another team (a handoff), the people involved and
-its pain points. ``compute_figures`` turns the stages into lead time, flow efficiency, rolled
-%C&A, handoffs and the bottleneck (rules in ``FORMULAS``). A *future-state* map has the same
-shape plus the changes planned per stage; ``draft_future_state`` drafts one from the current
-map for the lead to edit.
+Follows the VSM guide's "Value Stream Mapping Process", drawn as practitioners draw it
+(Rother & Shook, "Learning to See"; Martin & Osterling, "Value Stream Mapping"). A
+*current-state* map lists the stages work goes through from request to delivery, in order,
+each with its active work (process time), the time work waits before it (wait time), the share
+of the work it *receives* complete and accurate as the stage itself reports it (%C&A, recorded
+by the receiving stage, as Martin & Osterling ask the downstream customer), whether work
+arrives from another team (a handoff), the people involved, its pain points, the guide stage it
+belongs to (``category``, chosen by the team; ``stage_category`` only proposes one from the
+name) and whether the team marked it as the stream's constraint.
+
+Times are working hours (``TIME_UNIT``): 8 h a working day, 40 h a working week; a wait over a
+weekend adds no hours. Process and wait times in one unit keep flow efficiency honest (a week
+of calendar waiting against days of working time would understate it about fourfold).
+
+``compute_figures`` turns the stages into lead time, flow efficiency, rolled %C&A, handoffs,
+the intake wait (before the first stage: the backlog, reported on its own), the largest delay
+(the longest wait *between* stages), the constraint and the roadmap's focus (rules in
+``FORMULAS``). A *future-state* map has the same shape plus the changes planned per stage;
+``draft_future_state`` drafts one from the current map for the lead to edit.
 
 No Django, no database: ``validate_stages`` checks raw JSON-like input (the API body, the
 stored JSON, the page's form) and is the one place the input rules live. Its errors are
@@ -25,8 +36,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 MAX_STAGES = 30
-# Ten years of hours (365-day years). A longer wait or process time is a typo (minutes
-# entered as hours, a stray zero), not a value stream anybody runs.
+# Ten calendar years of hours (over forty years of working hours). A longer wait or process
+# time is a typo (minutes entered as hours, a stray zero), not a value stream anybody runs.
 MAX_HOURS = 10 * 365 * 24
 MAX_NAME_CHARS = 60
 MAX_NOTE_CHARS = 200
@@ -35,6 +46,13 @@ MAX_ACTIVITY_CHARS = 100
 MAX_MARKS = 10  # pain points or planned changes per stage
 MAX_PEOPLE = 1000
 MAX_PERCENT = 100  # %C&A
+
+TIME_UNIT = "working hours"
+WORKING_HOURS_PER_DAY = 8
+TIME_UNIT_NOTE = (
+    "Times are working hours: 8 h a working day, 40 h a working week; a wait over a weekend "
+    "adds no hours."
+)
 
 PAIN_POINT_KINDS = MappingProxyType(
     {
@@ -64,6 +82,8 @@ STAGE_FIELDS = (
     "people",
     "pain_points",
     "planned_changes",
+    "category",
+    "constraint",
     "position",
 )
 
@@ -81,24 +101,35 @@ FORMULAS = MappingProxyType(
         "%C&A (as fractions) × 100%: the share of work that passes the whole stream without "
         "being sent back or corrected.",
         "handoffs": "Handoffs = the number of stages whose work arrives from another team.",
-        "bottleneck": "Bottleneck = the stage with the longest wait before it (the earliest "
-        "such stage on a tie; none when nothing waits). The roadmap ranks its improvements "
-        "first.",
-        "worst_quality_stage": "Lowest %C&A = the stage passing on the smallest share of "
-        "complete and accurate work (the earliest on a tie; none when every stage is at 100%): "
-        "the largest quality loss.",
+        "intake_wait_hours": "Intake wait = the wait before the first stage: the backlog of "
+        "requests nobody has started. Shown on its own and never the largest delay: a long "
+        "intake queue says more is asked than the stream takes in, not that a stage holds work "
+        "up.",
+        "largest_delay": "Largest delay = the stage with the longest wait before it among the "
+        "stages after the first, i.e. the longest wait between stages (the earliest on a tie; "
+        "none when nothing waits between stages).",
+        "constraint": "Constraint = the stage the team marked as the one that limits how much "
+        "the whole stream delivers (at most one; none when not marked).",
+        "bottleneck": "Roadmap focus = the constraint when the team marked one, else the stage "
+        "after the largest delay. The roadmap ranks the improvements of its guide stage first; "
+        "the intake wait never does.",
+        "worst_quality_stage": "Lowest %C&A = the stage that receives the smallest share of "
+        "complete and accurate work, as it reports (the earliest on a tie; none when every "
+        "stage is at 100%): the largest quality loss, at the handover into it.",
     }
 )
 
 FUTURE_DRAFT_RULES = (
-    "The wait before a stage is halved when the stage is the bottleneck (pull work in with a "
-    "WIP limit instead of queueing it), receives a handoff (bring the teams together) or is "
-    "marked with a delay (remove the waiting step); it is halved once, whatever the reasons.",
+    "The wait before a stage is halved when the stage is the roadmap focus (the constraint "
+    "the team marked, else the stage after the largest delay: pull work in with a WIP limit "
+    "instead of queueing it), receives a handoff (bring the teams together) or is marked with "
+    "a delay (remove the waiting step); it is halved once, whatever the reasons.",
     "The process time of a stage marked with manual work drops by a quarter (automate it).",
     "The %C&A of a stage marked with rework or quality issues moves halfway to 100% (build "
     "quality in).",
-    "Names, activities, people and handoffs stay; the current pain points become the planned "
-    "changes that address them. The draft is a starting point: edit it before saving.",
+    "Names, activities, people, handoffs, guide stages and the constraint stay; the current "
+    "pain points become the planned changes that address them. The draft is a starting point: "
+    "edit it before saving.",
 )
 
 
@@ -131,9 +162,22 @@ class PlannedChange:
         return CHANGE_KINDS.get(self.kind, self.kind)
 
 
+class _Guess:
+    def __repr__(self):
+        return "GUESS"
+
+
+# A Stage built without a category takes the one its name proposes (``stage_category``).
+GUESS: str | None = _Guess()  # type: ignore[assignment]
+
+
 @dataclass(frozen=True)
 class Stage:
-    """One stage of a map. Times in hours; ``wait_time_hours`` is the wait *before* it."""
+    """One stage of a map. Times in working hours; ``wait_time_hours`` is the wait *before* it.
+    ``percent_complete_accurate`` is the share of the work it receives complete and accurate,
+    as this stage reports it. ``category`` is the guide stage it belongs to (one of
+    ``DEFAULT_STAGE_KEYS``, or None for none of them); left out, the name proposes one.
+    ``constraint``: the team marked it as the stream's constraint."""
 
     name: str
     process_time_hours: float
@@ -144,11 +188,18 @@ class Stage:
     people: int | None = None
     pain_points: tuple[PainPoint, ...] = ()
     planned_changes: tuple[PlannedChange, ...] = ()
+    category: str | None = GUESS
+    constraint: bool = False
+
+    def __post_init__(self):
+        if self.category is GUESS:
+            object.__setattr__(self, "category", stage_category(self.name))
 
     @classmethod
     def from_json(cls, data: dict) -> Stage:
         """A stage from ``to_json``'s shape, trusted as stored (input goes through
-        ``validate_stages``)."""
+        ``validate_stages``). Stages stored before the team chose guide stages and a constraint
+        have neither key: they take the category their name proposes and no constraint."""
         return cls(
             name=data["name"],
             process_time_hours=float(data["process_time_hours"]),
@@ -164,6 +215,8 @@ class Stage:
                 PlannedChange(c["kind"], c.get("note", ""))
                 for c in data.get("planned_changes") or ()
             ),
+            category=data.get("category", GUESS),
+            constraint=bool(data.get("constraint", False)),
         )
 
     def to_json(self) -> dict:
@@ -178,6 +231,8 @@ class Stage:
             "people": self.people,
             "pain_points": [{"kind": p.kind, "note": p.note} for p in self.pain_points],
             "planned_changes": [{"kind": c.kind, "note": c.note} for c in self.planned_changes],
+            "category": self.category,
+            "constraint": self.constraint,
         }
 
 
@@ -193,8 +248,17 @@ class MapFigures:
     flow_efficiency: float | None
     rolled_percent_complete_accurate: float
     handoffs: int
+    intake_wait_hours: float | None  # before the first stage; None without stages
+    intake_stage: str | None
+    largest_delay: str | None  # the stage after the longest wait between stages
+    largest_delay_wait_hours: float | None
+    constraint: str | None  # the stage the team marked
+    # The roadmap's focus: the constraint, else the largest delay ("constraint",
+    # "largest_delay" or None), the wait before it and the guide stage it belongs to.
     bottleneck: str | None
+    bottleneck_kind: str | None
     bottleneck_wait_hours: float | None
+    bottleneck_category: str | None
     worst_quality_stage: str | None
     worst_quality_percent: float | None
     pain_points: tuple[tuple[str, int], ...] = field(default=())  # (kind, count), every kind
@@ -212,8 +276,15 @@ class MapFigures:
             "flow_efficiency": _r(self.flow_efficiency),
             "rolled_percent_complete_accurate": _r(self.rolled_percent_complete_accurate),
             "handoffs": self.handoffs,
+            "intake_wait_hours": _r(self.intake_wait_hours),
+            "intake_stage": self.intake_stage,
+            "largest_delay": self.largest_delay,
+            "largest_delay_wait_hours": _r(self.largest_delay_wait_hours),
+            "constraint": self.constraint,
             "bottleneck": self.bottleneck,
+            "bottleneck_kind": self.bottleneck_kind,
             "bottleneck_wait_hours": _r(self.bottleneck_wait_hours),
+            "bottleneck_category": self.bottleneck_category,
             "worst_quality_stage": self.worst_quality_stage,
             "worst_quality_percent": _r(self.worst_quality_percent),
             "pain_points": dict(self.pain_points),
@@ -229,8 +300,9 @@ def _r(value: float | None) -> float | None:
 
 
 def compute_figures(stages: Sequence[Stage]) -> MapFigures:
-    """Lead time, process and wait time, flow efficiency, rolled %C&A, handoffs, the
-    bottleneck and the lowest-%C&A stage of ``stages`` (rules: ``FORMULAS``)."""
+    """Lead time, process and wait time, flow efficiency, rolled %C&A, handoffs, the intake
+    wait, the largest delay, the constraint, the roadmap's focus and the lowest-%C&A stage of
+    ``stages`` (rules: ``FORMULAS``)."""
     stages = list(stages)
     process = math.fsum(s.process_time_hours for s in stages)
     wait = math.fsum(s.wait_time_hours for s in stages)
@@ -248,11 +320,20 @@ def compute_figures(stages: Sequence[Stage]) -> MapFigures:
             if index != worst:
                 rolled *= stage.percent_complete_accurate / 100
 
-    bottleneck = None
-    if stages:
-        longest = max(range(len(stages)), key=lambda i: (stages[i].wait_time_hours, -i))
+    # The wait before the first stage is the intake queue, not a delay between stages: it
+    # grows with demand, and counting it made the first stage everyone's bottleneck.
+    delay = None
+    if len(stages) > 1:
+        longest = max(range(1, len(stages)), key=lambda i: (stages[i].wait_time_hours, -i))
         if stages[longest].wait_time_hours > 0:
-            bottleneck = stages[longest]
+            delay = stages[longest]
+    constraint = next((s for s in stages if s.constraint), None)
+    if constraint is not None:
+        bottleneck, kind = constraint, "constraint"
+    elif delay is not None:
+        bottleneck, kind = delay, "largest_delay"
+    else:
+        bottleneck, kind = None, None
     worst_stage = stages[worst] if worst is not None else None
     if worst_stage is not None and worst_stage.percent_complete_accurate >= 100:
         worst_stage = None
@@ -269,8 +350,15 @@ def compute_figures(stages: Sequence[Stage]) -> MapFigures:
         flow_efficiency=efficiency,
         rolled_percent_complete_accurate=rolled,
         handoffs=sum(1 for s in stages if s.handoff),
+        intake_wait_hours=stages[0].wait_time_hours if stages else None,
+        intake_stage=stages[0].name if stages else None,
+        largest_delay=delay.name if delay else None,
+        largest_delay_wait_hours=delay.wait_time_hours if delay else None,
+        constraint=constraint.name if constraint else None,
         bottleneck=bottleneck.name if bottleneck else None,
+        bottleneck_kind=kind,
         bottleneck_wait_hours=bottleneck.wait_time_hours if bottleneck else None,
+        bottleneck_category=bottleneck.category if bottleneck else None,
         worst_quality_stage=worst_stage.name if worst_stage else None,
         worst_quality_percent=worst_stage.percent_complete_accurate if worst_stage else None,
         pain_points=tuple(counts.items()),
@@ -362,6 +450,7 @@ def _round_hours(hours: float) -> float:
 # Which roadmap stage a free-text stage name stands for
 
 DEFAULT_STAGE_KEYS = ("ideation", "development", "testing", "deployment", "operations")
+STAGE_LABELS = MappingProxyType({key: key.capitalize() for key in DEFAULT_STAGE_KEYS})
 # Word beginnings that place a stage name under one of the guide's five stages (its
 # "Software Value Stream" table: code review belongs to development there, build and package
 # to deployment, integration, user acceptance and performance testing to testing).
@@ -397,7 +486,8 @@ STAGE_PHRASES = (("pull", "request"), ("merge", "request"))
 
 
 def stage_category(name: str) -> str | None:
-    """The guide stage (``DEFAULT_STAGE_KEYS``) a stage name stands for, or None.
+    """The guide stage (``DEFAULT_STAGE_KEYS``) a stage name proposes, or None. Only a
+    proposal: the team chooses each stage's category in the editor (``Stage.category``).
 
     An exact key wins ("Testing" is testing); otherwise the first word of the name that begins
     with one of ``STAGE_KEYWORDS`` decides ("Code review" is development, "Release approval"
@@ -445,9 +535,12 @@ def validate_stages(raw) -> list[Stage]:
     ``wait_time_hours`` (required) and ``percent_complete_accurate`` (0-100, default 100),
     ``handoff`` (default false), ``activities`` (strings), ``people`` (a count or null),
     ``pain_points`` and ``planned_changes`` (kinds as strings or ``{"kind", "note"}``
-    objects) and ``position`` (optional; given on one stage, required on all, running 1..n
-    without gaps; the list is then ordered by it). At least one stage, at most MAX_STAGES;
-    names unique regardless of case and spacing; times 0..MAX_HOURS.
+    objects), ``category`` (one of DEFAULT_STAGE_KEYS, or null for none of them; left out,
+    the one the name proposes: ``stage_category``), ``constraint`` (default false; true on
+    one stage at most) and ``position`` (optional; given on one stage, required on all, running
+    1..n without gaps; the list is then ordered by it). At least one stage, at most
+    MAX_STAGES; names unique regardless of case and spacing; times 0..MAX_HOURS (working
+    hours).
     """
     if not isinstance(raw, list | tuple):
         raise StageError("stages must be a list of stages.")
@@ -484,6 +577,16 @@ def validate_stages(raw) -> list[Stage]:
                 f"stages[{index}].name",
             )
         seen[key] = index
+
+    marked = [index for index, (stage, _) in enumerate(parsed) if stage.constraint]
+    if len(marked) > 1:
+        first, second = marked[:2]
+        raise StageError(
+            f"{_where(second, parsed[second][0].name)} and stage {first + 1} "
+            f"({_show(parsed[first][0].name)}) are both marked as the constraint; a value "
+            "stream has one constraint: mark one stage only.",
+            f"stages[{second}].constraint",
+        )
 
     if given:
         parsed.sort(key=lambda pair: pair[1])
@@ -550,7 +653,7 @@ def _stage(item, index: int) -> tuple[Stage, int | None]:
         if value > high:
             fail(
                 field_name,
-                f"{field_name} must be at most {_num(high)} hours (10 years), got {_num(value)}.",
+                f"{field_name} must be at most {_num(high)} working hours, got {_num(value)}.",
             )
         return float(value)
 
@@ -595,6 +698,24 @@ def _stage(item, index: int) -> tuple[Stage, int | None]:
         item.get("planned_changes"), "planned_changes", CHANGE_KINDS, PlannedChange, fail
     )
 
+    category = GUESS
+    if "category" in item:
+        category = item["category"]
+        if category is not None and (
+            not isinstance(category, str) or category not in DEFAULT_STAGE_KEYS
+        ):
+            fail(
+                "category",
+                f"unknown category {_show(category)}; allowed: {', '.join(DEFAULT_STAGE_KEYS)}, "
+                "or null for none of them.",
+            )
+
+    constraint = item.get("constraint", False)
+    if constraint is None:
+        constraint = False
+    if not isinstance(constraint, bool):
+        fail("constraint", f"constraint must be true or false, not {_show(constraint)}.")
+
     position = item.get("position")
     if position is not None and (isinstance(position, bool) or not isinstance(position, int)):
         fail("position", f"position must be a whole number, not {_show(position)}.")
@@ -609,6 +730,8 @@ def _stage(item, index: int) -> tuple[Stage, int | None]:
         people=people,
         pain_points=pain_points,
         planned_changes=changes,
+        category=category,
+        constraint=constraint,
     )
     return stage, position
 

@@ -5,6 +5,11 @@ efficiency over time stays readable). Reads: the latest map of a kind, a team's 
 latest maps of many teams at once (for the CoE comparison), the map as the roadmap planner and
 the roadmap PDF need it. Views, API and the demo call these; none of them computes figures on
 its own.
+
+Figures are read from the stored stages, recomputed (``figures_of``, ``figures_json``): the
+``figures`` column keeps what they were at save time, but maps saved before the intake wait,
+the largest delay, the constraint and the chosen guide stages existed must show them as well,
+and a rule tightened since must reach old versions too.
 """
 
 from django.db import IntegrityError, transaction
@@ -89,14 +94,24 @@ def figures_of(vsm):
     return valuestream.compute_figures(stages_of(vsm))
 
 
+def figures_json(vsm):
+    """The figures recomputed from the stored stages, rounded as stored and shown."""
+    return figures_of(vsm).to_json()
+
+
 def latest_maps_for_teams(team_ids):
     """{team_id: summary} of the latest current-state map of each team that has one, with the
-    projection of its latest future-state map when there is one. One query.
+    projection of its latest future-state map when there is one. One query; figures
+    recomputed from the stored stages.
 
     summary: ``version`` int, ``created_at`` datetime, ``lead_time_hours`` float,
     ``process_time_hours`` float, ``flow_efficiency`` float 0-100 or None (percent),
-    ``rolled_percent_complete_accurate`` float 0-100, ``handoffs`` int, ``bottleneck`` str or
-    None (longest wait), ``bottleneck_stage`` str or None (the guide stage it stands for:
+    ``rolled_percent_complete_accurate`` float 0-100, ``handoffs`` int,
+    ``intake_wait_hours`` float, ``largest_delay`` str or None (the stage after the longest
+    wait between stages), ``constraint`` str or None (the stage the team marked),
+    ``bottleneck`` str or None (the roadmap's focus: the constraint, else the largest delay;
+    never the intake wait), ``bottleneck_kind`` "constraint", "largest_delay" or None,
+    ``bottleneck_stage`` str or None (the guide stage the team mapped the focus to:
     ideation, development, testing, deployment or operations), ``worst_quality_stage`` str or
     None, ``future`` None or {``version``, ``created_at``, ``lead_time_hours``,
     ``flow_efficiency``}.
@@ -112,14 +127,15 @@ def latest_maps_for_teams(team_ids):
     rows = (
         ValueStreamMap.objects.filter(team_id__in=team_ids, version=Subquery(newest))
         .order_by("team_id", "kind")
-        .values_list("team_id", "kind", "version", "created_at", "figures")
+        .values_list("team_id", "kind", "version", "created_at", "stages")
     )
     currents, futures = {}, {}
-    for team_id, kind, version, created_at, figures in rows:
+    for team_id, kind, version, created_at, stages in rows:
+        figures = valuestream.compute_figures([valuestream.Stage.from_json(s) for s in stages])
         (currents if kind == ValueStreamMap.CURRENT else futures)[team_id] = (
             version,
             created_at,
-            figures,
+            figures.to_json(),
         )
     summaries = {}
     for team_id, (version, created_at, figures) in currents.items():
@@ -132,10 +148,12 @@ def latest_maps_for_teams(team_ids):
             "flow_efficiency": figures["flow_efficiency"],
             "rolled_percent_complete_accurate": figures["rolled_percent_complete_accurate"],
             "handoffs": figures["handoffs"],
+            "intake_wait_hours": figures["intake_wait_hours"],
+            "largest_delay": figures["largest_delay"],
+            "constraint": figures["constraint"],
             "bottleneck": figures["bottleneck"],
-            "bottleneck_stage": valuestream.stage_category(figures["bottleneck"])
-            if figures["bottleneck"]
-            else None,
+            "bottleneck_kind": figures["bottleneck_kind"],
+            "bottleneck_stage": figures["bottleneck_category"],
             "worst_quality_stage": figures["worst_quality_stage"],
             "future": {
                 "version": future[0],
@@ -150,18 +168,29 @@ def latest_maps_for_teams(team_ids):
 
 
 def bottleneck_text(figures):
-    """One line on where the time goes, from stored figures (plain text)."""
+    """One line on where the time goes, from figures as ``figures_json`` gives them (plain
+    text): the roadmap's focus (the constraint the team marked, else the largest delay between
+    stages), the intake wait on its own, and the lowest %C&A. Times in working hours."""
+    lead = figures.get("lead_time_hours") or 0
+
+    def share(wait):
+        return f", {wait / lead * 100:.0f}% of the lead time" if lead else ""
+
     name = figures.get("bottleneck")
+    wait = figures.get("bottleneck_wait_hours") or 0
     if not name:
         text = "Nothing waits between stages"
+    elif figures.get("bottleneck_kind") == "constraint":
+        text = f"{name} (the constraint the team marked): work waits {_hours(wait)} before it"
+        text += share(wait)
     else:
-        lead = figures.get("lead_time_hours") or 0
-        wait = figures.get("bottleneck_wait_hours") or 0
-        share = f", {wait / lead * 100:.0f}% of the lead time" if lead else ""
-        text = f"{name}: work waits {_hours(wait)} before it{share}"
+        text = f"{name} (largest delay): work waits {_hours(wait)} before it{share(wait)}"
+    intake = figures.get("intake_wait_hours")
+    if intake:
+        text += f"; intake wait {_hours(intake)} before {figures.get('intake_stage')}"
     worst = figures.get("worst_quality_stage")
     if worst:
-        text += f"; lowest %C&A: {worst} ({figures.get('worst_quality_percent'):g}%)"
+        text += f"; lowest %C&A received: {worst} ({figures.get('worst_quality_percent'):g}%)"
     return text
 
 
@@ -180,6 +209,7 @@ def pdf_vsm_context(team, current=..., future=...):
     if vsm is None or not vsm.figures.get("lead_time_hours"):
         return None
     figures = figures_of(vsm)
+    shown = figures.to_json()
     svg = draw_value_stream(
         stages_of(vsm),
         figures,
@@ -197,8 +227,8 @@ def pdf_vsm_context(team, current=..., future=...):
         )
     return {
         "svg": svg,
-        "lead_time_hours": vsm.figures["lead_time_hours"],
-        "process_time_hours": vsm.figures["process_time_hours"],
+        "lead_time_hours": shown["lead_time_hours"],
+        "process_time_hours": shown["process_time_hours"],
         "flow_efficiency": figures.flow_efficiency_fraction,
-        "bottleneck": bottleneck_text(vsm.figures),
+        "bottleneck": bottleneck_text(shown),
     }

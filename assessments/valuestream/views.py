@@ -1,6 +1,9 @@
 """The team's value stream page (current and future maps, figures, flow efficiency over time,
 versions) and the lead's editor: one row per stage, blank rows to add a stage, a "remove"
-box to drop one, no JavaScript. Saving goes through ``valuestream_services.save_map``."""
+box to drop one, the guide stage each stage belongs to (pre-selected from its name, the
+team's choice), a box to mark the constraint, no JavaScript. Saving goes through
+``valuestream_services.save_map``. Figures shown are recomputed from the stored stages
+(``valuestream_services.figures_json``), so old versions show the new ones too."""
 
 import re
 
@@ -47,8 +50,38 @@ PAGE_LABELS = {
     "activities": "“Activities”",
     "people": "“People”",
     "handoff": "“Handoff”",
+    "category": "“Guide stage”",
     "stages:": "Stages:",
 }
+
+# The editor's "Guide stage" choice: blank proposes one from the name when saving (new rows,
+# no JavaScript to guess while typing); "none" maps the stage to none of the guide's stages.
+PROPOSE, NO_CATEGORY = "", "none"
+CATEGORY_CHOICES = [
+    (PROPOSE, "Propose from the name"),
+    *valuestream.STAGE_LABELS.items(),
+    (NO_CATEGORY, "None of the guide's stages"),
+]
+PCA_HELP = (
+    "Recorded by this stage about the work it receives: the share it can use as it comes, "
+    "without correcting it, adding missing information or asking for clarification."
+)
+CATEGORY_HELP = (
+    "The guide's stage this one belongs to; the roadmap ranks that stage's improvements first "
+    "when this stage is the constraint or follows the largest delay. Pre-selected from the "
+    "name: check it."
+)
+HELP_IDS = {
+    "wait_time_hours": "vsm-help-times",
+    "process_time_hours": "vsm-help-times",
+    "percent_complete_accurate": "vsm-help-pca",
+    "category": "vsm-help-category",
+    "constraint": "vsm-help-constraint",
+}
+CONSTRAINT_HELP = (
+    "The one stage that limits how much the whole stream delivers. When none is marked, the "
+    "roadmap focuses on the stage after the largest wait between stages."
+)
 
 
 def as_the_page_says(message):
@@ -78,14 +111,32 @@ class StageForm(forms.Form):
         required=False, label="Wait before (h)", widget=_number_input(min=0, step="any")
     )
     percent_complete_accurate = forms.FloatField(
-        required=False, label="%C&A", widget=_number_input(min=0, max=100, step="any")
+        required=False,
+        label="%C&A",
+        widget=_number_input(min=0, max=100, step="any"),
+        help_text=PCA_HELP,
     )
     handoff = forms.BooleanField(required=False, label="Handoff from another team")
     people = forms.IntegerField(required=False, label="People", widget=_number_input(min=0))
+    category = forms.ChoiceField(
+        required=False,
+        label="Guide stage",
+        choices=CATEGORY_CHOICES,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        help_text=CATEGORY_HELP,
+    )
+    constraint = forms.BooleanField(
+        required=False, label="The constraint", help_text=CONSTRAINT_HELP
+    )
 
     def __init__(self, *args, future=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["handoff"].widget.attrs["class"] = "form-check-input"
+        self.fields["constraint"].widget.attrs["class"] = "form-check-input"
+        # The explanations stand once above the stages (HELP_IDS); every row's fields point
+        # at them, so a screen reader reads them with each field.
+        for name, help_id in HELP_IDS.items():
+            self.fields[name].widget.attrs["aria-describedby"] = help_id
         groups = [("pain", valuestream.PAIN_POINT_KINDS)]
         if future:
             groups.append(("change", valuestream.CHANGE_KINDS))
@@ -123,6 +174,11 @@ class StageForm(forms.Form):
         if not name and all(t is None for t in times) and not any(marks.values()):
             return None
         activities = [a.strip() for a in (data.get("activities") or "").split(",") if a.strip()]
+        category = {}  # left out: the rules propose one from the name
+        if data.get("category") == NO_CATEGORY:
+            category = {"category": None}
+        elif data.get("category"):
+            category = {"category": data["category"]}
         return {
             "name": name,
             "process_time_hours": times[0],
@@ -133,6 +189,8 @@ class StageForm(forms.Form):
             "people": data.get("people"),
             "pain_points": marks["pain"],
             "planned_changes": marks["change"],
+            "constraint": bool(data.get("constraint")),
+            **category,
         }
 
 
@@ -182,6 +240,8 @@ def _initial_rows(stages, blank_times=False):
             "percent_complete_accurate": stage.percent_complete_accurate,
             "handoff": stage.handoff,
             "people": stage.people,
+            "category": stage.category or NO_CATEGORY,
+            "constraint": stage.constraint,
         }
         for point in stage.pain_points:
             row[f"pain_{point.kind}"] = True
@@ -202,23 +262,51 @@ def _join(first, second):
 # --- pages ----------------------------------------------------------------------------------
 
 
+def focus_reason(figures):
+    """Why the roadmap's focus is that stage, and the guide stage it maps to, in words."""
+    why = "constraint" if figures["bottleneck_kind"] == "constraint" else "largest delay"
+    category = figures["bottleneck_category"]
+    if category is None:
+        return f"{why}; no guide stage, so the roadmap boosts nothing"
+    return f"{why}; guide stage {valuestream.STAGE_LABELS[category].lower()}"
+
+
+def focus_text(figures):
+    """The roadmap's focus in one line: "Testing (largest delay; guide stage testing)"."""
+    if not figures["bottleneck"]:
+        return "none: nothing waits between stages and no constraint is marked"
+    return f"{figures['bottleneck']} ({focus_reason(figures)})"
+
+
 def _figure_cards(figures):
-    """The figures of a map as (label, value, formula) for the page."""
+    """The figures of a map (``figures_json``) as (label, value, detail, formula) for the
+    page; ``detail`` says which stage a time belongs to, or why a stage is named."""
     f = valuestream.FORMULAS
+
+    def wait_card(label, wait, name, formula):
+        if name is None:
+            return (label, "none", "", formula)
+        return (label, hours(wait), f"before {name}", formula)
+
+    focus = figures["bottleneck"]
     return [
-        ("Lead time", hours(figures["lead_time_hours"]), f["lead_time_hours"]),
-        ("Process time", hours(figures["process_time_hours"]), f["process_time_hours"]),
-        ("Wait time", hours(figures["wait_time_hours"]), f["wait_time_hours"]),
-        ("Flow efficiency", percent(figures["flow_efficiency"]), f["flow_efficiency"]),
-        (
-            "Rolled %C&A",
-            percent(figures["rolled_percent_complete_accurate"]),
-            f["rolled_percent_complete_accurate"],
-        ),
-        ("Handoffs", str(figures["handoffs"]), f["handoffs"]),
-        ("Bottleneck", figures["bottleneck"] or "none", f["bottleneck"]),
-        ("Lowest %C&A", figures["worst_quality_stage"] or "none", f["worst_quality_stage"]),
-    ]
+        ("Lead time", hours(figures["lead_time_hours"]), "", f["lead_time_hours"]),
+        ("Process time", hours(figures["process_time_hours"]), "", f["process_time_hours"]),
+        ("Wait time", hours(figures["wait_time_hours"]), "", f["wait_time_hours"]),
+        ("Flow efficiency", percent(figures["flow_efficiency"]), "", f["flow_efficiency"]),
+        wait_card("Intake wait", figures["intake_wait_hours"], figures["intake_stage"],
+                  f["intake_wait_hours"]),
+        wait_card("Largest delay", figures["largest_delay_wait_hours"], figures["largest_delay"],
+                  f["largest_delay"]),
+        ("Constraint", figures["constraint"] or "not marked", "", f["constraint"]),
+        ("Roadmap focus", focus or "none", focus_reason(figures) if focus else "",
+         f["bottleneck"]),
+        ("Rolled %C&A", percent(figures["rolled_percent_complete_accurate"]), "",
+         f["rolled_percent_complete_accurate"]),
+        ("Lowest %C&A received", figures["worst_quality_stage"] or "none", "",
+         f["worst_quality_stage"]),
+        ("Handoffs", str(figures["handoffs"]), "", f["handoffs"]),
+    ]  # fmt: skip
 
 
 def _map_section(team, vsm, id_prefix):
@@ -226,12 +314,14 @@ def _map_section(team, vsm, id_prefix):
         return None
     stages = valuestream_services.stages_of(vsm)
     figures = valuestream.compute_figures(stages)
+    shown = figures.to_json()
     label = KIND_LABELS[vsm.kind].lower()
     return {
         "map": vsm,
         "stages": stages,
-        "figures": vsm.figures,
-        "cards": _figure_cards(vsm.figures),
+        "figures": shown,
+        "category_labels": dict(valuestream.STAGE_LABELS),
+        "cards": _figure_cards(shown),
         "svg": draw_value_stream(
             stages, figures, title=f"{team.name}: {label} (v{vsm.version})", id_prefix=id_prefix
         ),
@@ -304,7 +394,8 @@ def team_value_stream(request, team_id):
         "future": _map_section(team, future, "vsm-future"),
         "comparison": comparison,
         "trend": trend,
-        "history": maps,
+        "history": [(m, focus_text(valuestream_services.figures_json(m))) for m in maps],
+        "time_unit_note": valuestream.TIME_UNIT_NOTE,
         "pain_labels": dict(valuestream.PAIN_POINT_KINDS),
         "change_labels": dict(valuestream.CHANGE_KINDS),
         "draft_rules": valuestream.FUTURE_DRAFT_RULES,
@@ -382,5 +473,6 @@ def value_stream_edit(request, team_id, kind):
             "draft_rules": valuestream.FUTURE_DRAFT_RULES,
             "max_stages": valuestream.MAX_STAGES,
             "max_hours": valuestream.MAX_HOURS,
+            "time_unit_note": valuestream.TIME_UNIT_NOTE,
         },
     )

@@ -100,21 +100,21 @@ def plan_for_result(result):
 def flow_state_for_team(team):
     """The roadmap planner's view of the team's latest current-state map, or None.
 
-    ``bottleneck_stage`` is the guide stage the longest-waiting stage stands for
-    (``valuestream.stage_category``: "Code review" is development), so the roadmap ranks the
-    improvements of that dimension first; a stage name that stands for none of them is passed
-    on as written and then boosts nothing."""
+    ``bottleneck_stage`` is the guide stage (ideation ... operations, as the team mapped the
+    stage in the editor) of the constraint the team marked (``bottleneck_kind``
+    "constraint"), or, when none is marked, of the stage after the largest wait between
+    stages ("largest_delay"). None when neither exists or the team mapped that stage to no
+    guide stage: the roadmap then boosts nothing. The intake wait (before the first stage) is
+    passed on as ``intake_wait_hours`` and never becomes the bottleneck. Figures are
+    recomputed from the stored stages, so maps saved before these rules read the same way."""
     vsm = valuestream_services.current_map(team)
     if vsm is None:
         return None
-    figures = vsm.figures
-    bottleneck = figures.get("bottleneck")
-    stage = None
-    if bottleneck:
-        stage = valuestream_rules.stage_category(bottleneck) or bottleneck
-    efficiency = figures.get("flow_efficiency")
+    figures = valuestream_rules.compute_figures(valuestream_services.stages_of(vsm))
     return roadmap.FlowState(
-        bottleneck_stage=stage,
-        flow_efficiency=None if efficiency is None else min(efficiency / 100, 1.0),
-        lead_time_hours=figures.get("lead_time_hours"),
+        bottleneck_stage=figures.bottleneck_category,
+        flow_efficiency=figures.flow_efficiency_fraction,
+        lead_time_hours=figures.lead_time_hours,
+        bottleneck_kind=figures.bottleneck_kind or "largest_delay",
+        intake_wait_hours=figures.intake_wait_hours,
     )

@@ -1,17 +1,20 @@
 """Value stream maps through the API, the services, the pages, the roadmap and the demo."""
 
 import copy
+import re
+from html import unescape
 
 import pytest
 
 from assessments.maturity import services
-from assessments.models import ValueStreamMap
+from assessments.models import Membership, ValueStreamMap
 from assessments.valuestream import services as valuestream_services
 from reports import demo
 from reports.pdf import render as pdf
 from reports.roadmap import inputs as roadmap_inputs
 from tests.assessments.valuestream.test_rules import EXAMPLE
 from tests.conftest import client_for
+from tests.factories import MembershipFactory, TeamFactory
 from vsm_site.domain_errors import NotAllowed
 
 CURRENT = "/api/v1/teams/{}/value-stream-maps/current/"
@@ -26,8 +29,15 @@ EXAMPLE_FIGURES = {
     "flow_efficiency": 20.0,
     "rolled_percent_complete_accurate": 47.25,
     "handoffs": 2,
+    "intake_wait_hours": 40.0,
+    "intake_stage": "Ideation",
+    "largest_delay": "Testing",
+    "largest_delay_wait_hours": 72.0,
+    "constraint": None,
     "bottleneck": "Testing",
+    "bottleneck_kind": "largest_delay",
     "bottleneck_wait_hours": 72.0,
+    "bottleneck_category": "testing",
     "worst_quality_stage": "Ideation",
     "worst_quality_percent": 70.0,
     "pain_points": {"delay": 1, "rework": 0, "quality": 1, "manual_work": 1},
@@ -71,18 +81,44 @@ def test_put_current_creates_version_one_with_figures(world, lead_client):
             {"kind": "quality", "note": ""},
         ],
         "planned_changes": [],
+        "category": "testing",  # proposed by the name: the body left it out
+        "constraint": False,
     }
     assert lead_client.get(CURRENT.format(world.team_a.id)).json() == body
+
+
+def test_put_with_category_and_constraint_makes_them_the_focus(world, lead_client):
+    stages = copy.deepcopy(EXAMPLE)
+    stages[1].update(constraint=True, category="testing")  # "Development", mapped by the team
+    stages[3]["category"] = None
+    body = put(lead_client, CURRENT.format(world.team_a.id), stages).json()
+    assert [(s["category"], s["constraint"]) for s in body["stages"]] == [
+        ("ideation", False), ("testing", True), ("testing", False), (None, False),
+    ]  # fmt: skip
+    assert {k: body[k] for k in ("largest_delay", "constraint", "bottleneck", "bottleneck_kind",
+                                 "bottleneck_wait_hours", "bottleneck_category")} == {
+        "largest_delay": "Testing",
+        "constraint": "Development",
+        "bottleneck": "Development",
+        "bottleneck_kind": "constraint",
+        "bottleneck_wait_hours": 16.0,
+        "bottleneck_category": "testing",
+    }  # fmt: skip
 
 
 def test_put_again_adds_a_version_and_history_keeps_the_old_one(world, lead_client):
     url = CURRENT.format(world.team_a.id)
     put(lead_client, url, EXAMPLE)
     faster = copy.deepcopy(EXAMPLE)
-    faster[2]["wait_time_hours"] = 32  # Testing no longer waits longest: Ideation (40 h) does
+    # Now Ideation waits longest (40 h), but that is the intake; between stages Testing and
+    # Deployment tie at 32 h and the earlier one is the largest delay.
+    faster[2]["wait_time_hours"] = 32
     second = put(lead_client, url, faster)
     assert second.status_code == 201
-    assert (second.json()["version"], second.json()["bottleneck"]) == (2, "Ideation")
+    assert (second.json()["version"], second.json()["bottleneck"]) == (2, "Testing")
+    assert (second.json()["intake_wait_hours"], second.json()["largest_delay_wait_hours"]) == (
+        40.0, 32.0,
+    )  # fmt: skip
     assert second.json()["lead_time_hours"] == 160.0
     assert second.json()["flow_efficiency"] == 25.0
     current = lead_client.get(url).json()
@@ -208,7 +244,7 @@ BAD_BODIES = [
     (
         {"stages": with_stage(3, wait_time_hours=100000)},
         "stages[3].wait_time_hours",
-        'Stage 4 ("Deployment"): wait_time_hours must be at most 87600 hours (10 years), '
+        'Stage 4 ("Deployment"): wait_time_hours must be at most 87600 working hours, '
         "got 100000.",
     ),
     (
@@ -259,6 +295,18 @@ BAD_BODIES = [
         {"stages": with_stage(1, handoff="no")},
         "stages[1].handoff",
         'Stage 2 ("Development"): handoff must be true or false, not "no".',
+    ),
+    (
+        {"stages": [dict(s, constraint=s["name"] in ("Development", "Testing")) for s in EXAMPLE]},
+        "stages[2].constraint",
+        'Stage 3 ("Testing") and stage 2 ("Development") are both marked as the constraint; a '
+        "value stream has one constraint: mark one stage only.",
+    ),
+    (
+        {"stages": with_stage(0, category="planning")},
+        "stages[0].category",
+        'Stage 1 ("Ideation"): unknown category "planning"; allowed: ideation, development, '
+        "testing, deployment, operations, or null for none of them.",
     ),
     (
         {"stages": EXAMPLE, "owner": "me"},
@@ -336,7 +384,11 @@ def test_latest_maps_for_teams_one_query(world, django_assert_num_queries):
         "flow_efficiency": 20.0,
         "rolled_percent_complete_accurate": 47.25,
         "handoffs": 2,
+        "intake_wait_hours": 40.0,
+        "largest_delay": "Testing",
+        "constraint": None,
         "bottleneck": "Testing",
+        "bottleneck_kind": "largest_delay",
         "bottleneck_stage": "testing",
         "worst_quality_stage": "Ideation",
     }
@@ -344,10 +396,16 @@ def test_latest_maps_for_teams_one_query(world, django_assert_num_queries):
         "version": 1, "lead_time_hours": 136.0, "flow_efficiency": 29.41,
     }  # fmt: skip
     b = summaries[world.team_b.id]
-    assert (b["bottleneck"], b["bottleneck_stage"], b["future"]) == (
-        "Code review", "development", None,
+    # One stage: its 30 h wait is the intake, no delay between stages, no focus.
+    assert (b["intake_wait_hours"], b["bottleneck"], b["bottleneck_stage"], b["future"]) == (
+        30.0, None, None, None,
     )  # fmt: skip
     assert valuestream_services.latest_maps_for_teams([]) == {}
+
+
+def flow_of(team):
+    flow = roadmap_inputs.flow_state_for_team(team)
+    return (flow.bottleneck_stage, flow.bottleneck_kind, flow.intake_wait_hours)
 
 
 def test_flow_state_for_team(world):
@@ -357,6 +415,118 @@ def test_flow_state_for_team(world):
     assert (flow.bottleneck_stage, flow.flow_efficiency, flow.lead_time_hours) == (
         "testing", 0.2, 200.0,
     )  # fmt: skip
+    assert (flow.bottleneck_kind, flow.intake_wait_hours) == ("largest_delay", 40.0)
+
+
+def test_flow_state_for_team_intake_wait_never_becomes_the_bottleneck(world):
+    # Ideation waits 300 h (the intake), Development 16 h, Testing 72 h, Deployment 32 h.
+    valuestream_services.save_map(world.lead_a, world.team_a, "current",
+                                  with_stage(0, wait_time_hours=300))  # fmt: skip
+    assert flow_of(world.team_a) == ("testing", "largest_delay", 300.0)
+    # Only the intake waits: no bottleneck at all, rather than ideation.
+    only_intake = [dict(s, wait_time_hours=300 if i == 0 else 0) for i, s in enumerate(EXAMPLE)]
+    valuestream_services.save_map(world.lead_a, world.team_a, "current", only_intake)
+    assert flow_of(world.team_a) == (None, "largest_delay", 300.0)
+
+
+def test_flow_state_for_team_marked_constraint_wins_over_the_largest_delay(world):
+    # Testing is the largest delay (72 h); the team marks Deployment (32 h) as its constraint.
+    valuestream_services.save_map(world.lead_a, world.team_a, "current",
+                                  with_stage(3, constraint=True))  # fmt: skip
+    assert flow_of(world.team_a) == ("deployment", "constraint", 40.0)
+    # The first stage may be the constraint when the team says so; the intake wait alone never
+    # makes it one.
+    valuestream_services.save_map(world.lead_a, world.team_a, "current",
+                                  with_stage(0, constraint=True))  # fmt: skip
+    assert flow_of(world.team_a) == ("ideation", "constraint", 40.0)
+
+
+def test_flow_state_for_team_uses_the_teams_category_not_the_guess(world):
+    valuestream_services.save_map(world.lead_a, world.team_a, "current",
+                                  with_stage(2, category="deployment"))  # fmt: skip
+    assert flow_of(world.team_a)[0] == "deployment"
+    # Mapped to none of the guide's stages: nothing is boosted, and nothing else instead.
+    valuestream_services.save_map(world.lead_a, world.team_a, "current",
+                                  with_stage(2, category=None))  # fmt: skip
+    assert flow_of(world.team_a) == (None, "largest_delay", 40.0)
+    unmapped_constraint = with_stage(2, category=None)
+    unmapped_constraint[1]["constraint"] = True
+    unmapped_constraint[1]["category"] = None
+    valuestream_services.save_map(world.lead_a, world.team_a, "current", unmapped_constraint)
+    assert flow_of(world.team_a) == (None, "constraint", 40.0)
+
+
+# A map saved before issue 18: stages without "category" and "constraint", figures with the
+# bottleneck of the time (the longest wait of all: the intake before "Request intake").
+OLD_STAGES = [
+    {"name": name, "process_time_hours": process, "wait_time_hours": wait,
+     "percent_complete_accurate": 100.0, "handoff": False, "activities": [], "people": None,
+     "pain_points": [], "planned_changes": []}
+    for name, wait, process in (("Request intake", 120.0, 2.0), ("Security review", 24.0, 4.0),
+                                ("Production deployment", 48.0, 1.0))
+]  # fmt: skip
+OLD_FIGURES = {
+    "stage_count": 3, "lead_time_hours": 199.0, "process_time_hours": 7.0,
+    "wait_time_hours": 192.0, "flow_efficiency": 3.52, "rolled_percent_complete_accurate": 100.0,
+    "handoffs": 0, "bottleneck": "Request intake", "bottleneck_wait_hours": 120.0,
+    "worst_quality_stage": None, "worst_quality_percent": None,
+    "pain_points": {"delay": 0, "rework": 0, "quality": 0, "manual_work": 0},
+}  # fmt: skip
+
+
+@pytest.fixture
+def old_map(world):
+    # Written as the code of the time stored it; save_map can no longer produce this shape.
+    return ValueStreamMap.objects.create(
+        team=world.team_a, kind="current", version=1, created_by=world.lead_a,
+        stages=copy.deepcopy(OLD_STAGES), figures=dict(OLD_FIGURES),
+    )  # fmt: skip
+
+
+def test_old_stored_map_reads_with_guessed_categories_and_no_constraint(world, old_map,
+                                                                         lead_client):  # fmt: skip
+    body = lead_client.get(CURRENT.format(world.team_a.id)).json()
+    assert [(s["category"], s["constraint"]) for s in body["stages"]] == [
+        ("ideation", False), ("testing", False), ("deployment", False),
+    ]  # fmt: skip
+    assert {k: body[k] for k in ("intake_wait_hours", "largest_delay", "largest_delay_wait_hours",
+                                 "constraint", "bottleneck", "bottleneck_kind",
+                                 "bottleneck_category", "lead_time_hours")} == {
+        "intake_wait_hours": 120.0,
+        "largest_delay": "Production deployment",
+        "largest_delay_wait_hours": 48.0,
+        "constraint": None,
+        "bottleneck": "Production deployment",
+        "bottleneck_kind": "largest_delay",
+        "bottleneck_category": "deployment",
+        "lead_time_hours": 199.0,
+    }  # fmt: skip
+    assert flow_of(world.team_a) == ("deployment", "largest_delay", 120.0)
+    summary = valuestream_services.latest_maps_for_teams([world.team_a.id])[world.team_a.id]
+    assert (summary["bottleneck"], summary["bottleneck_stage"]) == (
+        "Production deployment", "deployment",
+    )  # fmt: skip
+
+
+def test_old_stored_map_shows_on_the_page_and_in_the_editor(world, old_map, client):
+    client_for(client, world.lead_a)
+    html = client.get(f"/teams/{world.team_a.id}/value-stream/").content.decode()
+    shown = figure_cards(html)
+    assert {k: shown[k] for k in ("Intake wait", "Largest delay", "Constraint",
+                                  "Roadmap focus")} == {
+        "Intake wait": ("120 h", "before Request intake"),
+        "Largest delay": ("48 h", "before Production deployment"),
+        "Constraint": ("not marked", None),
+        "Roadmap focus": ("Production deployment", "largest delay; guide stage deployment"),
+    }  # fmt: skip
+    # The version list names the focus of every version by the same rules.
+    assert "Production deployment (largest delay; guide stage deployment)" in html
+    editor = client.get(f"/teams/{world.team_a.id}/value-stream/edit/current/").content.decode()
+    select = editor.split('name="stages-1-category"')[1].split("</select>")[0]
+    assert '<option value="testing" selected>Testing</option>' in select
+    constraint_boxes = re.findall(r'<input[^>]*name="stages-\d+-constraint"[^>]*>', editor)
+    assert len(constraint_boxes) == 3 + 3  # the three stages and three blank rows
+    assert not any("checked" in box for box in constraint_boxes)
 
 
 def test_roadmap_plan_ranks_the_map_bottleneck_first(world):
@@ -398,8 +568,8 @@ def test_pdf_vsm_context_and_roadmap_html(world):
         "lead_time_hours": 200.0,
         "process_time_hours": 40.0,
         "flow_efficiency": 0.2,
-        "bottleneck": "Testing: work waits 72 h before it, 36% of the lead time; "
-        "lowest %C&A: Ideation (70%)",
+        "bottleneck": "Testing (largest delay): work waits 72 h before it, 36% of the lead "
+        "time; intake wait 40 h before Ideation; lowest %C&A received: Ideation (70%)",
     }
     assert vsm["svg"].count("<svg") == 2
     assert "Team A: current state (v1)" in vsm["svg"]
@@ -411,6 +581,13 @@ def test_pdf_vsm_context_and_roadmap_html(world):
     assert 'id="value-stream"' in html
     assert "Team A: future state (v1), projected" in html
     assert "<dd>20%</dd>" in html
+    assert "Times in working hours (8 h a working day)" in html
+    valuestream_services.save_map(world.lead_a, world.team_a, "current",
+                                  with_stage(1, constraint=True))  # fmt: skip
+    assert valuestream_services.pdf_vsm_context(world.team_a)["bottleneck"] == (
+        "Development (the constraint the team marked): work waits 16 h before it, 8% of the lead "
+        "time; intake wait 40 h before Ideation; lowest %C&A received: Ideation (70%)"
+    )
 
 
 def test_pdf_vsm_context_none_when_nothing_takes_time(world):
@@ -478,6 +655,19 @@ def test_editor_is_for_leads_only(world, client):
     assert client.get(f"/teams/{world.team_a.id}/value-stream/edit/past/").status_code == 404
 
 
+def figure_cards(html):
+    """{label: (value, detail or None)} of the figure cards of the current state."""
+    cards = re.findall(
+        r'<dt class="small text-muted fw-normal">([^<]*)</dt>\s*<dd class="value[^"]*">([^<]*)'
+        r"</dd>\s*(?:<dd class=\"small fw-semibold[^\"]*\">([^<]*)</dd>)?",
+        html,
+    )
+    shown = {}
+    for label, value, detail in cards:
+        shown.setdefault(unescape(label), (unescape(value), unescape(detail) or None))
+    return shown
+
+
 def formset_post(rows, note=""):
     data = {
         "stages-TOTAL_FORMS": str(len(rows)),
@@ -536,6 +726,77 @@ def test_editor_bad_input_shows_the_message_and_saves_nothing(world, client):
     assert not ValueStreamMap.objects.exists()
 
 
+def test_editor_offers_guide_stage_and_constraint_with_labels_and_help(world, client):
+    client_for(client, world.lead_a)
+    html = client.get(f"/teams/{world.team_a.id}/value-stream/edit/current/").content.decode()
+    # The guide's five stages, each pre-selected as its name proposes; blank rows propose.
+    for index, key in enumerate(("ideation", "development", "testing", "deployment",
+                                 "operations")):  # fmt: skip
+        select = html.split(f'name="stages-{index}-category"')[1].split("</select>")[0]
+        assert f'<option value="{key}" selected>' in select
+    blank = html.split('name="stages-5-category"')[1].split("</select>")[0]
+    assert '<option value="" selected>Propose from the name</option>' in blank
+    assert '<option value="none">None of the guide&#x27;s stages</option>' in blank
+    assert (
+        '<label class="form-label small mb-0" for="id_stages-0-category">Guide stage</label>'
+        in html
+    )
+    assert 'for="id_stages-0-constraint">The constraint: this stage limits the whole stream' in html
+    for help_id in ("vsm-help-times", "vsm-help-pca", "vsm-help-category", "vsm-help-constraint"):
+        assert f'id="{help_id}"' in html
+        assert f'aria-describedby="{help_id}"' in html
+    assert "Recorded by the receiving stage about the work it receives" in html
+    assert "Times are working hours: 8 h a working day, 40 h a working week" in html
+
+
+def test_editor_saves_the_chosen_guide_stages_and_constraint(world, client):
+    client_for(client, world.lead_a)
+    url = f"/teams/{world.team_a.id}/value-stream/edit/current/"
+    rows = [
+        {"name": "Intake", "wait_time_hours": "100", "process_time_hours": "1",
+         "category": "ideation"},
+        {"name": "Code review", "wait_time_hours": "10", "process_time_hours": "2",
+         "category": "testing", "constraint": "on"},
+        {"name": "Deploy", "wait_time_hours": "50", "process_time_hours": "1",
+         "category": "none"},
+        {"name": "Security review", "wait_time_hours": "5", "process_time_hours": "1",
+         "category": ""},
+    ]  # fmt: skip
+    assert client.post(url, formset_post(rows)).status_code == 302
+    vsm = valuestream_services.current_map(world.team_a)
+    # Chosen, chosen over the name's proposal (development), chosen none, proposed.
+    assert [(s["category"], s["constraint"]) for s in vsm.stages] == [
+        ("ideation", False), ("testing", True), (None, False), ("testing", False),
+    ]  # fmt: skip
+    # The marked constraint is the focus, not the largest delay (Deploy, 50 h), nor the
+    # intake (100 h).
+    assert flow_of(world.team_a) == ("testing", "constraint", 100.0)
+    shown = figure_cards(client.get(f"/teams/{world.team_a.id}/value-stream/").content.decode())
+    assert shown["Roadmap focus"] == ("Code review", "constraint; guide stage testing")
+    assert shown["Largest delay"] == ("50 h", "before Deploy")
+    assert shown["Intake wait"] == ("100 h", "before Intake")
+
+
+def test_editor_refuses_two_constraints_with_a_clear_message(world, client):
+    client_for(client, world.lead_a)
+    url = f"/teams/{world.team_a.id}/value-stream/edit/current/"
+    rows = [
+        {"name": "Code", "wait_time_hours": "1", "process_time_hours": "1", "constraint": "on"},
+        {"name": "Test", "wait_time_hours": "1", "process_time_hours": "1"},
+        {"name": "Deploy", "wait_time_hours": "1", "process_time_hours": "1", "constraint": "on"},
+    ]  # fmt: skip
+    response = client.post(url, formset_post(rows))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert (
+        "Stage 3 (&quot;Deploy&quot;) and stage 1 (&quot;Code&quot;) are both marked as the "
+        "constraint; a value stream has one constraint: mark one stage only."
+    ) in html
+    checked = re.findall(r'<input[^>]*name="stages-\d-constraint"[^>]*checked[^>]*>', html)
+    assert len(checked) == 2  # the lead's marks are kept to correct
+    assert not ValueStreamMap.objects.exists()
+
+
 def test_editor_drafts_the_future_state_from_the_current_one(world, client):
     client_for(client, world.lead_a)
     url = f"/teams/{world.team_a.id}/value-stream/edit/future/?draft=1"
@@ -569,13 +830,31 @@ def test_demo_value_stream_maps(world):
     assert maps[2].figures["lead_time_hours"] < new.figures["lead_time_hours"]
 
 
-def test_demo_streams_have_different_bottlenecks():
-    from assessments.valuestream.rules import compute_figures, stage_category, validate_stages
+def test_demo_streams_focus_on_different_guide_stages():
+    from assessments.valuestream.rules import compute_figures, validate_stages
 
-    categories = set()
-    for rows in demo.DEMO_STREAMS.values():
+    focus = {}
+    for slug, rows in demo.DEMO_STREAMS.items():
+        marked = demo.DEMO_CONSTRAINTS.get(slug)
         stages = validate_stages(
-            [{"name": n, "wait_time_hours": w, "process_time_hours": p} for n, w, p, *_ in rows]
-        )
-        categories.add(stage_category(compute_figures(stages).bottleneck))
-    assert categories == {"ideation", "development", "testing", "deployment", "operations"}
+            [{"name": n, "wait_time_hours": w, "process_time_hours": p, "constraint": n == marked}
+             for n, w, p, *_ in rows]
+        )  # fmt: skip
+        figures = compute_figures(stages)
+        focus[slug] = (figures.bottleneck_category, figures.bottleneck_kind)
+    assert {category for category, _ in focus.values()} == {
+        "ideation", "development", "testing", "deployment", "operations"
+    }  # fmt: skip
+    # Ideation is the focus only where the team marked it: its long intake queues never are.
+    assert [slug for slug, (category, _) in focus.items() if category == "ideation"] == ["fraud"]
+    assert focus["fraud"] == ("ideation", "constraint")
+    assert focus["checkout"] == ("testing", "largest_delay")
+
+
+def test_demo_marks_the_constraint_on_the_fraud_team(world):
+    team = TeamFactory(organization=world.org, slug="fraud", name="Fraud")
+    MembershipFactory(team=team, user=world.lead_a, role=Membership.LEAD)
+    demo._demo_value_stream(team)
+    for vsm in valuestream_services.map_history(team):
+        assert [s["name"] for s in vsm.stages if s["constraint"]] == ["Ideation"]
+    assert roadmap_inputs.flow_state_for_team(team).bottleneck_kind == "constraint"

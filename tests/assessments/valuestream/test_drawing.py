@@ -2,6 +2,7 @@
 
 import io
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
 from django.utils.safestring import SafeString
 from pypdf import PdfReader
@@ -57,7 +58,11 @@ def test_draw_value_stream_is_well_formed_accessible_svg():
     desc = root.find(f"{SVG}desc").text
     assert desc.startswith("Value stream map with 4 stages. 1. Ideation: waits 40 h, then 8 h")
     assert "Lead time 200 h, process time 40 h, flow efficiency 20%" in desc
-    assert "Longest wait (bottleneck): before Testing." in desc
+    assert "Intake wait: 40 h before Ideation." in desc
+    assert "Largest delay between stages: 72 h before Testing." in desc
+    assert "Constraint" not in desc
+    assert "Times in working hours." in desc
+    assert "of the work it receives complete and accurate, guide stage development" in desc
     assert "DejaVu Sans" in root.get("font-family")
 
 
@@ -75,17 +80,40 @@ def test_draw_value_stream_one_box_per_stage_in_order():
     assert "People 4" in all_text
 
 
-def test_draw_value_stream_marks_handoffs_bottleneck_and_lowest_quality():
+def test_draw_value_stream_marks_handoffs_intake_largest_delay_and_lowest_quality():
     root = parse(draw())
     assert len(elements(root, "g", "handoff")) == 2
     assert len(elements(root, "g", "legend-handoff")) == 1
     assert "Handoff from another team" in texts(root)
-    [bottleneck] = elements(root, "path", "bottleneck")
-    assert len(elements(root, "path", "wait")) == 4  # every stage waits here
-    assert "bottleneck" in texts(root)
+    waits = elements(root, "path", "wait")
+    assert len(waits) == 4  # every stage waits here
+    # The first wait is the intake (grey), the largest delay between stages is Testing's.
+    assert [w.get("class") for w in waits] == [
+        "wait intake", "wait", "wait largest-delay", "wait"
+    ]  # fmt: skip
+    assert {"intake", "largest delay"} <= set(texts(root))
+    assert "Largest delay between stages" in texts(root)
+    assert "Intake wait (before the first stage)" in texts(root)
+    assert elements(root, "rect", "constraint") == []
+    assert "constraint" not in texts(root)
     [worst] = elements(root, "rect", "worst-quality")
     assert worst.get("stroke-dasharray") == "6 3"
     assert "lowest %C&A" in texts(root)
+    assert "Times in working hours (8 h a working day)" in texts(root)
+
+
+def test_draw_value_stream_frames_the_marked_constraint():
+    stages = [*STAGES[:1], replace(STAGES[1], constraint=True), *STAGES[2:]]
+    root = parse(draw(stages))
+    [marked] = elements(root, "rect", "constraint")
+    assert elements(root, "rect", "stage").index(marked) == 1  # Development's box
+    assert (marked.get("fill"), marked.get("stroke")) == ("#fbd9c2", "#d55e00")
+    assert "constraint" in texts(root)
+    assert "Constraint (marked by the team)" in texts(root)
+    desc = root.find(f"{SVG}desc").text
+    assert "Constraint, marked by the team: Development." in desc
+    # Still the largest delay: Testing.
+    assert len(elements(root, "path", "largest-delay")) == 1
 
 
 def test_draw_value_stream_without_handoffs_has_no_handoff_marker_or_legend():
@@ -118,8 +146,9 @@ def test_draw_value_stream_timeline_ladder_and_totals():
     ladder_texts = [t.text for t in ladder.iter(f"{SVG}text")]
     assert ladder_texts == ["40 h", "8 h", "16 h", "24 h", "72 h", "6 h", "32 h", "2 h"]
     totals = [t.text for t in elements(root, "g", "totals")[0].iter(f"{SVG}text")]
-    assert "200 h ≈ 8.3 days" in totals
-    assert "= 40 h process + 160 h" in " ".join(totals)
+    assert "200 h" in totals
+    # 200 working hours ÷ 8 a working day
+    assert "= 40 h process + 160 h wait ≈ 25 working days" in " ".join(totals)
     assert "20%" in totals
     assert "47.25%" in totals
 

@@ -1,6 +1,7 @@
 """Value stream figures, input rules and the future-state draft (pure, no database)."""
 
 import math
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -29,7 +30,9 @@ from reports.roadmap.planner import DimensionState, FlowState, PlanInput, plan_r
 #   Deployment     32        2   100
 # process = 8 + 24 + 6 + 2 = 40 h; wait = 40 + 16 + 72 + 32 = 160 h; lead = 200 h
 # flow efficiency = 40 / 200 = 20%; rolled %C&A = 0.70 x 0.90 x 0.75 x 1.00 = 47.25%
-# handoffs = 2; longest wait: Testing (72 h); lowest %C&A: Ideation (70%)
+# handoffs = 2; intake wait: 40 h before Ideation (the first stage); largest delay between
+# stages: Testing (72 h, against 16 and 32), no constraint marked, so the roadmap's focus is
+# Testing, guide stage testing; lowest %C&A received: Ideation (70%)
 EXAMPLE = [
     {
         "name": "Ideation",
@@ -73,8 +76,15 @@ def test_compute_figures_hand_worked_example():
         "flow_efficiency": 20.0,
         "rolled_percent_complete_accurate": 47.25,
         "handoffs": 2,
+        "intake_wait_hours": 40.0,
+        "intake_stage": "Ideation",
+        "largest_delay": "Testing",
+        "largest_delay_wait_hours": 72.0,
+        "constraint": None,
         "bottleneck": "Testing",
+        "bottleneck_kind": "largest_delay",
         "bottleneck_wait_hours": 72.0,
+        "bottleneck_category": "testing",
         "worst_quality_stage": "Ideation",
         "worst_quality_percent": 70.0,
         "pain_points": {"delay": 1, "rework": 0, "quality": 1, "manual_work": 1},
@@ -82,9 +92,60 @@ def test_compute_figures_hand_worked_example():
     assert figures.flow_efficiency_fraction == 0.2
 
 
-def test_compute_figures_bottleneck_tie_takes_the_earliest_stage():
+def test_compute_figures_intake_wait_is_reported_apart_and_never_the_largest_delay():
+    # Intake    120 h before Ideation: the longest wait of all, but the backlog
+    # Between:  16 h before Development, 30 h before Testing, 8 h before Deployment
+    # Largest delay: Testing (30 h); under the old rule Ideation (120 h) was the bottleneck.
+    figures = compute_figures(
+        [stage("Ideation", 120), stage("Development", 16), stage("Testing", 30),
+         stage("Deployment", 8)]
+    )  # fmt: skip
+    assert (figures.intake_wait_hours, figures.intake_stage) == (120.0, "Ideation")
+    assert (figures.largest_delay, figures.largest_delay_wait_hours) == ("Testing", 30.0)
+    assert (figures.bottleneck, figures.bottleneck_kind, figures.bottleneck_category) == (
+        "Testing", "largest_delay", "testing",
+    )  # fmt: skip
+    assert figures.wait_time_hours == 174.0  # the intake wait still counts in the lead time
+
+
+def test_compute_figures_only_the_intake_waits_no_largest_delay():
+    figures = compute_figures([stage("Ideation", 50), stage("Development", 0)])
+    assert figures.intake_wait_hours == 50.0
+    assert (figures.largest_delay, figures.bottleneck, figures.bottleneck_kind) == (
+        None, None, None,
+    )  # fmt: skip
+    single = compute_figures([stage("Ideation", 50)])
+    assert (single.intake_wait_hours, single.largest_delay, single.bottleneck) == (50.0, None, None)
+
+
+def test_compute_figures_largest_delay_tie_takes_the_earliest_stage():
     figures = compute_figures([stage("A", 5), stage("B", 30), stage("C", 30), stage("D", 2)])
+    assert (figures.largest_delay, figures.largest_delay_wait_hours) == ("B", 30.0)
     assert (figures.bottleneck, figures.bottleneck_wait_hours) == ("B", 30.0)
+
+
+def test_compute_figures_marked_constraint_is_the_focus_over_the_largest_delay():
+    stages = validate_stages(EXAMPLE)
+    stages[1] = replace(stages[1], constraint=True)  # Development
+    figures = compute_figures(stages)
+    assert (figures.constraint, figures.largest_delay) == ("Development", "Testing")
+    focus = (
+        figures.bottleneck,
+        figures.bottleneck_kind,
+        figures.bottleneck_wait_hours,
+        figures.bottleneck_category,
+    )
+    assert focus == ("Development", "constraint", 16.0, "development")
+
+
+def test_compute_figures_focus_category_is_the_teams_choice_not_the_guess():
+    # "Code review" proposes development; the team mapped it to testing.
+    figures = compute_figures(
+        [stage("Ideation", 10), stage("Code review", 40, category="testing"), stage("Build", 4)]
+    )
+    assert (figures.bottleneck, figures.bottleneck_category) == ("Code review", "testing")
+    unmapped = compute_figures([stage("Ideation", 10), stage("Lunch", 40, category=None)])
+    assert (unmapped.bottleneck, unmapped.bottleneck_category) == ("Lunch", None)
 
 
 def test_compute_figures_lowest_quality_tie_takes_the_earliest_stage():
@@ -117,7 +178,8 @@ def test_compute_figures_rounds_only_in_json():
 def test_formulas_cover_every_figure_shown():
     assert set(valuestream.FORMULAS) == {
         "lead_time_hours", "process_time_hours", "wait_time_hours", "flow_efficiency",
-        "rolled_percent_complete_accurate", "handoffs", "bottleneck", "worst_quality_stage",
+        "rolled_percent_complete_accurate", "handoffs", "intake_wait_hours", "largest_delay",
+        "constraint", "bottleneck", "worst_quality_stage",
     }  # fmt: skip
     assert "process time ÷ lead time" in valuestream.FORMULAS["flow_efficiency"]
 
@@ -132,6 +194,8 @@ percents = st.floats(min_value=0, max_value=100, allow_nan=False, allow_infinity
 @st.composite
 def stage_lists(draw):
     count = draw(st.integers(min_value=1, max_value=valuestream.MAX_STAGES))
+    constraint = draw(st.one_of(st.none(), st.integers(min_value=0, max_value=count - 1)))
+    categories = st.sampled_from([*valuestream.DEFAULT_STAGE_KEYS, None])
     return [
         Stage(
             name=f"Stage {i}",
@@ -145,6 +209,8 @@ def stage_lists(draw):
                     st.lists(st.sampled_from(list(valuestream.PAIN_POINT_KINDS)), max_size=3)
                 )
             ),  # fmt: skip
+            category=draw(categories),
+            constraint=i == constraint,
         )
         for i in range(count)
     ]
@@ -170,12 +236,23 @@ def test_figures_invariants(stages):
         s.percent_complete_accurate for s in stages
     )
     assert figures.handoffs == sum(s.handoff for s in stages)
-    longest = max(s.wait_time_hours for s in stages)
+    assert figures.intake_wait_hours == stages[0].wait_time_hours
+    between = stages[1:]
+    longest = max((s.wait_time_hours for s in between), default=0)
     if longest > 0:
-        first = next(s for s in stages if s.wait_time_hours == longest)
-        assert figures.bottleneck == first.name
+        first = next(s for s in between if s.wait_time_hours == longest)
+        assert figures.largest_delay == first.name
     else:
-        assert figures.bottleneck is None
+        assert figures.largest_delay is None
+    marked = [s for s in stages if s.constraint]
+    delay = next((s for s in between if s.name == figures.largest_delay), None)
+    focus = marked[0] if marked else delay
+    assert figures.bottleneck == (focus.name if focus else None)
+    assert figures.bottleneck_category == (focus.category if focus else None)
+    kind = "constraint" if marked else "largest_delay" if delay else None
+    assert figures.bottleneck_kind == kind
+    if stages[0].wait_time_hours > 0 and not stages[0].constraint:
+        assert figures.bottleneck != stages[0].name  # the intake wait never decides the focus
     assert sum(dict(figures.pain_points).values()) == sum(len(s.pain_points) for s in stages)
     # Stored as JSON and read back, stages are the same stages.
     assert validate_stages([s.to_json() for s in stages]) == stages
@@ -226,6 +303,20 @@ def test_draft_future_state_hand_worked_example():
     figures = compute_figures(draft)
     assert (figures.lead_time_hours, figures.process_time_hours) == (134.5, 38.5)
     assert figures.bottleneck == "Testing"
+    assert [s.category for s in draft] == ["ideation", "development", "testing", "deployment"]
+
+
+def test_draft_future_state_pulls_at_the_marked_constraint_and_keeps_the_mark():
+    current = validate_stages(
+        [EXAMPLE[0], dict(EXAMPLE[1], constraint=True, category="testing"), *EXAMPLE[2:]]
+    )
+    ideation, development, testing, deployment = draft_future_state(current)
+    assert (development.constraint, development.category) == (True, "testing")
+    assert [c.kind for c in development.planned_changes] == ["pull", "reduce_handoffs"]
+    assert development.wait_time_hours == 8.0
+    # Testing is still the largest delay but no longer the focus: its handoff halves it alone.
+    kinds = [c.kind for c in testing.planned_changes]
+    assert kinds == ["reduce_handoffs", "automate", "remove_waste"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -278,7 +369,7 @@ BAD_INPUTS = [
     (
         [ok(), ok(name="Deploy", process_time_hours=87601)],
         "stages[1].process_time_hours",
-        'Stage 2 ("Deploy"): process_time_hours must be at most 87600 hours (10 years), got 87601.',
+        'Stage 2 ("Deploy"): process_time_hours must be at most 87600 working hours, got 87601.',
     ),
     (
         [ok(process_time_hours="8")],
@@ -347,7 +438,7 @@ BAD_INPUTS = [
         "stages[0].wait_hours",
         'Stage 1 ("Testing"): unknown field "wait_hours"; allowed: name, process_time_hours, '
         "wait_time_hours, percent_complete_accurate, handoff, activities, people, pain_points, "
-        "planned_changes, position.",
+        "planned_changes, category, constraint, position.",
     ),
     (
         [ok(position=1), ok(name="Deploy", position=3)],
@@ -364,6 +455,23 @@ BAD_INPUTS = [
         "stages[1].position",
         'Stage 2 ("Deploy"): position is missing; give every stage a position or none.',
     ),
+    (
+        [ok(constraint=True), ok(name="Build"), ok(name="Deploy", constraint=True)],
+        "stages[2].constraint",
+        'Stage 3 ("Deploy") and stage 1 ("Testing") are both marked as the constraint; a value '
+        "stream has one constraint: mark one stage only.",
+    ),
+    (
+        [ok(constraint="yes")],
+        "stages[0].constraint",
+        'Stage 1 ("Testing"): constraint must be true or false, not "yes".',
+    ),
+    (
+        [ok(category="qa")],
+        "stages[0].category",
+        'Stage 1 ("Testing"): unknown category "qa"; allowed: ideation, development, testing, '
+        "deployment, operations, or null for none of them.",
+    ),
 ]
 
 
@@ -373,6 +481,36 @@ def test_validate_stages_rejects_with_a_message_naming_stage_and_field(raw, fiel
         validate_stages(raw)
     assert (info.value.field, info.value.message) == (field, message)
     assert isinstance(info.value, ValueError)
+
+
+def test_validate_stages_explicit_category_wins_over_the_guess():
+    stages = validate_stages(
+        [ok(category="deployment"), ok(name="Build", category=None), ok(name="QA")]
+    )
+    # Chosen: deployment (the name proposes testing); chosen: none (the name proposes
+    # deployment); left out: the proposal from the name.
+    assert [s.category for s in stages] == ["deployment", None, "testing"]
+    assert [s.constraint for s in stages] == [False, False, False]
+    assert [s.to_json()["category"] for s in stages] == ["deployment", None, "testing"]
+
+
+def test_stage_from_json_of_a_map_stored_before_categories_and_constraints():
+    stored = {
+        "name": "Production deployment",
+        "process_time_hours": 2.0,
+        "wait_time_hours": 24.0,
+        "percent_complete_accurate": 95.0,
+        "handoff": False,
+        "activities": [],
+        "people": None,
+        "pain_points": [],
+        "planned_changes": [],
+    }
+    old = Stage.from_json(stored)
+    assert (old.category, old.constraint) == ("deployment", False)
+    # Stored with the keys, the team's choice is kept, "none" included.
+    assert Stage.from_json({**stored, "category": None, "constraint": True}).category is None
+    assert Stage.from_json({**stored, "category": "operations"}).category == "operations"
 
 
 def test_validate_stages_accepts_thirty_stages_and_the_cap():
@@ -428,9 +566,11 @@ def test_planner_ranks_the_bottleneck_stage_first():
     dimension has the larger gap and so the higher priority without a map."""
     figures = compute_figures(validate_stages(EXAMPLE))
     flow = FlowState(
-        stage_category(figures.bottleneck),
+        figures.bottleneck_category,
         figures.flow_efficiency_fraction,
         figures.lead_time_hours,
+        bottleneck_kind=figures.bottleneck_kind,
+        intake_wait_hours=figures.intake_wait_hours,
     )
     dimensions = [
         DimensionState("flow", "Flow", 1, 1.5, 3, position=0),
