@@ -64,6 +64,7 @@ def plan_input_for_result(result, flow=None):
                 focus_areas={int(k): tuple(v) for k, v in (dimension.focus_areas.items()
                                                            if dimension else [])},
                 position=position,
+                rules_version=result.scoring_rules_version,
             )
         )  # fmt: skip
     measured, survey = dora_for_period(team, result.period, benchmark)
@@ -76,6 +77,19 @@ def plan_input_for_result(result, flow=None):
                     measured_tier=(measured or {}).get("tiers", {}).get(metric),
                     self_assessed_tier=(survey or {}).get("tiers", {}).get(metric),
                     measured_value=(measured or {}).get("values", {}).get(metric),
+                    benchmark=benchmark.key,
+                )
+            )
+        # Rework rate has no DORA tiers: the team's overall tier picks its guidance band
+        # (planner.REWORK_BANDS), so it is planned where it was measured and a tier exists.
+        rework = (measured or {}).get("values", {}).get(dora.REWORK_RATE)
+        overall = (measured or {}).get("overall")
+        if rework is not None and overall is not None:
+            dora_states.append(
+                roadmap.DoraState(
+                    metric=dora.REWORK_RATE,
+                    measured_tier=overall,
+                    measured_value=rework,
                     benchmark=benchmark.key,
                 )
             )
