@@ -399,6 +399,25 @@ def _demo_organization_practices(org, coe):
         )  # fmt: skip
 
 
+# Scoring rules v2 on show (questionnaire v2 results only): a team split on one dimension
+# (half its people three levels apart from the other half, so the result flags disagreement),
+# and questions that do not apply to a team ("not applicable", left out of its score).
+SPLIT_DIMENSIONS = {"mobile": "operations"}
+NOT_APPLICABLE = {"data": ("architecture-legacy", "deployment-release-strategy")}
+
+
+def _demo_level(assessment, dimension, question, index, raw, rng):
+    """The demo's answer to one question: a level, None ("don't know") or "n/a"."""
+    team, version = assessment.team.slug, assessment.questionnaire.version
+    if version >= 2 and question.key in NOT_APPLICABLE.get(team, ()):
+        return "n/a"
+    if version >= 2 and SPLIT_DIMENSIONS.get(team) == dimension.key:
+        return 4 if index % 2 else 1  # those on call see it one way, the rest another
+    if rng.random() < 0.04:
+        return None  # don't know
+    return max(1, min(5, round(raw)))
+
+
 def _demo_answers(assessment, people, structure, offsets, level, rng, submit, partial=False):
     responses = Response.objects.bulk_create(
         [
@@ -412,20 +431,23 @@ def _demo_answers(assessment, people, structure, offsets, level, rng, submit, pa
         ]
     )
     answers = []
-    for response in responses:
+    for index, response in enumerate(responses):
         bias = rng.uniform(-0.3, 0.3)  # some people rate more generously than others
         for dimension, questions in structure:
             for n, question in enumerate(questions):
                 if partial and n >= 2:
                     break
-                if rng.random() < 0.04:
-                    value = None  # don't know
-                else:
-                    raw = level + offsets[dimension.key] + bias + rng.gauss(0, 0.4)
-                    value = max(1, min(5, round(raw)))
+                raw = level + offsets[dimension.key] + bias + rng.gauss(0, 0.4)
+                value = _demo_level(assessment, dimension, question, index, raw, rng)
                 comment = rng.choice(COMMENTS) if rng.random() < 0.03 else ""
                 answers.append(
-                    Answer(response=response, question=question, level=value, comment=comment)
+                    Answer(
+                        response=response,
+                        question=question,
+                        level=None if value == "n/a" else value,
+                        not_applicable=value == "n/a",
+                        comment=comment,
+                    )
                 )
     Answer.objects.bulk_create(answers)
 
