@@ -392,6 +392,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the guide's value stream stages wherever a field takes one of them.
+    "ENUM_NAME_OVERRIDES": {"GuideStageEnum": "assessments.valuestream.rules.DEFAULT_STAGE_KEYS"},
 }
 
 # Celery. The embedded default is kombu's filesystem transport under var/ (a real worker
