@@ -113,11 +113,11 @@ def test_unanswered_questions_are_listed_and_anchors_clear_the_sticky_bar(
     dialog = page.locator("dialog[open]")
     if dialog.count():  # the confirmation of point 5
         dialog.get_by_role("button", name="Submit my answers").click()
-    alert = page.get_by_role("alert").filter(has_text="47 of 48 questions are still unanswered")
+    alert = page.get_by_role("alert").filter(has_text="56 of 57 questions are still unanswered")
     expect(alert).to_be_visible()
     alert.get_by_role("link", name=re.compile("unanswered questions")).click()
     listing = page.locator("#unanswered")
-    expect(listing.get_by_role("link")).to_have_count(47)
+    expect(listing.get_by_role("link")).to_have_count(56)
     expect(listing).not_to_contain_text(page.locator(f"#q-{answered} legend").inner_text())
 
     target = first_key(page, 5)

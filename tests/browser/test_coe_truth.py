@@ -102,12 +102,12 @@ def test_coe_heatmap_fits_keeps_team_column_and_announces_sort(demo, new_context
     assert len(header.locator("[aria-hidden=true]").inner_text().strip()) < len(FULL_NAME)
 
     # Sort state is announced: the team column first, then the chosen one.
-    team_header = table.get_by_role("columnheader", name="Team")
+    team_header = table.get_by_role("columnheader", name="Team", exact=True)
     expect(team_header).to_have_attribute("aria-sort", "ascending")
     header.get_by_role("link").click()
     header = table.get_by_role("columnheader", name=FULL_NAME)
     expect(header).to_have_attribute("aria-sort", "ascending")
-    expect(table.get_by_role("columnheader", name="Team")).not_to_have_attribute(
+    expect(table.get_by_role("columnheader", name="Team", exact=True)).not_to_have_attribute(
         "aria-sort", "ascending"
     )
     header.get_by_role("link").click()
