@@ -127,7 +127,7 @@ def trend_rows(team, questionnaire_key, with_data=True):
         comparable = previous_lineages is None or previous_lineages <= lineages
         rows.append(
             {
-                "added": sorted(lineages - previous_lineages) if previous_lineages else [],
+                "added": _names(r, lineages - previous_lineages) if previous_lineages else [],
                 "incomplete": selectors.overall_incomplete(r),
                 "period": r.period,
                 "overall_score": r.overall_score,
@@ -141,6 +141,18 @@ def trend_rows(team, questionnaire_key, with_data=True):
     return rows
 
 
+def _names(result, lineages):
+    """The names, in questionnaire order, of the result's dimensions with these lineages (the
+    dimensions a version adds to the line; usually none, then no query)."""
+    if not lineages:
+        return []
+    return list(
+        Dimension.objects.filter(questionnaire_id=result.questionnaire_id, lineage__in=lineages)
+        .order_by("position")
+        .values_list("name", flat=True)
+    )
+
+
 def trend_chart(team, rows, id_prefix=None):
     """Overall score per period. Each run of comparable results is its own line, so a
     questionnaire version that does not continue the previous one shows as a visible break
@@ -148,8 +160,13 @@ def trend_chart(team, rows, id_prefix=None):
     segments = []
     for index, row in enumerate(rows):
         if not segments or not row["comparable"]:
-            segments.append({"name": row["questionnaire"], "indexes": []})
+            segments.append({"labels": [], "indexes": []})
+        if row["questionnaire"] not in segments[-1]["labels"]:
+            segments[-1]["labels"].append(row["questionnaire"])  # a line may span versions
         segments[-1]["indexes"].append(index)
+    for segment in segments:
+        labels = segment["labels"]
+        segment["name"] = labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]}"
     series = []
     for segment in segments[-6:]:  # the chart has six distinguishable line styles
         values = [

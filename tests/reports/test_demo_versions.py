@@ -39,3 +39,17 @@ def test_demo_answers_the_organization_section_for_the_latest_periods(db):
     sets = OrganizationPractices.objects.count()
     call_command("load_demo")
     assert OrganizationPractices.objects.count() == sets == 2
+
+
+def test_demo_history_page_draws_one_line_from_v1_into_v2(db, client):
+    call_command("load_demo")
+    team_id = Result.objects.filter(team__slug="checkout").values_list("team_id", flat=True)[0]
+    client.login(username="checkout.lead", password="demo-pass-2026")
+    page = client.get(f"/teams/{team_id}/history/")
+    rows = page.context["rows"]
+    assert [row["comparable"] for row in rows] == [True] * 6  # no break at the new version
+    assert rows[-1]["added"] == ["Value stream architecture"]
+    html = page.content.decode()
+    assert "vsm-maturity v1 to vsm-maturity v2" in html  # the line's name in the chart legend
+    assert "(new: Value stream architecture)" in html
+    assert "does not continue every earlier dimension" not in html
