@@ -51,6 +51,7 @@ urlpatterns = [
     ),
     path("dora/benchmarks/", dora_api.BenchmarkListView.as_view(), name="api_dora_benchmarks"),
     path("dora/classify/", dora_api.ClassifyView.as_view(), name="api_dora_classify"),
+    path("dora/quick-check/", dora_api.QuickCheckView.as_view(), name="api_dora_quick_check"),
     path("teams/<int:team_id>/dora/", dora_api.TeamDoraView.as_view(), name="api_team_dora"),
     path(
         "teams/<int:team_id>/dora/entries/<str:period>/",

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments import permissions
+from assessments.dora import quickcheck
 from assessments.dora import rules as dora
 from assessments.dora import services as dora_services
 from vsm_site.api import RequestSerializer, ServiceChecked, error_responses
@@ -168,6 +169,118 @@ class ClassifyView(APIView):
         query = ClassifyQuery.validated(request.query_params)
         benchmark = dora_services.resolve_benchmark(query.pop("benchmark", None))
         return Response(classify_payload(dict(query), benchmark))
+
+
+# --- the 2025 comparison (DORA Quick Check 2025 benchmarks) --------------------------------
+
+
+class QuickCheckQuery(ClassifyQuery):
+    """Metric values (any subset) and at most one segment; nothing is stored."""
+
+    benchmark = None
+    industry = ServiceChecked(
+        serializers.ChoiceField(
+            choices=list(quickcheck.segment_keys("industry")),
+            required=False,
+            help_text="Compare with this industry (default: all industries).",
+        )
+    )
+    org_size = ServiceChecked(
+        serializers.ChoiceField(
+            choices=list(quickcheck.segment_keys("org_size")),
+            required=False,
+            help_text="Compare with organisations of this size (instead of an industry).",
+        )
+    )
+
+    def check(self, data):
+        values = {
+            metric: _number(metric, data[metric])
+            for metric in dora.SCORED_METRICS
+            if data.get(metric) not in (None, "")
+        }
+        industry, size = data.get("industry"), data.get("org_size")
+        if industry and size:
+            raise Invalid("Give industry or org_size, not both.", field="org_size")
+        kind, key, field = (
+            ("org_size", size, "org_size") if size else ("industry", industry or "all", "industry")
+        )
+        try:
+            quickcheck.get_segment(kind, key)
+        except quickcheck.UnknownSegment as exc:
+            raise Invalid(str(exc), field=field) from None
+        return {**values, kind: key}
+
+
+class QuickCheckSegmentOut(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=quickcheck.SEGMENT_KINDS)
+    key = serializers.CharField()
+    label = serializers.CharField()
+
+
+class QuickCheckScoresOut(serializers.Serializer):
+    overall = serializers.FloatField(allow_null=True)
+    throughput = serializers.FloatField(allow_null=True)
+    stability = serializers.FloatField(allow_null=True)
+    metrics = serializers.DictField(child=serializers.FloatField())
+
+
+class QuickCheckComparisonOut(serializers.Serializer):
+    mean = serializers.FloatField()
+    sd = serializers.FloatField()
+    z = serializers.FloatField()
+    band = serializers.ChoiceField(choices=[key for key, _ in quickcheck.BANDS])
+
+
+class QuickCheckOut(serializers.Serializer):
+    edition = serializers.CharField()
+    segment = QuickCheckSegmentOut()
+    scores = QuickCheckScoresOut()
+    comparison = serializers.DictField(
+        child=QuickCheckComparisonOut(),
+        help_text="overall, throughput, stability and each metric present.",
+    )
+
+
+def quick_check_payload(values, segment):
+    """The 2025 comparison of metric values against a segment, as the API shows it (scores to
+    2 decimals, as the Quick Check prints them)."""
+    team_scores = quickcheck.scores(values)
+
+    def r2(value):
+        return None if value is None else round(value, 2)
+
+    return {
+        "edition": quickcheck.EDITION,
+        "segment": {"kind": segment.kind, "key": segment.key, "label": segment.label},
+        "scores": {
+            "overall": r2(team_scores.overall),
+            "throughput": r2(team_scores.throughput),
+            "stability": r2(team_scores.stability),
+            "metrics": {m: r2(v) for m, v in team_scores.metrics.items()},
+        },
+        "comparison": {
+            aspect: c.as_dict() for aspect, c in quickcheck.compare(team_scores, segment).items()
+        },
+    }
+
+
+class QuickCheckView(APIView):
+    """DORA's 2025 Quick Check scores of any subset of the five metrics, compared with the
+    published 2025 mean and standard deviation of an industry or an organisation size
+    ("DORA Quick Check 2025 benchmarks"). Bands: under -1 sd well below typical, -1 to -0.5
+    below, -0.5 to 0.5 typical, 0.5 to 1 above, over 1 well above. For organisation sizes the
+    published recovery column is read as 10 - value (it is stored in the other direction)."""
+
+    @extend_schema(
+        parameters=[QuickCheckQuery], responses={200: QuickCheckOut, **error_responses(400, 401)}
+    )
+    def get(self, request):
+        query = dict(QuickCheckQuery.validated(request.query_params))
+        kind = "org_size" if "org_size" in query else "industry"
+        segment = quickcheck.get_segment(kind, query.pop(kind, "all"))
+        query.pop("industry", None)
+        return Response(quick_check_payload(query, segment))
 
 
 class TeamDoraQuery(RequestSerializer):
