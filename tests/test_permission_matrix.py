@@ -337,6 +337,8 @@ EXPECTED = {case.key: case for case in (
     Case("api_dora_benchmarks", "GET",        (U, 200, 200, 200, 200, 200, 200)),
     Case("api_dora_classify", "GET",          (U, 200, 200, 200, 200, 200, 200),
          query={"lead_time": "30"}),
+    Case("api_dora_quick_check", "GET",       (U, 200, 200, 200, 200, 200, 200),
+         query={"lead_time": "30", "industry": "retail"}),
     Case("api_team_dora", "GET",              (U, 200, 200, 404, 200, 200, 404), TEAM),
     Case("api_team_dora_entry", "PUT",        (U, 403, 200, 404, 403, 200, 404),
          {**TEAM, "period": matrix_data.CLOSED_PERIOD}, body={"deployment_frequency": 2}),

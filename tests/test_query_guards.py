@@ -175,6 +175,8 @@ GUARDS = [
     Guard("api_dora_benchmarks", "member_a", (g.more_teams,), shows_growth=False),
     Guard("api_dora_classify", "member_a", (g.more_teams,), query={"lead_time": "30"},
           shows_growth=False),
+    Guard("api_dora_quick_check", "member_a", (g.more_teams,), query={"lead_time": "30"},
+          shows_growth=False),
     Guard("api_team_dora", "member_a", (g.more_events,), TEAM, shows_growth=False),
     Guard("api_value_stream_current", "member_a", (g.more_map_versions,), TEAM),
     Guard("api_value_stream_future", "member_a", (g.more_map_versions,), TEAM),
