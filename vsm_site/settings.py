@@ -356,7 +356,9 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     },
     {
         "model": "assessments.Organization",
-        "include_fields": ["name", "default_benchmark", "low_confidence_threshold"],
+        "include_fields": [
+            "name", "default_benchmark", "low_confidence_threshold", "dora_segment", "dora_view",
+        ],
     },
     {
         "model": "reports.RoadmapItem",

@@ -161,6 +161,15 @@ def segment_value(segment: Segment) -> str:
     return f"{segment.kind}:{segment.key}"
 
 
+def segment_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Grouped choices for a select: industries, then organisation sizes."""
+    return [
+        (SEGMENT_KIND_LABELS[kind], [(segment_value(s), s.label) for (k, _), s in segments().items()
+                                     if k == kind])
+        for kind in SEGMENT_KINDS
+    ]  # fmt: skip
+
+
 def band(z: float) -> str:
     """The band key of a z-score (BANDS; edges belong to the band nearer "typical")."""
     if z < BAND_EDGES[0]:

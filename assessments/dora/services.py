@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments import permissions
+from assessments.dora import quickcheck
 from assessments.dora import rules as dora
 from assessments.models import (
     Deployment,
@@ -35,6 +36,25 @@ def resolve_benchmark(key, organization=None):
         return dora.get_benchmark(str(key))
     except dora.UnknownBenchmark as exc:
         raise Invalid(str(exc), field="benchmark") from None
+
+
+def resolve_segment(value=None, organization=None):
+    """The 2025 comparison's segment: ``value`` ("industry:<key>" or "org_size:<key>", e.g. a
+    page's ``segment`` parameter), else the organisation's setting, else All industries.
+    Raises quickcheck.UnknownSegment for a value that names no published segment."""
+    if not value:
+        value = getattr(organization, "dora_segment", None)
+    return quickcheck.parse_segment(value)
+
+
+def compare_2025(values, segment):
+    """Scores (0-10) and the comparison with ``segment`` of metric values (any subset):
+    ``{"scores": quickcheck.Scores, "comparison": {aspect: quickcheck.Comparison},
+    "segment": segment}``. The one call every page, PDF, export and API makes."""
+    scores = quickcheck.scores(
+        {m: v for m, v in (values or {}).items() if m in dora.SCORED_METRICS}
+    )
+    return {"scores": scores, "comparison": quickcheck.compare(scores, segment), "segment": segment}
 
 
 def classify(values, benchmark):

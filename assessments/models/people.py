@@ -22,6 +22,24 @@ class Organization(models.Model):
         default="2024",
         help_text="DORA benchmark set used unless a page chooses another.",
     )
+    # DORA's 2025 comparison (assessments.dora.quickcheck): which published segment the teams
+    # are compared with, "industry:<key>" or "org_size:<key>", and which view of delivery
+    # performance pages open with: the 2025 comparison or the tiers of default_benchmark.
+    DORA_VIEW_COMPARISON = "comparison"
+    DORA_VIEW_TIERS = "tiers"
+    DORA_VIEW_CHOICES = [
+        (DORA_VIEW_COMPARISON, "DORA 2025 comparison"),
+        (DORA_VIEW_TIERS, "Tiers against a benchmark year"),
+    ]
+    dora_segment = models.CharField(
+        max_length=40,
+        default="industry:all",
+        help_text="Compare with this industry or organisation size (DORA Quick Check 2025 "
+        "benchmarks).",
+    )
+    dora_view = models.CharField(
+        max_length=12, choices=DORA_VIEW_CHOICES, default=DORA_VIEW_COMPARISON
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Moved on by every change to what comparisons read (assessments/data_version.py).
     data_version = models.PositiveBigIntegerField(default=0, editable=False)

@@ -15,15 +15,24 @@ class AddMemberForm(forms.Form):
 class OrganizationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["default_benchmark", "low_confidence_threshold"]
+        fields = ["dora_view", "dora_segment", "default_benchmark", "low_confidence_threshold"]
         labels = {
+            "dora_view": "Delivery performance view pages open with",
+            "dora_segment": "Compare teams with (DORA Quick Check 2025 benchmarks)",
             "default_benchmark": "Default DORA benchmark set",
             "low_confidence_threshold": "Low-confidence threshold (respondents)",
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from assessments.dora import quickcheck
         from assessments.dora import rules as dora
+
+        self.fields["dora_segment"] = forms.ChoiceField(
+            label="Compare teams with (DORA Quick Check 2025 benchmarks)",
+            choices=quickcheck.segment_choices(),
+            help_text="An industry or an organisation size; any page can switch to another.",
+        )
 
         self.fields["default_benchmark"] = forms.ChoiceField(
             label="Default DORA benchmark set",

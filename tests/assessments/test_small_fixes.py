@@ -68,7 +68,12 @@ def test_organization_settings_change_is_audited(world, client):
     client = client_for(client, world.org_admin)
     client.post(
         f"/organizations/{world.org.id}/settings/",
-        {"default_benchmark": world.org.default_benchmark, "low_confidence_threshold": "5"},
+        {
+            "default_benchmark": world.org.default_benchmark,
+            "low_confidence_threshold": "5",
+            "dora_view": world.org.dora_view,
+            "dora_segment": world.org.dora_segment,
+        },
     )
     entry = LogEntry.objects.get_for_model(Organization).filter(object_id=world.org.id).first()
     assert (entry.action, entry.changes_dict) == (

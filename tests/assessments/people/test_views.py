@@ -106,13 +106,15 @@ def test_org_admin_changes_default_benchmark(world, client):
     client.force_login(world.org_admin)
     url = f"/organizations/{world.org.id}/settings/"
     assert client.get(url).status_code == 200
-    client.post(url, {"default_benchmark": "2019", "low_confidence_threshold": "4"})
+    dora = {"dora_view": "comparison", "dora_segment": "org_size:1000-4999"}
+    client.post(url, {**dora, "default_benchmark": "2019", "low_confidence_threshold": "4"})
     world.org.refresh_from_db()
     assert (world.org.default_benchmark, world.org.low_confidence_threshold) == ("2019", 4)
-    bad = client.post(url, {"default_benchmark": "1999", "low_confidence_threshold": "4"})
+    assert (world.org.dora_view, world.org.dora_segment) == ("comparison", "org_size:1000-4999")
+    bad = client.post(url, {**dora, "default_benchmark": "1999", "low_confidence_threshold": "4"})
     assert bad.status_code == 200 and bad.context["form"].errors["default_benchmark"]
     # Below 3 each of two respondents could read the other's answers off the spread.
-    low = client.post(url, {"default_benchmark": "2019", "low_confidence_threshold": "2"})
+    low = client.post(url, {**dora, "default_benchmark": "2019", "low_confidence_threshold": "2"})
     assert low.status_code == 200
     assert low.context["form"].errors["low_confidence_threshold"] == [
         "Ensure this value is greater than or equal to 3."
