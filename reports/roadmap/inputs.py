@@ -68,6 +68,41 @@ def plan_input_for_result(result, flow=None):
             )
         )  # fmt: skip
     measured, survey = dora_for_period(team, result.period, benchmark)
+    organization = team.organization
+    if organization.dora_view == organization.DORA_VIEW_COMPARISON:
+        segment = dora_services.resolve_segment(None, organization)
+        dora_states, comparison_states = [], dora_comparison_states(measured, segment)
+    else:
+        dora_states, comparison_states = dora_tier_states(measured, survey, benchmark), []
+    # The day the result was frozen (when the lead closed the assessment).
+    frozen = result.created_at
+    result_date = timezone.localdate(frozen) if frozen else period_end(result.period)
+    return roadmap.PlanInput(
+        team_name=team.name,
+        period=result.period,
+        result_date=result_date,
+        dimensions=states,
+        dora=dora_states,
+        flow=flow,
+        dora_view=organization.dora_view,
+        dora_comparison=comparison_states,
+    )
+
+
+def dora_comparison_states(measured, segment):
+    """The 2025 comparison view: every measured metric (rework rate too) against the
+    organisation's segment. As in the tiers view, only measured values are planned; the
+    survey's are the team's own view, shown beside them in the PDF."""
+    values = (measured or {}).get("values", {})
+    return [
+        roadmap.DoraComparisonState(metric, values[metric], segment)
+        for metric in dora.SCORED_METRICS
+        if values.get(metric) is not None
+    ]
+
+
+def dora_tier_states(measured, survey, benchmark):
+    """The tiers view: each metric's measured and self-assessed tier against ``benchmark``."""
     dora_states = []
     if measured or survey:
         for metric in dora.METRICS:
@@ -93,17 +128,7 @@ def plan_input_for_result(result, flow=None):
                     benchmark=benchmark.key,
                 )
             )
-    # The day the result was frozen (when the lead closed the assessment).
-    frozen = result.created_at
-    result_date = timezone.localdate(frozen) if frozen else period_end(result.period)
-    return roadmap.PlanInput(
-        team_name=team.name,
-        period=result.period,
-        result_date=result_date,
-        dimensions=states,
-        dora=dora_states,
-        flow=flow,
-    )
+    return dora_states
 
 
 def plan_for_result(result):

@@ -10,6 +10,11 @@ The rules follow the VSM guide's "Implementation Roadmap": the biggest bottlenec
 changes (an item aims one level or one tier up, never more), an owner role per item and a review
 schedule (reassessment one quarter after the result, checkpoints every four weeks).
 
+DORA metrics are planned in the view the organisation chose (``PlanInput.dora_view``): against
+the tiers of a benchmark year (``DoraState``), or in DORA's 2025 comparison with the Quick Check
+2025 benchmarks of its industry or size (``DoraComparisonState``): the weakest metric relative
+to its benchmark first, each item one band up (``next_band_step``).
+
 Item keys (``dimension:<key>``, ``dora:<metric>``, ``sustain:<key>``) are stable across
 regenerations: the product keeps a lead's edits by matching them.
 """
@@ -26,6 +31,7 @@ from types import MappingProxyType
 
 import yaml
 
+from assessments.dora import quickcheck
 from assessments.dora import rules as dora
 from assessments.levels import LEVEL_NAMES, MAX_LEVEL, MIN_LEVEL, score_text
 from assessments.maturity.scoring import SCORING_RULES_VERSION, level_for_score
@@ -45,6 +51,27 @@ DORA_WEIGHT = 1.0
 DORA_BOOSTS = {"low": 1.5, "medium": 1.25, "high": 1.0, "elite": 1.0}
 SELF_ASSESSMENT_BOOST_PER_TIER = 0.25
 BOTTLENECK_BOOST = 2.0
+
+# The 2025 comparison view (quickcheck.BANDS, worst first). A DORA metric's gap is 1 - z: the
+# distance in standard deviations up to where "well above typical" begins, so the weakest
+# metric relative to its benchmark comes first, and the figures match the tiers view's (the
+# mean: 1, like Medium; z = -1: 2, like Low; z = 0.5, the top of typical: 0.5, like High).
+DORA_VIEWS = ("tiers", "comparison")
+BAND_ORDER = tuple(key for key, _label in quickcheck.BANDS)
+BAND_GAP_TOP = 1.0
+# A dimension whose practices move a metric well below (below) typical is boosted as a Low
+# (Medium) tier boosts it in the tiers view.
+BAND_BOOSTS = {"well_below": 1.5, "below": 1.25}
+# Rework rate's practices are written per overall tier (REWORK_BANDS); the comparison band picks
+# one: a baseline first when far behind, design work when already ahead.
+REWORK_PRACTICE_BY_BAND = {
+    "well_below": "low",
+    "below": "medium",
+    "typical": "medium",
+    "above": "high",
+}
+# Where the comparison lists a metric: the one grouping every page shows (quickcheck.FACTORS).
+FACTOR_ORDER = tuple(metric for _key, _label, metrics in quickcheck.FACTORS for metric in metrics)
 
 NOW_LIMIT = 3  # items in "Now (next 90 days)": a team can run about three changes at once
 NEXT_LIMIT = 4  # items in "Next (3-6 months)"; the rest are "Later"
@@ -149,8 +176,36 @@ tier that no value can be placed in (every value within it is classified better)
 says so and aims at the tier those values get. Dimensions at or above their target are not \
 listed, {at_top}. Dimensions with too few answers to score are left out until they are \
 scored: there is no level to step up from. When every scored dimension is at its target and \
-no DORA metric is below High, the roadmap lists up to {SUSTAIN_LIMIT} practices that sustain \
-the level reached (the weightiest dimensions, then the lowest scores).
+no DORA metric is below High (in the 2025 comparison: below typical), the roadmap lists up to \
+{SUSTAIN_LIMIT} practices that sustain the level reached (the weightiest dimensions, then the \
+lowest scores).
+
+DORA metrics in the 2025 comparison
+
+Where the organisation compares its teams with the {quickcheck.CITATION} of its industry or \
+size instead of tiers, every DORA metric is scored 0-10 as the Quick Check scores it and set \
+against the segment's published mean and standard deviation: z = (score − mean) ÷ standard \
+deviation. The bands: well below typical (z under −1), below typical (−1 to under −0.5), \
+typical (−0.5 to 0.5), above typical (over 0.5 to 1), well above typical (over 1).
+
+- Gap = {BAND_GAP_TOP:g} − z: the distance, in standard deviations, up to where well above \
+typical begins. So the weakest metric relative to its benchmark comes first (the lowest z); a \
+metric at the mean has gap 1, one at z = −1 gap 2. Weight {DORA_WEIGHT:g}; no self-assessment \
+boost.
+- DORA boost (dimensions): {BAND_BOOSTS["well_below"]:g} when a metric the dimension's \
+practices move is well below typical, {BAND_BOOSTS["below"]:g} when it is below typical, \
+otherwise 1.
+- Each item aims one band up, not at the segment's mean: from well below typical the mean is \
+two bands away, and a metric in the typical band may be past it already, so one band at a time \
+keeps each change as small as a level or a tier. Lead time, deployment frequency and recovery \
+time aim at the Quick Check's next answer up that lands in a better band, stated in the \
+metric's own unit (lead time "less than one day": a median under 24 hours); where no answer \
+lands in the next band, the item says so and aims at the band the next answer reaches. Change \
+failure rate and rework rate aim at the highest percentage, in tenths, that reaches the next \
+band.
+- Metrics well above typical, or with no better band within reach (at 0% a change failure rate \
+can still be only above typical), are not listed. The recovery-time figures published per \
+organisation size are read as 10 − value, as the benchmark notes advise.
 """
 
 
@@ -252,6 +307,39 @@ class DoraState:
 
 
 @dataclass(frozen=True)
+class DoraComparisonState:
+    """One measured DORA metric in the 2025 comparison: its value (canonical units: hours,
+    deployments per day, percent) against ``segment``, the published figures of the
+    organisation's industry or size. ``comparison`` (score, mean, sd, z, band) is computed as
+    every page computes it (``quickcheck.compare``)."""
+
+    metric: str
+    measured_value: float
+    segment: quickcheck.Segment
+    comparison: quickcheck.Comparison = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.metric not in dora.SCORED_METRICS:
+            raise ValueError(
+                f"Unknown DORA metric {self.metric!r}; valid: {', '.join(dora.SCORED_METRICS)}."
+            )
+        value = self.measured_value
+        if not _is_number(value) or value < 0:
+            raise ValueError(f"{self.metric}: measured_value must be a number >= 0")
+        if self.metric in dora.STABILITY_METRICS and value > dora.MAX_PERCENT:
+            raise ValueError(f"{self.metric}: measured_value is a percentage, at most 100")
+        object.__setattr__(self, "comparison", _compare(self.metric, value, self.segment))
+
+    @property
+    def band(self) -> str:
+        return self.comparison.band
+
+
+def _compare(metric: str, value: float, segment: quickcheck.Segment) -> quickcheck.Comparison:
+    return quickcheck.compare(quickcheck.scores({metric: value}), segment)[metric]
+
+
+@dataclass(frozen=True)
 class FlowState:
     """From the team's value stream map. ``flow_efficiency`` is a fraction (0-1),
     ``lead_time_hours`` in working hours as the map counts them.
@@ -293,17 +381,28 @@ class PlanInput:
     dora: Sequence[DoraState] = ()
     flow: FlowState | None = None
     review_weeks: int = 13
+    # How the organisation reads delivery performance (DORA_VIEWS): "tiers" plans ``dora``,
+    # "comparison" plans ``dora_comparison``; the other one stays empty.
+    dora_view: str = "tiers"
+    dora_comparison: Sequence[DoraComparisonState] = ()
 
     def __post_init__(self):
         if isinstance(self.result_date, datetime) or not isinstance(self.result_date, date):
             raise ValueError(f"result_date must be a date, not {self.result_date!r}")
         if not _is_int(self.review_weeks) or self.review_weeks < 1:
             raise ValueError(f"review_weeks must be a whole number >= 1, not {self.review_weeks!r}")
+        if self.dora_view not in DORA_VIEWS:
+            raise ValueError(f"dora_view must be one of {DORA_VIEWS}, not {self.dora_view!r}")
         object.__setattr__(self, "dimensions", tuple(self.dimensions))
         object.__setattr__(self, "dora", tuple(self.dora))
+        object.__setattr__(self, "dora_comparison", tuple(self.dora_comparison))
+        if self.dora_view == "tiers" and self.dora_comparison:
+            raise ValueError("dora_comparison is planned in the comparison view only")
+        if self.dora_view == "comparison" and self.dora:
+            raise ValueError("DORA tiers (dora) are planned in the tiers view only")
         for what, keys in (
             ("dimension", [d.key for d in self.dimensions]),
-            ("DORA metric", [d.metric for d in self.dora]),
+            ("DORA metric", [d.metric for d in (*self.dora, *self.dora_comparison)]),
         ):
             duplicates = sorted({k for k in keys if keys.count(k) > 1})
             if duplicates:
@@ -329,6 +428,8 @@ class PlanItem:
     priority: float
     from_level: int | None
     to_level: int | None
+    # DORA items: the tier (tiers view) or the quickcheck band key (comparison view) the metric
+    # is in and the one the item aims at; None for other items.
     from_tier: str | None
     to_tier: str | None
     factors: Mapping[str, float]  # gap, gap_term and the boosts; their product is the priority
@@ -635,6 +736,7 @@ def plan_roadmap(
     review = _review_schedule(plan_input)
     deadline = _date_text(review.next_assessment)
     measured = {d.metric: d for d in plan_input.dora if d.measured_tier is not None}
+    compared = {d.metric: d for d in plan_input.dora_comparison}
 
     team_mean = _team_mean(plan_input.dimensions)
     candidates = []  # (sort key, item without phase)
@@ -644,7 +746,7 @@ def plan_roadmap(
         content = practices.dimensions.get(dim.key) or fallback_practices(dim)
         if dim.level < dim.effective_target:
             item = _dimension_item(
-                dim, content, measured, flow, dim.key == bottleneck, deadline, team_mean
+                dim, content, measured, compared, flow, dim.key == bottleneck, deadline, team_mean
             )
             rank = (0 if dim.key == bottleneck else 1, -item.priority, 0, dim.position, dim.key)
             candidates.append((rank, item))
@@ -655,11 +757,20 @@ def plan_roadmap(
             item = _dora_item(state, step, content, plan_input, deadline)
             position = dora.SCORED_METRICS.index(state.metric)
             candidates.append(((1, -item.priority, 1, position, state.metric), item))
+    for state in plan_input.dora_comparison:
+        step = next_band_step(state)
+        if step is not None:
+            content = practices.for_metric(state.metric)
+            item = _dora_comparison_item(state, step, content, plan_input, deadline)
+            # The priority falls as z rises: the weakest metric relative to its benchmark first.
+            position = FACTOR_ORDER.index(state.metric)
+            candidates.append(((1, -item.priority, 1, position, state.metric), item))
     ordered = [item for _, item in sorted(candidates, key=lambda c: c[0])]
 
     scored = [d for d in plan_input.dimensions if d.planned]
     dims_done = not any(item.kind == "dimension" for item in ordered)
     dora_fine = not any(d.measured_tier in ("low", "medium") for d in measured.values())
+    dora_fine = dora_fine and not any(d.band in BAND_BOOSTS for d in compared.values())
     if scored and dims_done and dora_fine:
         ordered.extend(_sustain_items(scored, practices, deadline))
 
@@ -703,7 +814,9 @@ def _team_mean(dimensions) -> float | None:
     return sum(d.score * d.weight for d in scored) / total
 
 
-def _dimension_item(dim, content, measured, flow, is_bottleneck, deadline, team_mean) -> PlanItem:
+def _dimension_item(
+    dim, content, measured, compared, flow, is_bottleneck, deadline, team_mean
+) -> PlanItem:
     target = dim.effective_target
     # The gap is counted in whole levels, so that a dimension just below a band edge (1.95)
     # is not mistaken for one that is nearly there; how weak it is compared with the rest of
@@ -716,7 +829,12 @@ def _dimension_item(dim, content, measured, flow, is_bottleneck, deadline, team_
     if dim.previous_score is not None and dim.score is not None:
         decline = max(0.0, round(dim.previous_score - dim.score, PRIORITY_DECIMALS))
     related = [measured[m] for m in DIMENSION_METRICS.get(dim.key, ()) if m in measured]
-    dora_boost = max((DORA_BOOSTS[d.measured_tier] for d in related), default=1.0)
+    related_bands = [compared[m] for m in DIMENSION_METRICS.get(dim.key, ()) if m in compared]
+    dora_boost = max(
+        [DORA_BOOSTS[d.measured_tier] for d in related]
+        + [BAND_BOOSTS.get(d.band, 1.0) for d in related_bands],
+        default=1.0,
+    )
     factors = {
         "gap": gap,
         "gap_term": round(gap * gap, PRIORITY_DECIMALS),
@@ -738,6 +856,12 @@ def _dimension_item(dim, content, measured, flow, is_bottleneck, deadline, team_
             why.append(
                 f"{_metric_label(state)} is {dora.TIER_LABELS[state.measured_tier]} against "
                 f"{_benchmark_label(state)}, and this dimension's practices move it."
+            )
+    for state in related_bands:
+        if state.band in BAND_BOOSTS:
+            why.append(
+                f"{_comparison_label(state.metric)} is {state.comparison.band_label} "
+                f"{_segment_phrase(state.segment)}, and this dimension's practices move it."
             )
     if is_bottleneck:
         why.append(_bottleneck_evidence(flow))
@@ -838,7 +962,7 @@ def _dora_item(state, step: DoraStep, content: MetricPractices, plan_input, dead
         bench = _benchmark_label(state)
         success = (
             f"Reach {to_label} for {label.lower()} by the next assessment on {deadline}: "
-            f"{_target_text(state, step.edge)} over a 90-day window "
+            f"{_target_text(state.metric, label, step.edge)} over a 90-day window "
             f'({bench} {to_label}: "{step.cell.text}").'
         )
         bs = dora.get_benchmark(state.benchmark)
@@ -873,6 +997,125 @@ def _dora_item(state, step: DoraStep, content: MetricPractices, plan_input, dead
     )
 
 
+@dataclass(frozen=True)
+class BandStep:
+    """Where a DORA item aims in the 2025 comparison: ``to_band``, reached at ``edge`` (in the
+    metric's unit; for bucketed metrics the worse edge of the Quick Check answer ``answer``),
+    where the metric scores ``score``. ``passed_over``: the bands between the two in which no
+    Quick Check answer lands for this segment."""
+
+    to_band: str
+    edge: dora.Edge
+    score: float
+    answer: str | None = None
+    passed_over: tuple[str, ...] = ()
+
+
+def next_band_step(state: DoraComparisonState) -> BandStep | None:
+    """The nearest value of ``state``'s metric that the comparison places in a better band, or
+    None when no value does (well above typical, or out of reach: a 0% change failure rate may
+    be only above typical). Lead time, deployment frequency and recovery time move by Quick
+    Check answers: the next answer up whose score lands in a better band. Change failure rate
+    and rework rate: the highest percentage, in tenths, that lands in the next band."""
+    metric, segment = state.metric, state.segment
+    current = BAND_ORDER.index(state.band)
+    if metric in dora.BUCKETED_METRICS:
+        bucket = dora.quick_check_bucket(metric, state.measured_value)
+        worse_edges = {b: worse for b, _better, worse in dora.QUICK_CHECK_BUCKETS[metric]}
+        for option in sorted(dora.SURVEY_OPTIONS[metric], key=lambda o: o.bucket):
+            if option.bucket <= bucket:
+                continue
+            # The option's value is the worst of its bucket: every answer there does as well.
+            reached = _compare(metric, option.value, segment)
+            rank = BAND_ORDER.index(reached.band)
+            if rank > current:
+                return BandStep(
+                    reached.band, worse_edges[option.bucket], reached.score, option.label,
+                    BAND_ORDER[current + 1 : rank],
+                )  # fmt: skip
+        return None
+    if current + 1 == len(BAND_ORDER):
+        return None
+    stat = segment.stats[metric]
+    # The score where the next band begins, as a percentage (score = 10 - percent / 10), cut
+    # to tenths; a step lower where the cut lands on an edge the next band does not include.
+    percent = min(100.0, (10 - (stat.mean + quickcheck.BAND_EDGES[current] * stat.sd)) * 10)
+    percent = math.floor(round(percent * 10, 6)) / 10
+    while percent >= 0:
+        reached = _compare(metric, percent, segment)
+        if BAND_ORDER.index(reached.band) > current:
+            return BandStep(reached.band, dora.Edge(percent, True), reached.score)
+        percent = round(percent - 0.1, 1)
+    return None
+
+
+def _dora_comparison_item(
+    state: DoraComparisonState, step: BandStep, content: MetricPractices, plan_input, deadline
+) -> PlanItem:
+    compared = state.comparison
+    gap = round(max(0.0, BAND_GAP_TOP - compared.z), PRIORITY_DECIMALS)
+    factors = {
+        "gap": gap,
+        "gap_term": round(gap * gap, PRIORITY_DECIMALS),
+        "weight": DORA_WEIGHT,
+        "weakness": 1.0,
+        "dora_boost": 1.0,
+        "self_assessment_boost": 1.0,
+        "decline_boost": 1.0,
+        "bottleneck_boost": 1.0,
+    }
+    label = _comparison_label(state.metric)
+    phrase = _segment_phrase(state.segment)
+    to_label = quickcheck.BAND_LABELS[step.to_band]
+
+    why = [_band_evidence(state)]
+    movers = [
+        d.name for d in plan_input.dimensions if state.metric in DIMENSION_METRICS.get(d.key, ())
+    ]
+    if movers:
+        why.append(f"Practices in {_join(movers)} move this metric.")
+
+    alongside = ""
+    if state.metric == dora.REWORK_RATE:
+        steps = content.bands[REWORK_PRACTICE_BY_BAND[state.band]].steps
+    else:
+        target = content.for_edge(state.metric, step.edge.value)
+        steps, alongside = target.steps, target.alongside
+    answer = f', the Quick Check answer "{step.answer.lower()}"' if step.answer else ""
+    success = (
+        f"Move {label.lower()} from {compared.band_label} to {to_label} {phrase} by the next "
+        f"assessment on {deadline}: {_target_text(state.metric, label, step.edge)} over a 90-day "
+        f"window{answer} (score {_score(step.score)} of 10 against a mean of "
+        f"{_score(compared.mean)}; {quickcheck.CITATION})."
+    )
+    for band in step.passed_over:
+        success += (
+            f" No Quick Check answer is {quickcheck.BAND_LABELS[band]} {phrase}: the next one "
+            f"up is {to_label}."
+        )
+    if alongside:
+        success += f" {alongside}"
+
+    return PlanItem(
+        key=f"dora:{state.metric}",
+        kind="dora",
+        ref=state.metric,
+        title=f"{label}: {_target_title(state.metric, step.edge)}",
+        why=tuple(why),
+        focus_areas=(),
+        steps=steps,
+        success_metric=success,
+        owner_role=content.owner_role,
+        phase="later",
+        priority=_priority(factors),
+        from_level=None,
+        to_level=None,
+        from_tier=state.band,
+        to_tier=step.to_band,
+        factors=MappingProxyType(factors),
+    )
+
+
 # DORA's conversions (dora.DAY ...) in words, for targets and titles.
 _DURATIONS = ((dora.HOUR, "1 hour"), (dora.DAY, "1 day"), (dora.WEEK, "1 week"),
               (dora.MONTH, "1 month"), (dora.SIX_MONTHS, "6 months"))  # fmt: skip
@@ -891,10 +1134,9 @@ def _target_title(metric: str, edge: dora.Edge) -> str:
     if metric == "deployment_frequency":
         how = "at least" if edge.inclusive else "more than"
         return f"Deploy to production {how} {_named(v, _FREQUENCIES) or _num(v, 3) + ' per day'}"
-    if metric == "change_failure_rate":
-        return (
-            f"Bring the change failure rate to {_num(v, 1)}%{' or below' if edge.inclusive else ''}"
-        )
+    if metric in ("change_failure_rate", dora.REWORK_RATE):
+        what = "change failure rate" if metric == "change_failure_rate" else "rework rate"
+        return f"Bring the {what} to {_num(v, 1)}%{' or below' if edge.inclusive else ''}"
     span = _named(v, _DURATIONS) or f"{_num(v, 1)} h"
     within = "within" if edge.inclusive else "in under"
     if metric == "lead_time":
@@ -902,9 +1144,9 @@ def _target_title(metric: str, edge: dora.Edge) -> str:
     return f"Recover from failures {within} {span}"
 
 
-def _target_text(state: DoraState, edge: dora.Edge) -> str:
+def _target_text(metric: str, label: str, edge: dora.Edge) -> str:
     """The value to reach, with its unit, as the success metric states it."""
-    v, metric = edge.value, state.metric
+    v = edge.value
     if metric == "deployment_frequency":
         how = "at least" if edge.inclusive else "more than"
         name = _named(v, _FREQUENCIES)
@@ -913,10 +1155,15 @@ def _target_text(state: DoraState, edge: dora.Edge) -> str:
     how = "at or below" if edge.inclusive else "below"
     if metric == "change_failure_rate":
         return f"change failure rate (failed deployments / all deployments) {how} {_num(v, 1)}%"
+    if metric == dora.REWORK_RATE:
+        return (
+            "rework rate (unplanned deployments to fix a user-facing bug / all deployments) "
+            f"{how} {_num(v, 1)}%"
+        )
     name = _named(v, _DURATIONS)
     figure = f"{name} ({_num(v, 1)} h)" if name and v != dora.HOUR else name or f"{_num(v, 1)} h"
     what = "lead time for changes (first commit to production)" if metric == "lead_time" else (
-        _metric_label(state).lower()
+        label.lower()
     )  # fmt: skip
     return f"median {what} {how} {figure}"
 
@@ -1056,6 +1303,47 @@ def _tier_evidence(state: DoraState) -> str:
     return text + "."
 
 
+def _band_evidence(state: DoraComparisonState) -> str:
+    """ "Lead time for changes 2.0 of 10 (median 900 h, "between one month and six months"),
+    well below typical for Retail/Consumer/e-Commerce (mean 5.9, sd 2.3, z -1.70; DORA Quick
+    Check 2025 benchmarks)." """
+    compared, metric = state.comparison, state.metric
+    word = "median" if metric in ("lead_time", "time_to_restore") else "measured"
+    measured = f"{word} {_value_text(metric, state.measured_value)}"
+    if metric in dora.BUCKETED_METRICS:
+        bucket = dora.quick_check_bucket(metric, state.measured_value)
+        option = next(o for o in dora.SURVEY_OPTIONS[metric] if o.bucket == bucket)
+        measured += f', "{option.label.lower()}"'
+    text = (
+        f"{_comparison_label(metric)} {_score(compared.score)} of 10 ({measured}), "
+        f"{compared.band_label} {_segment_phrase(state.segment)} (mean "
+        f"{_score(compared.mean)}, sd {_score(compared.sd)}, z {compared.z:+.2f}; "
+        f"{quickcheck.CITATION})."
+    )
+    if metric == "time_to_restore" and state.segment.recovery_inverted:
+        text += (
+            " The recovery figures published per organisation size run the other way, so the "
+            "mean is read as 10 minus the published one."
+        )
+    return text
+
+
+def _comparison_label(metric: str) -> str:
+    if metric == dora.REWORK_RATE:
+        return dora.REWORK_RATE_LABEL
+    return dora.metric_label(metric, int(quickcheck.EDITION))
+
+
+def _segment_phrase(segment: quickcheck.Segment) -> str:
+    """ "for Retail/Consumer/e-Commerce", "for organisations with 100 to 499 employees",
+    "across all industries"."""
+    if segment.key == "all":
+        return "across all industries" if segment.kind == "industry" else "across all organisations"
+    if segment.kind == "industry":
+        return f"for {segment.label}"
+    return f"for organisations with {segment.label}"
+
+
 def _bottleneck_evidence(flow: FlowState) -> str:
     """Why the bottleneck dimension comes first: the stage the team marked as its constraint,
     or the stage after the largest delay between stages (never the intake wait)."""
@@ -1113,6 +1401,12 @@ def _fmt(number: float) -> str:
     # Cut as every printed score is (levels.score_text), then without trailing zeros.
     text = score_text(number, 2).rstrip("0")
     return text + "0" if text.endswith(".") else text
+
+
+def _score(number: float) -> str:
+    # A 0-10 score, mean or sd: "2.0", "7.05" (one decimal at least, two at most).
+    text = f"{number:.2f}"
+    return text[:-1] if text.endswith("0") else text
 
 
 def _num(number: float, decimals: int) -> str:
