@@ -462,9 +462,16 @@ def compare_self_and_measured(survey, measured):
     return differences
 
 
-def team_dora_overview(team, benchmark):
+def team_dora_overview(team, benchmark, segment=None):
     """Per period and source, the stored values re-classified against ``benchmark`` (display
-    only; the snapshots keep the set they were stored with). Newest period first."""
+    only; the snapshots keep the set they were stored with). Newest period first.
+
+    With a ``segment`` (quickcheck.Segment) each source also carries ``compared``, its 2025
+    scores and comparison (``compare_2025``), and each period ``band_gaps`` (the metrics
+    whose self-assessed band differs from the measured one) and ``summary_2025`` (overall,
+    throughput and stability of the measured figures, else of the survey, as pages draw
+    them). Whatever path the figures came by (events, entered by hand, the survey), the same
+    five stored values are compared."""
     snapshots = list(DoraSnapshot.objects.filter(team=team).order_by("-period", "source"))
     periods = {}
     for snap in snapshots:
@@ -473,14 +480,153 @@ def team_dora_overview(team, benchmark):
         classified["stored_benchmark"] = snap.benchmark
         classified["stored_overall"] = snap.overall_tier or None
         classified["details"] = snap.details
+        if segment is not None:
+            classified["compared"] = compare_2025(snap.values, segment)
         entry[snap.source] = classified
     rows = []
     for period in sorted(periods, reverse=True):
         entry = periods[period]
-        measured = entry.get("events") or entry.get("entry")
+        measured_source = measured_source_of(entry)
+        measured = entry.get(measured_source)
         entry["gaps"] = compare_self_and_measured(entry.get("survey"), measured)
+        if segment is not None:
+            survey = entry.get("survey")
+            entry["band_gaps"] = compare_bands(
+                survey and survey["compared"], measured and measured["compared"]
+            )
+            shown_source = measured_source or "survey"
+            entry["summary_2025"] = summary_2025(entry[shown_source]["compared"], shown_source)
         rows.append(entry)
     return rows
+
+
+def measured_source_of(row):
+    """Which measured figures of a period pages show: events, else those entered by hand."""
+    return "events" if "events" in row else ("entry" if "entry" in row else None)
+
+
+def latest_of(overview):
+    """The period the team page details: the newest with both a survey and measured figures
+    (so self-assessed and measured can be set side by side), else simply the newest."""
+    return next(
+        (row for row in overview if "survey" in row and measured_source_of(row)),
+        overview[0] if overview else None,
+    )
+
+
+# --- the 2025 comparison as pages draw it ---------------------------------------------------
+
+SCALE_SD = 3  # the drawing spans mean - 3 sd .. mean + 3 sd (quickcheck.position)
+_BAND_ORDER = {key: i for i, (key, _label) in enumerate(quickcheck.BANDS)}
+
+
+def _signed(value):
+    value = value or 0.0  # no "-0.00"
+    return f"{value:+.2f}".replace("-", "\N{MINUS SIGN}")
+
+
+def aspect_view(comparison):
+    """One compared aspect (a quickcheck.Comparison, or None) as pages show it: the score and
+    the segment's mean and sd as text, z with its sign, the band, and where the marker sits on
+    the drawing (a CSS percentage, formatted here so no locale turns it into "67,3")."""
+    if comparison is None:
+        return None
+    z = comparison.z
+    return {
+        "score": comparison.score,
+        "score_text": f"{comparison.score:.1f}",
+        "mean_text": f"{comparison.mean:.1f}",
+        "sd_text": f"{comparison.sd:.1f}",
+        "z": z,
+        "z_text": _signed(z),
+        "band": comparison.band,
+        "band_label": comparison.band_label,
+        "position": f"{quickcheck.position(z, SCALE_SD) * 100:.1f}%",
+        # Beyond the drawing: the marker sits at its edge, the text says how far.
+        "beyond": "above" if z > SCALE_SD else ("below" if z < -SCALE_SD else ""),
+    }
+
+
+def metric_name(metric, year=None):
+    """A metric's name as the report of ``year`` uses it, rework rate included."""
+    return dora.REWORK_RATE_LABEL if metric == dora.REWORK_RATE else dora.metric_label(metric, year)
+
+
+def dora_card(classified, year=None):
+    """What the team page's card draws of one source's figures (a ``team_dora_overview``
+    entry): the five metrics in DORA's two factors (``quickcheck.FACTORS``, the one grouping
+    every page uses), each with its value as people read it, its tier (tiers view) and its
+    2025 score and comparison (comparison view, when the entry was compared); the factors and
+    the overall score with their comparison. Names as the report of ``year`` uses them."""
+    if not classified:
+        return None
+    values = classified.get("values") or {}
+    tiers = classified.get("tiers") or {}
+    compared = classified.get("compared")
+    comparison = compared["comparison"] if compared else {}
+    factors = []
+    for key, label, metrics in quickcheck.FACTORS:
+        rows = [
+            {
+                "metric": metric,
+                "label": metric_name(metric, year),
+                "value": values.get(metric),
+                "display": display_value(metric, values.get(metric)),
+                "tier": tiers.get(metric),
+                "has_tiers": metric in dora.METRICS,
+                "compared": aspect_view(comparison.get(metric)),
+            }
+            for metric in metrics
+        ]
+        factors.append(
+            {"key": key, "label": label, "rows": rows, "compared": aspect_view(comparison.get(key))}
+        )
+    return {"factors": factors, "overall": aspect_view(comparison.get("overall"))}
+
+
+def summary_2025(compared, source):
+    """Overall, throughput and stability of one source's comparison, as tables show them."""
+    comparison = compared["comparison"]
+    return {
+        "source": source,
+        **{aspect: aspect_view(comparison.get(aspect))
+           for aspect in ("overall", "throughput", "stability")},
+    }  # fmt: skip
+
+
+def compare_bands(survey, measured):
+    """Metric by metric, where the band of the self-assessed score differs from the band of
+    the measured one (both ``compare_2025`` results against the same segment): the 2025 twin
+    of ``compare_self_and_measured``. ``better`` means the team rated itself better than its
+    figures show."""
+    if not survey or not measured:
+        return []
+    differences = []
+    for metric in (m for _key, _label, metrics in quickcheck.FACTORS for m in metrics):
+        said = survey["comparison"].get(metric)
+        shown = measured["comparison"].get(metric)
+        if said and shown and said.band != shown.band:
+            differences.append(
+                {
+                    "metric": metric,
+                    "self_assessed": said.band_label,
+                    "measured": shown.band_label,
+                    "direction": "better"
+                    if _BAND_ORDER[said.band] > _BAND_ORDER[shown.band]
+                    else "worse",
+                }
+            )
+    return differences
+
+
+def organization_segment(organization):
+    """The segment the organisation compares with; All industries when its setting names no
+    published segment (the settings form only offers published ones, but a page should not
+    fail on a stored value that no longer parses)."""
+    try:
+        return resolve_segment(None, organization)
+    except quickcheck.UnknownSegment:
+        return quickcheck.get_segment(*quickcheck.DEFAULT_SEGMENT)
 
 
 def display_value(metric, value):

@@ -5,13 +5,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from assessments import permissions
+from assessments.dora import quickcheck
 from assessments.dora import rules as dora
 from assessments.dora import services as dora_services
 from assessments.dora.forms import DoraEntryForm, EventUploadForm
 from assessments.dora.services import benchmark_context
+from assessments.models import Organization
 from assessments.periods import current_period
 from vsm_site.http import reported
 
@@ -22,59 +26,97 @@ def _benchmark_or_default(request, team):
     return dora_services.resolve_benchmark(None, team.organization)
 
 
-def _metric_rows(classified, benchmark):
-    if not classified:
-        return []
-    rows = []
-    for metric in dora.SCORED_METRICS:
-        value = classified["values"].get(metric)
-        rows.append(
-            {
-                "metric": metric,
-                "label": dora.metric_label(metric, benchmark.year)
-                if metric in dora.METRICS
-                else "Deployment rework rate",
-                "value": value,
-                "display": dora_services.display_value(metric, value),
-                "tier": classified["tiers"].get(metric),
-                "group": "throughput"
-                if metric in ("deployment_frequency", "lead_time")
-                else "stability",
-            }
+def _segment_or_default(request, organization):
+    """The ``segment`` parameter ("industry:<key>" or "org_size:<key>"); unknown: said so,
+    and the organisation's segment instead."""
+    fallback = dora_services.organization_segment(organization)
+    raw = request.GET.get("segment", "").strip()
+    if not raw:
+        return fallback
+    try:
+        return dora_services.resolve_segment(raw, organization)
+    except quickcheck.UnknownSegment as exc:
+        messages.error(
+            request,
+            f"Unknown segment {raw!r}: {exc} Showing {fallback.label}, the organisation's.",
         )
-    return rows
+        return fallback
+
+
+def _view_or_default(request, organization):
+    """The ``view`` parameter, "comparison" or "tiers"; else the organisation's default."""
+    raw = request.GET.get("view", "").strip()
+    if raw in VIEWS:
+        return raw
+    default = organization.dora_view if organization.dora_view in VIEWS else VIEWS[0]
+    if raw:
+        messages.error(
+            request, f"Unknown view {raw!r}: use comparison or tiers. Showing {VIEWS[default]}."
+        )
+    return default
+
+
+# The page's views, as its tabs name them ("tiers" is completed with the set's report year).
+VIEWS = {
+    Organization.DORA_VIEW_COMPARISON: "the 2025 comparison",
+    Organization.DORA_VIEW_TIERS: "tiers",
+}
+# Page parameters a form on the page carries back, so a lead stays where they were.
+PAGE_PARAMETERS = ("view", "segment", "benchmark")
+
+
+def _page_url(team, params):
+    query = urlencode({k: v for k, v in params.items() if k in PAGE_PARAMETERS and v})
+    url = reverse("team_dora", args=[team.id])
+    return f"{url}?{query}" if query else url
 
 
 @login_required
 def team_dora(request, team_id):
+    """The team's delivery performance: the five metrics in DORA's two factors, measured and
+    self-assessed, shown as the 2025 comparison with a segment's published benchmarks or as
+    tiers against a benchmark year (``view``; the organisation's default when not given)."""
     team = permissions.get_visible_team_or_404(request.user, team_id)
+    organization = team.organization
+    view = _view_or_default(request, organization)
+    segment = _segment_or_default(request, organization)
     benchmark = _benchmark_or_default(request, team)
-    overview = dora_services.team_dora_overview(team, benchmark)
-    # The newest period with both a survey and measured figures, so the comparison shows;
-    # otherwise simply the newest period.
-    latest = next(
-        (row for row in overview if "survey" in row and ("events" in row or "entry" in row)),
-        overview[0] if overview else None,
-    )
-    measured_source = None
-    if latest:
-        measured_source = (
-            "events" if "events" in latest else ("entry" if "entry" in latest else None)
-        )
+    overview = dora_services.team_dora_overview(team, benchmark, segment)
+    latest = dora_services.latest_of(overview)
+    measured_source = dora_services.measured_source_of(latest) if latest else None
+    # The names of the report the view follows: 2025's in the comparison, the set's in tiers.
+    year = int(quickcheck.EDITION) if view == Organization.DORA_VIEW_COMPARISON else benchmark.year
     can_lead = permissions.can_lead_team(request.user, team)
     entered = dora_services.entered_figures(team)
     editing = None
     if can_lead and request.GET.get("edit"):
         editing = next((row for row in entered if row["period"] == request.GET["edit"]), None)
+    # What the page was asked for, kept by its tabs and forms (only what was given).
+    state = {"view": view}
+    if request.GET.get("segment"):
+        state["segment"] = quickcheck.segment_value(segment)
+    if request.GET.get("benchmark"):
+        state["benchmark"] = benchmark.key
     context = {
         "team": team,
+        "view": view,
+        "state": state,
+        "view_urls": {v: _page_url(team, {**state, "view": v}) for v in VIEWS},
+        "page_url": _page_url(team, state),
+        "segment": segment,
+        "segment_value": quickcheck.segment_value(segment),
+        "segment_choices": quickcheck.segment_choices(),
+        "organization_segment_value": quickcheck.segment_value(
+            dora_services.organization_segment(organization)
+        ),
+        "citation": quickcheck.CITATION,
         "overview": overview,
         "latest": latest,
         "measured_source": measured_source,
-        "measured_rows": _metric_rows(latest.get(measured_source), benchmark)
-        if latest and measured_source
-        else [],
-        "survey_rows": _metric_rows(latest.get("survey"), benchmark) if latest else [],
+        "measured_card": dora_services.dora_card(latest.get(measured_source), year)
+        if measured_source
+        else None,
+        "survey_card": dora_services.dora_card(latest.get("survey"), year) if latest else None,
         "can_lead": can_lead,
         "entry_form": DoraEntryForm(initial=_entry_initial(editing)) if can_lead else None,
         "editing": editing,
@@ -82,7 +124,7 @@ def team_dora(request, team_id):
         "batches": dora_services.event_batches(team),
         "upload_form": EventUploadForm() if can_lead else None,
         "tier_labels": dora.TIER_LABELS,
-        "metric_labels": {m: dora.metric_label(m, benchmark.year) for m in dora.METRICS},
+        "metric_labels": {m: dora_services.metric_name(m, year) for m in dora.SCORED_METRICS},
         **benchmark_context(benchmark),
     }
     return render(request, "assessments/team_dora.html", context)
@@ -112,7 +154,7 @@ def team_dora_entry_delete(request, team_id):
     with reported(request):
         dora_services.delete_entry(request.user, team, period)
         messages.success(request, f"Figures entered for {period} deleted.")
-    return redirect("team_dora", team_id=team.id)
+    return redirect(_page_url(team, request.POST))
 
 
 @login_required
@@ -122,7 +164,7 @@ def team_dora_batch_delete(request, team_id, batch_id):
     with reported(request):
         removed = dora_services.remove_batch(request.user, team, batch_id)
         messages.success(request, f"Upload removed with its {removed} event{pluralize(removed)}.")
-    return redirect("team_dora", team_id=team.id)
+    return redirect(_page_url(team, request.POST))
 
 
 @login_required
@@ -136,13 +178,13 @@ def team_dora_entry(request, team_id):
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-        return redirect("team_dora", team_id=team.id)
+        return redirect(_page_url(team, request.POST))
     with reported(request):
         dora_services.save_entry(
             request.user, team, form.cleaned_data["period"], form.canonical_values()
         )
         messages.success(request, f"Metrics for {form.cleaned_data['period']} saved.")
-    return redirect("team_dora", team_id=team.id)
+    return redirect(_page_url(team, request.POST))
 
 
 def _refusal_with_lines(exc):
@@ -168,7 +210,7 @@ def team_dora_upload(request, team_id):
     form = EventUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "Choose the kind of events and a CSV file.")
-        return redirect("team_dora", team_id=team.id)
+        return redirect(_page_url(team, request.POST))
     kind = form.cleaned_data["kind"]
     with reported(request, message=_refusal_with_lines):
         upload = form.cleaned_data["file"]
@@ -178,4 +220,4 @@ def team_dora_upload(request, team_id):
             f"{kind.capitalize()}: {report.created} created, {report.updated} updated, "
             f"{report.rejected} rejected.",
         )
-    return redirect("team_dora", team_id=team.id)
+    return redirect(_page_url(team, request.POST))

@@ -266,13 +266,13 @@ def test_switching_benchmark_reclassifies_for_display_only(world, api_client):
 def test_dora_page_renders_and_explains_rule(world, client):
     dora_services.save_entry(world.lead_a, world.team_a, "2026-Q4", {"lead_time": 30})
     client.force_login(world.member_a)
-    page = client.get(f"/teams/{world.team_a.id}/dora/?benchmark=2019")
+    page = client.get(f"/teams/{world.team_a.id}/dora/?view=tiers&benchmark=2019")
     assert page.status_code == 200
     html = page.content.decode()
     assert "DORA 2019" in html
     assert "best tier whose cell&#x27;s worse edge" in html
     assert page.context["entry_form"] is None  # members do not enter figures
-    bad = client.get(f"/teams/{world.team_a.id}/dora/?benchmark=1999")
+    bad = client.get(f"/teams/{world.team_a.id}/dora/?view=tiers&benchmark=1999")
     assert bad.status_code == 200
     assert "Unknown DORA benchmark set" in bad.content.decode()
 
