@@ -585,10 +585,13 @@ def dora_card(classified, year=None):
 
 
 def summary_2025(compared, source):
-    """Overall, throughput and stability of one source's comparison, as tables show them."""
+    """Overall, throughput and stability of one source's comparison, as tables show them,
+    with the segment they were compared with and the citation of its figures."""
     comparison = compared["comparison"]
     return {
         "source": source,
+        "segment": compared["segment"],
+        "citation": quickcheck.CITATION,
         **{aspect: aspect_view(comparison.get(aspect))
            for aspect in ("overall", "throughput", "stability")},
     }  # fmt: skip

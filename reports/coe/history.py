@@ -84,7 +84,15 @@ def history_context(team, questionnaire_key="vsm-maturity"):
             before = value
         dimension_rows.append({"lineage": lineage, "name": name, "cells": cells, "chart": chart})
     benchmark = dora_services.resolve_benchmark(None, team.organization)
-    dora_rows = list(reversed(dora_services.team_dora_overview(team, benchmark)))
+    # Tiers against the organisation's set and, beside them, the 2025 scores compared with its
+    # segment (shown when its view is the comparison): oldest period first.
+    dora_rows = list(
+        reversed(
+            dora_services.team_dora_overview(
+                team, benchmark, dora_services.organization_segment(team.organization)
+            )
+        )
+    )
     roadmaps = dict(
         Result.objects.filter(team=team, roadmap__isnull=False).values_list("id", "roadmap__id")
     )
