@@ -357,7 +357,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {
         "model": "assessments.Organization",
         "include_fields": [
-            "name", "default_benchmark", "low_confidence_threshold", "dora_segment", "dora_view",
+            "name", "default_benchmark", "low_confidence_threshold", "industry", "org_size",
+            "dora_segment", "dora_view",
         ],
     },
     {

@@ -31,6 +31,11 @@ class Organization(models.Model):
         (DORA_VIEW_COMPARISON, "DORA 2025 comparison"),
         (DORA_VIEW_TIERS, "Tiers against a benchmark year"),
     ]
+    # What the organisation is, in the terms of the DORA Quick Check 2025 benchmarks (keys of
+    # quickcheck.segment_keys("industry") / ("org_size"); "all": not said). Pages offer these
+    # two segments first; dora_segment says which one (or another) teams are compared with.
+    industry = models.CharField(max_length=40, default="all")
+    org_size = models.CharField(max_length=20, default="all")
     dora_segment = models.CharField(
         max_length=40,
         default="industry:all",

@@ -15,7 +15,14 @@ class AddMemberForm(forms.Form):
 class OrganizationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["dora_view", "dora_segment", "default_benchmark", "low_confidence_threshold"]
+        fields = [
+            "industry",
+            "org_size",
+            "dora_view",
+            "dora_segment",
+            "default_benchmark",
+            "low_confidence_threshold",
+        ]
         labels = {
             "dora_view": "Delivery performance view pages open with",
             "dora_segment": "Compare teams with (DORA Quick Check 2025 benchmarks)",
@@ -28,6 +35,13 @@ class OrganizationSettingsForm(forms.ModelForm):
         from assessments.dora import quickcheck
         from assessments.dora import rules as dora
 
+        for kind, label in (("industry", "Industry"), ("org_size", "Organisation size")):
+            self.fields[kind] = forms.ChoiceField(
+                label=label,
+                choices=[(s.key, s.label) for (k, _), s in quickcheck.segments().items()
+                         if k == kind],
+                help_text="As the DORA Quick Check 2025 benchmarks name it.",
+            )  # fmt: skip
         self.fields["dora_segment"] = forms.ChoiceField(
             label="Compare teams with (DORA Quick Check 2025 benchmarks)",
             choices=quickcheck.segment_choices(),

@@ -390,7 +390,7 @@ BATCH_LEFT_OUT = "the upload it came in, a record of this site's uploads (not ca
 # fmt: off
 CARRIED = {entry.model: entry for entry in (
     Carried(Organization, ("slug", "name", "low_confidence_threshold", "default_benchmark",
-                           "dora_segment", "dora_view",
+                           "industry", "org_size", "dora_segment", "dora_view",
                            "created_at"),
             left_out={"data_version": "this site's cache counter: the new organisation starts "
                                       "its own"}),

@@ -73,6 +73,8 @@ def test_organization_settings_change_is_audited(world, client):
             "low_confidence_threshold": "5",
             "dora_view": world.org.dora_view,
             "dora_segment": world.org.dora_segment,
+            "industry": world.org.industry,
+            "org_size": world.org.org_size,
         },
     )
     entry = LogEntry.objects.get_for_model(Organization).filter(object_id=world.org.id).first()

@@ -106,11 +106,17 @@ def test_org_admin_changes_default_benchmark(world, client):
     client.force_login(world.org_admin)
     url = f"/organizations/{world.org.id}/settings/"
     assert client.get(url).status_code == 200
-    dora = {"dora_view": "comparison", "dora_segment": "org_size:1000-4999"}
+    dora = {
+        "industry": "retail",
+        "org_size": "1000-4999",
+        "dora_view": "comparison",
+        "dora_segment": "org_size:1000-4999",
+    }
     client.post(url, {**dora, "default_benchmark": "2019", "low_confidence_threshold": "4"})
     world.org.refresh_from_db()
     assert (world.org.default_benchmark, world.org.low_confidence_threshold) == ("2019", 4)
     assert (world.org.dora_view, world.org.dora_segment) == ("comparison", "org_size:1000-4999")
+    assert (world.org.industry, world.org.org_size) == ("retail", "1000-4999")
     bad = client.post(url, {**dora, "default_benchmark": "1999", "low_confidence_threshold": "4"})
     assert bad.status_code == 200 and bad.context["form"].errors["default_benchmark"]
     # Below 3 each of two respondents could read the other's answers off the spread.
