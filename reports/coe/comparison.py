@@ -15,11 +15,19 @@ from dataclasses import dataclass, field
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
+from assessments.dora import quickcheck
 from assessments.dora import rules as dora
 from assessments.dora import services as dora_services
 from assessments.levels import LEVEL_NAMES
 from assessments.maturity import scoring, selectors
-from assessments.models import Dimension, DoraSnapshot, Organization, Result, Team
+from assessments.models import (
+    Dimension,
+    DimensionTarget,
+    DoraSnapshot,
+    Organization,
+    Result,
+    Team,
+)
 from assessments.periods import current_period, shift_period
 from assessments.questionnaires.selectors import latest_published
 from assessments.valuestream import services as valuestream_services
@@ -36,6 +44,12 @@ class TeamRow:
     dora_survey: dict | None = None
     dora_gaps: list = field(default_factory=list)
     flow: dict | None = None  # latest value stream map summary
+    # The measured classification of the team's period with data before ``dora_measured``'s:
+    # what its DORA trend is measured against.
+    dora_previous: dict | None = None
+    # {dimension lineage: level} the team set as targets on its latest result's assessment
+    # (DimensionTarget); dimensions without one aim at the next level.
+    targets: dict = field(default_factory=dict)
 
     @property
     def overall_score(self):
@@ -70,6 +84,8 @@ class Comparison:
     columns: list  # [(lineage, name)] in questionnaire order
     rows: list  # TeamRow
     versions: list  # questionnaire labels in use among the rows' results
+    # {lineage: name} of every dimension of the versions in use (newest name wins).
+    dimension_names: dict = field(default_factory=dict)
     # Figures derived from the rows by the pages (memoised with the cached comparison).
     derived: dict = field(default_factory=dict)
 
@@ -108,35 +124,62 @@ def _latest_results(team_ids, key, period=None):
 
 
 def _dora_for(team_ids, period, benchmark):
-    """Per team: the measured (events, else entry) and survey classifications of the period
-    (the latest period with data when no period is given), in one query."""
+    """Per team, in one query: ``(measured, survey, gaps, previous)``: the measured (events,
+    else entry) and survey classifications of the period (the latest period with data when no
+    period is given), where they differ, and the measured classification of the team's latest
+    earlier period with measured data (its DORA trend is the change since then)."""
     snaps = DoraSnapshot.objects.filter(team_id__in=team_ids)
     if period:
-        snaps = snaps.filter(period=period)
-    measured, survey = {}, {}
+        snaps = snaps.filter(
+            period__lte=period, period__gt=shift_period(period, -LOOKBACK_QUARTERS)
+        )
+    measured, survey, previous = {}, {}, {}
     # Newest first; for one period "events" sorts after "entry", so reverse source order.
     for snap in snaps.order_by("team_id", "-period", "-source").only(
         "team_id", "period", "source", "values"
     ):
         if snap.source == DoraSnapshot.SURVEY:
-            survey.setdefault(snap.team_id, (snap.period, snap.values))
-        else:
-            measured.setdefault(snap.team_id, (snap.period, snap.values))
+            if not period or snap.period == period:
+                survey.setdefault(snap.team_id, (snap.period, snap.values))
+        elif snap.team_id not in measured:
+            if not period or snap.period == period:
+                measured[snap.team_id] = (snap.period, snap.values)
+            else:
+                measured[snap.team_id] = None  # nothing measured in the chosen period
+        elif measured[snap.team_id] and snap.period < measured[snap.team_id][0]:
+            previous.setdefault(snap.team_id, (snap.period, snap.values))
     out = {}
     for team_id in team_ids:
         m = measured.get(team_id)
         s = survey.get(team_id)
+        p = previous.get(team_id)
         mc = dora_services.classify(m[1], benchmark) | {"period": m[0]} if m else None
         sc = dora_services.classify(s[1], benchmark) | {"period": s[0]} if s else None
+        pc = dora_services.classify(p[1], benchmark) | {"period": p[0]} if p else None
         gaps = []
         if mc and sc and mc["period"] == sc["period"]:
             gaps = dora_services.compare_self_and_measured(sc, mc)
-        out[team_id] = (mc, sc, gaps)
+        out[team_id] = (mc, sc, gaps, pc)
+    return out
+
+
+def _targets_for(results):
+    """{team id: {dimension lineage: level}}: the targets set on each result's assessment
+    (one query). The result's frozen data carries them too, but reading it for every team
+    would load every question's statistics."""
+    team_of = {r.assessment_id: r.team_id for r in results}
+    out = {}
+    rows = DimensionTarget.objects.filter(assessment_id__in=list(team_of)).values_list(
+        "assessment_id", "dimension__lineage", "level"
+    )
+    for assessment_id, lineage, level in rows:
+        out.setdefault(team_of[assessment_id], {})[lineage] = level
     return out
 
 
 def _columns(results, key, organization):
-    """Dimension columns (lineage, name) of the newest questionnaire version in use."""
+    """Dimension columns (lineage, name) of the newest questionnaire version in use, the
+    labels of the versions in use and {lineage: name} over all of them (one query)."""
     versions = {}
     for r in results:
         versions[r.questionnaire_id] = r.questionnaire
@@ -147,14 +190,19 @@ def _columns(results, key, organization):
     if latest is None:
         latest = latest_published(key, organization)
         if latest is None:
-            return [], []
-    columns = list(
-        Dimension.objects.filter(questionnaire=latest)
-        .order_by("position")
-        .values_list("lineage", "name")
+            return [], [], {}
+    rows = Dimension.objects.filter(questionnaire_id__in={latest.id, *versions}).values_list(
+        "questionnaire_id", "position", "lineage", "name"
     )
+    columns, names = [], {}
+    for questionnaire_id, _position, lineage, name in sorted(
+        rows, key=lambda row: (row[0] == latest.id, row[1])
+    ):
+        names[lineage] = name  # the newest version's name is set last
+        if questionnaire_id == latest.id:
+            columns.append((lineage, name))
     labels = sorted(f"{q.key} v{q.version}" for q in versions.values())
-    return columns, labels
+    return columns, labels, names
 
 
 def data_version(organization):
@@ -200,15 +248,16 @@ def build_comparison(organization, period=None, group=None, questionnaire_key="v
     teams = list(teams.order_by("name"))
     ids = [t.id for t in teams]
     latest, previous = _latest_results(ids, questionnaire_key, period)
-    columns, versions = _columns(latest.values(), questionnaire_key, organization)
+    columns, versions, names = _columns(latest.values(), questionnaire_key, organization)
     dora_rows = _dora_for(ids, period, benchmark)
+    targets = _targets_for(latest.values())
     flows = {}
     if with_flow:
         flows = valuestream_services.latest_maps_for_teams(ids)
     rows = []
     for team in teams:
         result = latest.get(team.id)
-        measured, survey, gaps = dora_rows.get(team.id, (None, None, []))
+        measured, survey, gaps, dora_previous = dora_rows.get(team.id, (None, None, [], None))
         rows.append(
             TeamRow(
                 team=team,
@@ -219,10 +268,12 @@ def build_comparison(organization, period=None, group=None, questionnaire_key="v
                 dora_survey=survey,
                 dora_gaps=gaps,
                 flow=flows.get(team.id),
+                dora_previous=dora_previous,
+                targets=targets.get(team.id, {}),
             )
         )
     return Comparison(organization, period, group, questionnaire_key, benchmark, columns, rows,
-                      versions)  # fmt: skip
+                      versions, names)  # fmt: skip
 
 
 # --- derived figures (plain Python over the rows) -------------------------------------------
@@ -245,6 +296,24 @@ def level_distribution(rows):
     out = {level: counts.get(level, 0) for level in range(1, 6)}
     out["incomplete"] = sum(1 for r in rows if r.overall_incomplete)
     return out
+
+
+def dora_2025(classification, segment):
+    """DORA 2025 scores and the comparison with ``segment`` of a stored classification's
+    metric values (``dora_services.compare_2025``), None without one."""
+    if not classification:
+        return None
+    return dora_services.compare_2025(classification["values"], segment)
+
+
+def band_distribution(rows, segment):
+    """Teams per band of their measured DORA 2025 overall score against ``segment``."""
+    counts = Counter()
+    for row in rows:
+        scored = dora_2025(row.dora_measured, segment)
+        if scored and "overall" in scored["comparison"]:
+            counts[scored["comparison"]["overall"].band] += 1
+    return {key: counts.get(key, 0) for key, _label in quickcheck.BANDS}
 
 
 def tier_distribution(rows):
@@ -355,11 +424,12 @@ def trend_labels(trend, min_teams=TREND_MIN_TEAMS):
     ]
 
 
-def distribution(rows, previous_rows, kind):
-    """Teams per overall level (``kind`` "level") or per measured DORA tier ("tier") in the
-    selected period and, when given, the previous one: ``categories`` (key, label) and one count
-    per category for each. Teams without a result (or without measured DORA data) form their
-    own category, so each period's counts add up to the teams shown."""
+def distribution(rows, previous_rows, kind, segment=None):
+    """Teams per overall level (``kind`` "level"), per measured DORA tier ("tier") or per band
+    of the measured DORA 2025 overall score against ``segment`` ("band") in the selected
+    period and, when given, the previous one: ``categories`` (key, label) and one count per
+    category for each. Teams without a result (or without measured DORA data) form their own
+    category, so each period's counts add up to the teams shown."""
     if kind == "level":
         keys = [*range(1, 6), "incomplete"]
         labels = [*(f"{n} {LEVEL_NAMES[n]}" for n in range(1, 6)), "Overall incomplete"]
@@ -367,6 +437,13 @@ def distribution(rows, previous_rows, kind):
 
         def count(some):
             return level_distribution(some)
+    elif kind == "band":
+        keys = [key for key, _label in quickcheck.BANDS]
+        labels = [label.capitalize() for _key, label in quickcheck.BANDS]
+        none_label = "No measured data"
+
+        def count(some):
+            return band_distribution(some, segment)
     else:
         keys = list(dora.TIERS)
         labels = [dora.TIER_LABELS[t] for t in keys]
@@ -417,7 +494,7 @@ def previous_period_rows(comparison):
         result = row.result
         if result is not None and result.period > earlier:
             result = row.previous
-        measured, survey, gaps = dora_rows.get(row.team.id, (None, None, []))
+        measured, survey, gaps, _previous = dora_rows.get(row.team.id, (None, None, [], None))
         rows.append(
             TeamRow(team=row.team, result=result, previous=None,
                     dimensions=dict(result.dimension_scores) if result else {},
@@ -427,10 +504,11 @@ def previous_period_rows(comparison):
 
 
 def sort_and_filter(rows, sort="team", direction="asc", name="", gaps_only=False,
-                    reviewed=None):  # fmt: skip
+                    reviewed=None, dora_view="tiers"):  # fmt: skip
     """Filter by team name substring, DORA gap, review state; sort by any column ("team",
-    "group", "overall", "change", "dora", "flow" or "dim:<lineage>"; teams without a value
-    last)."""
+    "group", "overall", "change", "dora" (the measured tier, or in the "comparison"
+    ``dora_view`` the measured DORA 2025 overall score), "flow" or "dim:<lineage>"; teams
+    without a value last)."""
     if name:
         needle = name.casefold()
         rows = [r for r in rows if needle in r.team.name.casefold()]
@@ -448,6 +526,9 @@ def sort_and_filter(rows, sort="team", direction="asc", name="", gaps_only=False
             return row.overall_score
         if sort == "change":
             return row.change
+        if sort == "dora" and dora_view == "comparison":
+            measured = row.dora_measured
+            return quickcheck.scores(measured["values"]).overall if measured else None
         if sort == "dora":
             overall = row.dora_measured["overall"] if row.dora_measured else None
             return None if overall is None else -dora.TIERS.index(overall)
