@@ -2,7 +2,7 @@
 
 import math
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -310,22 +310,48 @@ class TeamDoraQuery(RequestSerializer):
         return {"window_days": window_days, **_benchmark_of(data)}
 
 
+class TeamDoraOut(serializers.Serializer):
+    """The team's metrics computed from its events over the window: tiers against a benchmark
+    set, and DORA's 2025 comparison with the organisation's segment (the shape of
+    ``/api/v1/dora/quick-check/``)."""
+
+    team = serializers.IntegerField()
+    benchmark = serializers.CharField()
+    window_days = serializers.IntegerField()
+    window_start = serializers.DateTimeField()
+    window_end = serializers.DateTimeField()
+    metrics = serializers.DictField(child=MetricOut())
+    overall = serializers.CharField(allow_null=True)
+    score = ScoreOut()
+    deployments = serializers.IntegerField()
+    incidents = serializers.IntegerField()
+    changes = serializers.IntegerField()
+    recovery_measured_from = serializers.CharField()
+    edition = serializers.CharField(help_text="The Quick Check edition compared with: 2025.")
+    segment = QuickCheckSegmentOut(
+        help_text="The organisation's industry or size the team is compared with."
+    )
+    scores = QuickCheckScoresOut(
+        help_text="DORA's 0-10 scores: throughput is the mean of lead_time, "
+        "deployment_frequency and time_to_restore; stability of change_failure_rate and "
+        "rework_rate; overall of the metrics present."
+    )
+    comparison = serializers.DictField(
+        child=QuickCheckComparisonOut(),
+        help_text="overall, throughput, stability and each metric present, against the "
+        "segment's published mean and sd (DORA Quick Check 2025 benchmarks).",
+    )
+
+
 class TeamDoraView(APIView):
-    """The team's metrics computed from its events over a window."""
+    """The team's metrics computed from its events over a window, classified against a
+    benchmark set and compared with DORA Quick Check 2025 benchmarks of the organisation's
+    segment (its industry or size)."""
 
     @extend_schema(
         parameters=[TeamDoraQuery],
-        responses={200: inline_serializer("TeamDora", {
-            "team": serializers.IntegerField(), "benchmark": serializers.CharField(),
-            "window_days": serializers.IntegerField(),
-            "window_start": serializers.DateTimeField(), "window_end": serializers.DateTimeField(),
-            "metrics": serializers.DictField(child=MetricOut()),
-            "overall": serializers.CharField(allow_null=True), "score": ScoreOut(),
-            "deployments": serializers.IntegerField(), "incidents": serializers.IntegerField(),
-            "changes": serializers.IntegerField(),
-            "recovery_measured_from": serializers.CharField(),
-        }), **error_responses(400, 401, 404)},
-    )  # fmt: skip
+        responses={200: TeamDoraOut, **error_responses(400, 401, 404)},
+    )
     def get(self, request, team_id):
         team = permissions.get_visible_team_or_404(request.user, team_id)
         query = TeamDoraQuery.validated(request.query_params)
@@ -334,13 +360,12 @@ class TeamDoraView(APIView):
         metrics = dora_services.event_metrics(
             team, window_days=window_days, benchmark_year=benchmark.year
         )
-        payload = classify_payload(
-            {m: v for m, v in metrics.values().items() if v is not None}, benchmark
-        )
+        present = {m: v for m, v in metrics.values().items() if v is not None}
+        segment = dora_services.organization_segment(team.organization)
         return Response(
             {
                 "team": team.id,
-                **payload,
+                **classify_payload(present, benchmark),
                 "window_days": window_days,
                 "window_start": metrics.window_start,
                 "window_end": metrics.window_end,
@@ -348,6 +373,7 @@ class TeamDoraView(APIView):
                 "incidents": metrics.incidents_count,
                 "changes": metrics.changes_count,
                 "recovery_measured_from": metrics.recovery_measured_from,
+                **quick_check_payload(present, segment),
             }
         )
 
