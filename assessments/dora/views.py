@@ -1,5 +1,7 @@
 """The team's DORA page, manual entry, CSV upload, and the DORA questions of the survey."""
 
+import contextlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -56,6 +58,34 @@ def _view_or_default(request, organization):
     return default
 
 
+def _segment_options(organization, current):
+    """The segment select's groups: the organisation's own industry and size first (those it
+    set), then every industry and every size. The current segment is selected once."""
+    own = []
+    for kind in quickcheck.SEGMENT_KINDS:
+        key = getattr(organization, kind, "all") or "all"
+        if key != "all":
+            with contextlib.suppress(quickcheck.UnknownSegment):  # a stale key: not offered
+                own.append(quickcheck.get_segment(kind, key))
+    groups = [("This organisation", [(quickcheck.segment_value(s), s.label) for s in own])]
+    groups = [g for g in groups if g[1]] + quickcheck.segment_choices()
+    current_value, default_value = (
+        quickcheck.segment_value(current),
+        quickcheck.segment_value(dora_services.organization_segment(organization)),
+    )
+    selected = False
+    options = []
+    for group, choices in groups:
+        rows = []
+        for value, label in choices:
+            is_current = value == current_value and not selected
+            selected = selected or is_current
+            rows.append({"value": value, "label": label, "selected": is_current,
+                         "default": value == default_value})  # fmt: skip
+        options.append((group, rows))
+    return options
+
+
 # The page's views, as its tabs name them ("tiers" is completed with the set's report year).
 VIEWS = {
     Organization.DORA_VIEW_COMPARISON: "the 2025 comparison",
@@ -104,11 +134,7 @@ def team_dora(request, team_id):
         "view_urls": {v: _page_url(team, {**state, "view": v}) for v in VIEWS},
         "page_url": _page_url(team, state),
         "segment": segment,
-        "segment_value": quickcheck.segment_value(segment),
-        "segment_choices": quickcheck.segment_choices(),
-        "organization_segment_value": quickcheck.segment_value(
-            dora_services.organization_segment(organization)
-        ),
+        "segment_options": _segment_options(organization, segment),
         "citation": quickcheck.CITATION,
         "overview": overview,
         "latest": latest,

@@ -212,3 +212,20 @@ def test_team_dora_entry_keeps_the_page_parameters(world, client):
     html = html_of(client.get(response["Location"]))
     assert '<input type="hidden" name="view" value="tiers">' in html
     assert '<input type="hidden" name="benchmark" value="2019">' in html
+
+
+def test_team_dora_offers_the_organisations_industry_and_size_first(world, client, entered):
+    set_org(world, industry="retail", org_size="500-999", dora_segment="org_size:500-999")
+    response = page(client, world, view="comparison")
+    options = response.context["segment_options"]
+    assert options[0] == ("This organisation", [
+        {"value": "industry:retail", "label": "Retail/Consumer/e-Commerce", "selected": False,
+         "default": False},
+        {"value": "org_size:500-999", "label": "500 to 999 employees", "selected": True,
+         "default": True},
+    ])  # fmt: skip
+    assert [group for group, _ in options] == ["This organisation", "Industry",
+                                               "Organisation size"]  # fmt: skip
+    html = html_of(response)
+    assert html.count(" selected>") == 1  # the segment is listed twice, selected once
+    assert '<option value="org_size:500-999" selected>500 to 999 employees (default)' in html
