@@ -82,6 +82,14 @@ COMMENTS = [
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_ORG = ("Northwind Digital", "northwind")
+# Northwind Digital is a digital retailer (web storefront, checkout, mobile app, search):
+# DORA's "Retail/Consumer/e-Commerce" industry. Nine product teams and the business around
+# them make 500 to 999 employees. Its teams are compared with its industry (DORA Quick Check
+# 2025 benchmarks) and its pages open with that comparison; the size is the segment an
+# organisation admin (or any page's segment choice) compares with instead.
+DEMO_INDUSTRY = "retail"
+DEMO_ORG_SIZE = "500-999"
+DEMO_DORA_SEGMENT = f"industry:{DEMO_INDUSTRY}"
 DEMO_GROUPS = {
     "Payments": [("Checkout", "checkout"), ("Billing", "billing"), ("Fraud Detection", "fraud")],
     "Customer Experience": [
@@ -132,7 +140,16 @@ def _user(username, first, last, created_counter, **flags):
 @transaction.atomic
 def load_demo_organization():
     created = []
-    org, _ = Organization.objects.get_or_create(slug=DEMO_ORG[1], defaults={"name": DEMO_ORG[0]})
+    org, _ = Organization.objects.get_or_create(
+        slug=DEMO_ORG[1],
+        defaults={
+            "name": DEMO_ORG[0],
+            "industry": DEMO_INDUSTRY,
+            "org_size": DEMO_ORG_SIZE,
+            "dora_segment": DEMO_DORA_SEGMENT,
+            "dora_view": Organization.DORA_VIEW_COMPARISON,
+        },
+    )
     admin = _user("admin", "Ada", "Admin", created)
     OrgRole.objects.get_or_create(user=admin, organization=org, role=OrgRole.ORG_ADMIN)
     coe = _user("coe", "Cora", "Analyst", created)
