@@ -131,6 +131,11 @@ GUARDS = [
           variant="period"),
     Guard("coe_dashboard", "analyst", COE, query={**ORG, "group": At("world.g1")},
           variant="group"),
+    # Each DORA view, and the 2025 comparison against another segment (issue 19).
+    Guard("coe_dashboard", "analyst", COE, query={**ORG, "view": "tiers"}, variant="tiers"),
+    Guard("coe_dashboard", "analyst", COE,
+          query={**ORG, "view": "comparison", "segment": "org_size:1000-4999"},
+          variant="comparison-segment"),
     Guard("coe_export", "analyst", COE, {"what": "comparison", "fmt": "csv"}, query=ORG,
           variant="comparison.csv"),
     Guard("coe_export", "analyst", COE, {"what": "comparison", "fmt": "xlsx"}, query=ORG,

@@ -46,6 +46,18 @@ def tier_badge(tier):
     return f'<span class="tier tier-{tier}">{TIER_TEXT[tier]}</span>'  # tier: a fixed key
 
 
+def band_cell(compared, short_labels):
+    """A DORA 2025 score and its band (a quickcheck.Comparison, or None) as the heatmap shows
+    it: the score, and the band as a chip whose text says it ("typical" for screen readers)."""
+    if compared is None:
+        return '<span class="text-muted">—</span>'
+    hidden = "" if compared.band == "typical" else '<span class="visually-hidden"> typical</span>'
+    return (
+        f'{fixed(compared.score, 1)}<br><span class="coe-band coe-band-{compared.band}" '
+        f'title="z = {fixed(compared.z, 2)}">{short_labels[compared.band]}{hidden}</span>'
+    )  # band: a fixed key; numbers only
+
+
 COMPACT_CHARS = 7  # a compact dimension header: at most this many characters and a full stop
 
 
@@ -72,17 +84,20 @@ _TRAILING = [("dora", "DORA tier (measured)", "DORA"), ("flow", "Flow efficiency
              (None, "Reviewed", "Rev.")]  # fmt: skip
 
 
-def render_header(columns, sort, direction, querystring):
+def render_header(columns, sort, direction, querystring, dora_name=None):
     """The heatmap's header row: sortable columns are links that toggle the direction, the
     sorted one carries aria-sort (its arrow is for the eye only). Compact headers keep the
     table within a 1280 px screen; their full names are in ``title`` and in the accessible
-    name."""
+    name. ``dora_name``: the DORA column's full name when it is not the measured tier."""
     params = dict(parse_qsl(querystring))
     params.pop("page", None)  # a new order starts on its first page
+    trailing = list(_TRAILING)
+    if dora_name:
+        trailing[0] = ("dora", dora_name, "DORA")
     specs = [
         *_LEADING,
         *((f"dim:{lineage}", name, compact_label(name)) for lineage, name in columns),
-        *_TRAILING,
+        *trailing,
     ]
     cells = []
     for key, name, short in specs:
@@ -111,9 +126,10 @@ def render_header(columns, sort, direction, querystring):
     return mark_safe("<tr>" + "".join(cells) + "</tr>")
 
 
-def render_rows(rows, columns, period):
+def render_rows(rows, columns, period, dora_cell=None):
     """The heatmap's <tr> elements. Texts (team, group, labels, notes) are escaped here; the
-    rest are numbers, reverse() paths and fixed markup."""
+    rest are numbers, reverse() paths and fixed markup. ``dora_cell(row)``: the DORA cell's
+    markup (numbers and fixed markup only), when it is not the measured tier."""
     columns = [(lineage, escape(label)) for lineage, label in columns]
     # reverse() once per page, not twice per team: URLs are built from these patterns.
     history_pattern = reverse("team_history", args=[0]).replace("/0/", "/{}/")
@@ -160,7 +176,8 @@ def render_rows(rows, columns, period):
                 ' <span class="text-warning-emphasis" title="Self-assessed tiers differ from '
                 f'measured on {len(row.dora_gaps)} metric(s)">⚑</span>'
             )
-        cells.append(f"<td>{tier_badge(measured.get('overall'))}{gap}</td>")
+        dora = dora_cell(row) if dora_cell else tier_badge(measured.get("overall"))
+        cells.append(f"<td>{dora}{gap}</td>")
         flow = row.flow or {}
         if flow.get("flow_efficiency") is not None:
             cells.append(

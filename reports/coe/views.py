@@ -1,5 +1,7 @@
 """The CoE dashboard, exports, result review and the team history page."""
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,17 +16,20 @@ from django.views.decorators.http import require_POST
 from assessments import permissions
 from assessments.audit import trail as audit
 from assessments.data_version import bump as bump_data_version
+from assessments.dora import quickcheck
 from assessments.dora import rules as dora
+from assessments.dora import services as dora_services
 from assessments.dora.services import benchmark_context
 from assessments.levels import LEVEL_NAMES
-from assessments.models import Result, TeamGroup
+from assessments.models import Organization, Result, TeamGroup
 from assessments.periods import PeriodError, parse_period, shift_period
-from reports.coe import comparison, exports, heatmap, history
+from reports.coe import comparison, exports, heatmap, history, progress
 from vsm_site import caching, charts
-from vsm_site.domain_errors import DomainError
+from vsm_site.domain_errors import DomainError, Invalid
 from vsm_site.http import attachment_header, download_filename, reported
 
-HEATMAP_PAGE_SIZE = 100  # teams per page of the heatmap
+HEATMAP_PAGE_SIZE = 100  # teams per page of the heatmap (and of the default view)
+DORA_VIEWS = (Organization.DORA_VIEW_COMPARISON, Organization.DORA_VIEW_TIERS)
 
 
 def _memo(derived, kind, key, compute):
@@ -71,11 +76,26 @@ def coe_scope(request):
     return organizations, organization, group, period
 
 
+def dora_settings(request, organization):
+    """The DORA view ("comparison": the 2025 comparison; "tiers": the tiers of a benchmark
+    year) and the 2025 segment the CoE pages show: the page's ``view`` and ``segment``
+    parameters, else the organisation's settings. Raises Invalid for an unknown one."""
+    view = request.GET.get("view") or organization.dora_view or DORA_VIEWS[0]
+    if view not in DORA_VIEWS:
+        raise Invalid(f"Choose the DORA view {' or '.join(DORA_VIEWS)}.", field="view")
+    try:
+        segment = dora_services.resolve_segment(request.GET.get("segment"), organization)
+    except quickcheck.UnknownSegment as exc:
+        raise Invalid(str(exc), field="segment") from None
+    return view, segment
+
+
 @login_required
 def dashboard(request):
     data = None
     with reported(request):
         organizations, organization, group, period = coe_scope(request)
+        dora_view, segment = dora_settings(request, organization)
         benchmark_key = request.GET.get("benchmark") or None
         data = comparison.cached_comparison(organization, period, group,
                                            benchmark_key=benchmark_key)  # fmt: skip
@@ -86,32 +106,70 @@ def dashboard(request):
     reviewed = {"yes": True, "no": False}.get(request.GET.get("reviewed", ""))
     query = request.GET.get("q", "").strip()
     gaps_only = request.GET.get("gaps") == "1"
+    segment_key = quickcheck.segment_value(segment)
+    other_view = DORA_VIEWS[1] if dora_view == DORA_VIEWS[0] else DORA_VIEWS[0]
     # Everything below depends only on the (cached) comparison, the filters and the page, so
     # it is memoised on the comparison: a repeated view of an unchanged organisation renders
     # from memory.
-    view_key = (sort, direction, query, gaps_only, reviewed)
+    filters = (query, gaps_only, reviewed)
+    view_key = (sort, direction, *filters, dora_view)
     ordered = _memo(
         data.derived,
         "ordered",
         view_key,
-        lambda: comparison.sort_and_filter(
-            data.rows, sort, direction, query, gaps_only=gaps_only, reviewed=reviewed
-        ),
-    )
+        lambda: comparison.sort_and_filter(data.rows, sort, direction, query,
+                                           gaps_only=gaps_only, reviewed=reviewed,
+                                           dora_view=dora_view),
+    )  # fmt: skip
     page = Paginator(ordered, HEATMAP_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The heatmap's DORA column follows the view: the measured tier, or the 2025 overall
+    # score and band against the segment.
+    dora_cell, dora_name = None, None
+    if dora_view == "comparison":
+        dora_cell = functools.partial(_heatmap_band_cell, segment=segment)
+        dora_name = f"DORA 2025 overall (measured, against {segment.label})"
     heatmap_rows = _memo(
         data.derived,
         "heatmap",
-        (*view_key, page.number),
-        lambda: heatmap.render_rows(page.object_list, data.columns, period),
+        (*view_key, segment_key, page.number),
+        lambda: heatmap.render_rows(page.object_list, data.columns, period, dora_cell),
     )
-    if "summary" not in data.derived:
-        summary = _dashboard_summary(data, organization, group, period)
-        summary["summary_html"] = render_to_string(
-            "reports/_coe_summary.html",
-            {**summary, "data": data, "organization": organization},
-        )
-        data.derived["summary"] = summary
+    # The default view: each team against itself, in name order whatever the heatmap's sort
+    # (a page of teams, never a ranking).
+    by_name = _memo(
+        data.derived,
+        "ordered",
+        ("team", "asc", *filters, dora_view),
+        lambda: comparison.sort_and_filter(
+            data.rows, "team", "asc", query, gaps_only=gaps_only, reviewed=reviewed
+        ),
+    )
+    teams_page = Paginator(by_name, HEATMAP_PAGE_SIZE).get_page(request.GET.get("page"))
+    page_key = (*filters, teams_page.number, dora_view, segment_key)
+    team_context = _memo(
+        data.derived,
+        "progress",
+        page_key,
+        lambda: _progress_context(data, teams_page.object_list, dora_view, segment),
+    )
+    progress_html = _memo(
+        data.derived,
+        "progress_html",
+        page_key,
+        lambda: render_to_string("reports/_coe_progress.html", team_context),
+    )
+    dora_html = _memo(
+        data.derived,
+        "dora_html",
+        page_key,
+        lambda: render_to_string("reports/_coe_dora.html", team_context),
+    )
+    summary = _memo(
+        data.derived,
+        "summary",
+        (dora_view, segment_key),
+        lambda: _render_summary(data, organization, group, period, dora_view, segment),
+    )
     context = {
         "organizations": organizations,
         "organization": organization,
@@ -124,9 +182,18 @@ def dashboard(request):
         "page_query": _without_page(request.GET),
         "heatmap_rows": heatmap_rows,
         "heatmap_header": heatmap.render_header(
-            data.columns, sort, direction, request.GET.urlencode()
+            data.columns, sort, direction, request.GET.urlencode(), dora_name
         ),
+        "progress_html": progress_html,
+        "dora_html": dora_html,
+        "citation": quickcheck.CITATION,
         "benchmark_key": benchmark_key or data.benchmark.key,
+        "dora_view": dora_view,
+        "dora_views": Organization.DORA_VIEW_CHOICES,
+        "segment": segment,
+        "segment_key": segment_key,
+        "segment_choices": quickcheck.segment_choices(),
+        "other_view_query": _with(request.GET, view=other_view),
         "row_count": len(data.rows),
         "sort": sort,
         "direction": direction,
@@ -136,27 +203,85 @@ def dashboard(request):
         "tier_labels": dora.TIER_LABELS,
         "level_names": LEVEL_NAMES,
         "querystring": request.GET.urlencode(),
-        **data.derived["summary"],
+        **summary,
     }
     return render(request, "reports/coe_dashboard.html", context)
 
 
-def _dashboard_summary(data, organization, group, period):
-    """The dashboard's figures and charts that do not depend on sorting or filtering."""
+def _heatmap_band_cell(row, segment):
+    scored = comparison.dora_2025(row.dora_measured, segment)
+    compared = scored["comparison"].get("overall") if scored else None
+    return heatmap.band_cell(compared, progress.SHORT_BAND_LABELS)
+
+
+def _with(params, **values):
+    """The query string with ``values`` set, on its first page."""
+    params = params.copy()
+    params.pop("page", None)
+    for key, value in values.items():
+        params[key] = value
+    return params.urlencode()
+
+
+def _progress_context(data, rows, dora_view, segment):
+    """The default view's rows (``progress.team_progress``) and the DORA table's columns:
+    the five metrics in DORA's two factors, named as the 2025 report names them (comparison
+    view) or as the benchmark's year does (tiers view)."""
+    year = int(quickcheck.EDITION) if dora_view == "comparison" else data.benchmark.year
+    factors = [
+        (key, label, [(m, _metric_name(m, year)) for m in metrics])
+        for key, label, metrics in quickcheck.FACTORS
+    ]
+    return {
+        "teams": [progress.team_progress(row, segment, data.dimension_names) for row in rows],
+        "dora_view": dora_view,
+        "segment": segment,
+        "citation": quickcheck.CITATION,
+        "benchmark": data.benchmark,
+        "factors": factors,
+        "period": data.period,
+        "tier_labels": dora.TIER_LABELS,
+        "short_bands": progress.SHORT_BAND_LABELS,
+    }
+
+
+def _metric_name(metric, year):
+    return dora.REWORK_RATE_LABEL if metric == dora.REWORK_RATE else dora.metric_label(metric, year)
+
+
+def _render_summary(data, organization, group, period, dora_view, segment):
+    summary = _dashboard_summary(data, organization, group, period, dora_view, segment)
+    summary["summary_html"] = render_to_string(
+        "reports/_coe_summary.html", {**summary, "data": data, "organization": organization}
+    )
+    return summary
+
+
+def _dashboard_summary(data, organization, group, period, dora_view="tiers", segment=None):
+    """The dashboard's figures and charts that do not depend on sorting or filtering (the DORA
+    chart: teams per tier, or per DORA 2025 band against ``segment`` in the comparison view)."""
     previous_rows = comparison.previous_period_rows(data)
     previous_period = shift_period(period, -1) if previous_rows is not None else None
     levels = comparison.distribution(data.rows, previous_rows, "level")
-    tiers = comparison.distribution(data.rows, previous_rows, "tier")
     scope = group.name if group else organization.name
     teams = f"{len(data.rows)} team{'' if len(data.rows) == 1 else 's'}"
     level_chart = _distribution_chart(
         levels, previous_period, period,
         f"{scope}: {teams} per overall maturity level", "coe-levels",
     )  # fmt: skip
-    tier_chart = _distribution_chart(
-        tiers, previous_period, period,
-        f"{scope}: {teams} per DORA tier ({data.benchmark.name})", "coe-tiers",
-    )  # fmt: skip
+    if dora_view == "comparison":
+        dora_dist = comparison.distribution(data.rows, previous_rows, "band", segment=segment)
+        dora_chart = _distribution_chart(
+            dora_dist, previous_period, period,
+            f"{scope}: {teams} per DORA 2025 band (overall, against {segment.label})",
+            "coe-bands",
+        )  # fmt: skip
+    else:
+        dora_dist = comparison.distribution(data.rows, previous_rows, "tier")
+        dora_chart = _distribution_chart(
+            dora_dist, previous_period, period,
+            f"{scope}: {teams} per DORA tier ({data.benchmark.name})", "coe-tiers",
+        )  # fmt: skip
     trend = comparison.organisation_trend(organization, group=group)
     periods = list(
         Result.objects.filter(team__organization=organization)
@@ -190,11 +315,13 @@ def _dashboard_summary(data, organization, group, period):
         "trend": trend,
         "trend_min_teams": comparison.TREND_MIN_TEAMS,
         "levels": levels,
-        "tiers": tiers,
+        "dora_dist": dora_dist,
+        "dora_view": dora_view,
+        "segment": segment,
         "period": period,
         "previous_period": previous_period,
         "level_chart": level_chart,
-        "tier_chart": tier_chart,
+        "dora_chart": dora_chart,
         "trend_chart": trend_chart,
         **benchmark_context(data.benchmark),
     }

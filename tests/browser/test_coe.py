@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from assessments.dora import quickcheck
 from assessments.periods import current_period, shift_period
 from reports.demo import DEMO_GROUPS
 from reports.models import Campaign
@@ -41,8 +42,14 @@ def test_coe_analyst_compares_teams_and_runs_a_round(page, demo, tmp_path):
     cells = page.locator(".heatmap tbody td[class*='level-']")
     assert cells.count() > 9 * 10
     assert all(text.strip() for text in cells.all_inner_texts())
+    # The demo organisation opens on the DORA 2025 comparison: bands, each in words (the
+    # chips leave "typical" to screen readers).
+    bands = page.locator(".heatmap .coe-band").all_text_contents()
+    assert bands and set(bands) <= {label for _key, label in quickcheck.BANDS}
+    page.get_by_role("link", name="Tiers (2024 report)").click()
     badges = page.locator(".heatmap .tier").all_inner_texts()
     assert badges and set(badges) <= {"★ Elite", "▲ High", "● Medium", "▼ Low"}
+    page.get_by_role("link", name="DORA 2025 comparison").click()
 
     apply_group(page, "Platform")
     assert sorted(heatmap_teams(page)) == PLATFORM

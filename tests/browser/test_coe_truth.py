@@ -76,6 +76,9 @@ def test_coe_charts_compare_periods_side_by_side_and_mark_thin_trend_points(
 
 def test_coe_benchmark_is_chosen_from_a_labelled_select(demo, page):
     open_dashboard(page)
+    # The demo organisation opens on the DORA 2025 comparison; its tiers are one click away.
+    page.get_by_role("link", name="Tiers (2024 report)").click()
+    expect(page).to_have_url(re.compile(r"view=tiers"))
     select = page.get_by_label("DORA benchmark")
     expect(select).to_have_value("2024")
     select.select_option("2018")
@@ -83,6 +86,9 @@ def test_coe_benchmark_is_chosen_from_a_labelled_select(demo, page):
     expect(page).to_have_url(re.compile(r"benchmark=2018"))
     expect(page.get_by_label("DORA benchmark")).to_have_value("2018")
     expect(page.locator("#coe-tiers-chart")).to_contain_text("DORA 2018")
+    expect(page.get_by_role("link", name="Tiers (2018 report)")).to_have_attribute(
+        "aria-current", "page"
+    )
 
 
 @pytest.mark.parametrize("width", [1280, 390])
