@@ -15,8 +15,9 @@ from reports.roadmap import planner as roadmap
 
 
 def dora_for_period(team, period, benchmark):
-    """The measured classification (events, else manual entry) and the self-assessed one (the
-    survey) of the latest period up to ``period``, re-classified against ``benchmark``."""
+    """The measured classification (events, else manual entry; ``source`` says which) and the
+    self-assessed one (the survey) of the latest period up to ``period``, re-classified against
+    ``benchmark``."""
     snapshots = list(
         DoraSnapshot.objects.filter(team=team, period__lte=period).order_by("-period", "source")
     )
@@ -28,7 +29,11 @@ def dora_for_period(team, period, benchmark):
         sources = by_period[period]
         chosen = sources.get(DoraSnapshot.EVENTS) or sources.get(DoraSnapshot.ENTRY)
         if measured is None and chosen is not None:
-            measured = {**dora_services.classify(chosen.values, benchmark), "period": period}
+            measured = {
+                **dora_services.classify(chosen.values, benchmark),
+                "period": period,
+                "source": chosen.source,  # "events" or "entry": the PDF says which
+            }
         if survey is None and DoraSnapshot.SURVEY in sources:
             values = sources[DoraSnapshot.SURVEY].values
             survey = {**dora_services.classify(values, benchmark), "period": period}

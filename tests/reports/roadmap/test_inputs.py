@@ -102,3 +102,10 @@ def test_comparison_view_without_measured_values_plans_no_dora_item(world, close
     plan_input = inputs.plan_input_for_result(closed_result)
     assert plan_input.dora_comparison == ()
     assert not [i for i in inputs.plan_for_result(closed_result).items if i.kind == "dora"]
+
+
+def test_measured_dora_says_where_it_comes_from(world, closed_result):
+    dora_services.save_entry(world.lead_a, world.team_a, closed_result.period, MEASURED)
+    benchmark = dora_services.resolve_benchmark(None, world.org)
+    measured, survey = inputs.dora_for_period(world.team_a, closed_result.period, benchmark)
+    assert (measured["source"], measured["period"], survey) == ("entry", closed_result.period, None)
