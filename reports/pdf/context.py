@@ -5,6 +5,7 @@ reports/pdf/render.py). The roadmap PDF's sources are read once by
 from django.utils import timezone
 
 from assessments import permissions
+from assessments.dora import quickcheck
 from assessments.dora import rules as dora
 from assessments.dora import services as dora_services
 from assessments.levels import LEVEL_DESCRIPTIONS, LEVEL_NAMES
@@ -26,6 +27,9 @@ from reports.roadmap import document
 from vsm_site import charts
 
 PHASE_LABELS = dict(RoadmapItem.PHASE_CHOICES)
+COMPARISON = "comparison"
+# The five metrics in DORA's two factors, in the order every page shows them.
+FACTOR_METRICS = tuple(m for _key, _label, metrics in quickcheck.FACTORS for m in metrics)
 
 
 def _plan_item(item, subjects):
@@ -69,28 +73,42 @@ def _plan(sources, dimension_names):
     return {"phases": phases, "top": ordered[:3], "formula": roadmap.formula}
 
 
+def _metric_label(metric, year):
+    return dora.REWORK_RATE_LABEL if metric == dora.REWORK_RATE else dora.metric_label(metric, year)
+
+
+def _tier_set_label(benchmark):
+    """The tiers' benchmark year, as the tiers are labelled: "DORA 2024"."""
+    return f"DORA {benchmark.year}" if benchmark.year is not None else benchmark.name
+
+
 def _dora(sources):
     benchmark, measured, survey = sources.benchmark, sources.measured, sources.self_assessed
     if measured is None and survey is None:
         return None
     metrics = []
-    for metric in dora.METRICS:
+    for metric in FACTOR_METRICS:
         value = (measured or {}).get("values", {}).get(metric)
         metrics.append(
             {
                 "metric": metric,
-                "label": dora.metric_label(metric, benchmark.year),
+                "label": _metric_label(metric, benchmark.year),
                 "value_display": dora_services.display_value(metric, value)
                 if value is not None
                 else "",
+                # Rework rate has no published tiers: None here, "no tiers" in the PDF.
                 "tier": (measured or {}).get("tiers", {}).get(metric),
                 "self_tier": (survey or {}).get("tiers", {}).get(metric),
             }
         )
     gaps = dora_services.compare_self_and_measured(survey, measured)
+    view = sources.dora_view
+    comparison = _comparison(measured, survey, sources.segment) if view == COMPARISON else None
     return {
+        "view": view,
         "benchmark_name": benchmark.name,
         "benchmark_key": benchmark.key,
+        "tier_set_label": _tier_set_label(benchmark),
         "rule_text": dora.explain_rule(benchmark),
         "measured_source": (measured or {}).get("source"),
         "metrics": metrics,
@@ -105,6 +123,78 @@ def _dora(sources):
             }
             for g in gaps
         ],
+        "comparison": comparison,
+    }
+
+
+def _compared_row(aspect, label, compared, value_display=""):
+    """One line of the 2025 comparison; ``score`` None when the team has no value for it."""
+    found = compared.get(aspect)
+    if found is None:
+        return {"aspect": aspect, "label": label, "value_display": value_display, "score": None}
+    return {
+        "aspect": aspect,
+        "label": label,
+        "value_display": value_display,
+        "score": found.score,
+        "mean": found.mean,
+        "sd": found.sd,
+        "z": found.z,
+        "band": found.band,
+        "band_label": found.band_label,
+        # Where the team stands on a drawing of the segment from -3 to +3 sd (percent).
+        "position": round(quickcheck.position(found.z) * 100, 1),
+    }
+
+
+def recovery_note(segment):
+    """What a page says where it shows recovery time against an organisation size."""
+    if not segment.recovery_inverted:
+        return ""
+    published = segment.published["recovery"][0]
+    mean = segment.stats["time_to_restore"].mean
+    industries = quickcheck.get_segment("industry", "all").stats["time_to_restore"].mean
+    return (
+        "The organisation-size benchmarks store failed deployment recovery time the other way "
+        f"round ({published:g} for {segment.label}, where the industry figures from the same "
+        f"respondents give {industries:g} for all industries), so it is read as "
+        f"10 − {published:g} = {mean:g}."
+    )
+
+
+def _comparison(measured, survey, segment):
+    """DORA's 2025 comparison of the measured values (else the self-assessed ones) with the
+    organisation's segment, grouped by DORA's two factors (quickcheck.FACTORS)."""
+    chosen = measured or survey
+    values = chosen.get("values", {})
+    compared = dora_services.compare_2025(values, segment)["comparison"]
+    year = int(quickcheck.EDITION)
+    factors = [
+        {
+            "key": key,
+            "label": label,
+            "summary": _compared_row(key, label, compared),
+            "metrics": [
+                _compared_row(
+                    m,
+                    _metric_label(m, year),
+                    compared,
+                    dora_services.display_value(m, values[m]) if values.get(m) is not None else "",
+                )
+                for m in metrics
+            ],
+        }
+        for key, label, metrics in quickcheck.FACTORS
+    ]
+    return {
+        "citation": quickcheck.CITATION,
+        "edition": quickcheck.EDITION,
+        "segment_label": segment.label,
+        "segment_kind": quickcheck.SEGMENT_KIND_LABELS[segment.kind],
+        "source": "measured" if measured is not None else "self-assessed",
+        "factors": factors,
+        "overall": _compared_row("overall", "Overall", compared),
+        "recovery_note": recovery_note(segment),
     }
 
 
@@ -225,6 +315,42 @@ def roadmap_context(result, viewer=None, sources=None):
     }
 
 
+# The bands' colours, as on the CoE dashboard (ColorBrewer RdBu, like the tiers); the band is
+# always written out as well, so colour is never the only cue.
+BAND_COLOURS = {
+    "well_below": "#b2182b",
+    "below": "#f4a582",
+    "typical": "#d9d9d9",
+    "above": "#92c5de",
+    "well_above": "#2166ac",
+}
+
+
+def _team_comparison(compared):
+    """A team's line of the portfolio in the 2025 comparison: overall, each factor and each
+    metric as {score, z, band, band_label}, None where the team has no value; None without
+    figures (or in the tiers view)."""
+    if compared is None:
+        return None
+
+    def cell(aspect):
+        found = compared.get(aspect)
+        if found is None:
+            return None
+        return {
+            "score": found.score,
+            "z": found.z,
+            "band": found.band,
+            "band_label": found.band_label,
+        }
+
+    return {
+        "overall": cell("overall"),
+        "factors": {key: cell(key) for key, _label, _metrics in quickcheck.FACTORS},
+        "metrics": {metric: cell(metric) for metric in FACTOR_METRICS},
+    }
+
+
 def portfolio_context(report):
     """Every team of the organisation (or group): latest result, DORA tiers, distribution,
     movers and the most common top priorities."""
@@ -248,6 +374,8 @@ def portfolio_context(report):
         elif r.team_id not in previous:
             previous[r.team_id] = r
     benchmark = dora_services.resolve_benchmark(None, report.organization)
+    comparison_view = report.organization.dora_view == COMPARISON
+    segment = dora_services.resolve_segment(None, report.organization) if comparison_view else None
     snapshots = {}
     for snap in DoraSnapshot.objects.filter(
         team__in=teams, source__in=[DoraSnapshot.EVENTS, DoraSnapshot.ENTRY]
@@ -263,6 +391,9 @@ def portfolio_context(report):
         p = previous.get(team.id)
         snap = snapshots.get(team.id)
         classified = dora_services.classify(snap.values, benchmark) if snap else None
+        compared = None
+        if segment is not None and snap:
+            compared = dora_services.compare_2025(snap.values, segment)["comparison"]
         change = None
         if r and p and r.overall_score is not None and p.overall_score is not None:
             change = round(r.overall_score - p.overall_score, 2)
@@ -277,11 +408,16 @@ def portfolio_context(report):
                 "incomplete": maturity_selectors.overall_incomplete(r),
                 "dora_overall": classified["overall"] if classified else None,
                 "dora_tiers": classified["tiers"] if classified else {},
+                "dora_2025": _team_comparison(compared),
                 "change": change,
             }
         )
     level_counts = Counter(row["overall_level"] for row in rows if row["overall_level"])
     tier_counts = Counter(row["dora_overall"] for row in rows if row["dora_overall"])
+    band_counts = Counter(
+        (row["dora_2025"]["overall"] or {}).get("band") if row["dora_2025"] else None
+        for row in rows
+    )
     movers = sorted((row for row in rows if row["change"] is not None), key=lambda x: x["change"])
     scope = report.group.name if report.group else report.organization.name
     return {
@@ -304,6 +440,26 @@ def portfolio_context(report):
             colours=[charts.TIER_COLOURS[t] for t in dora.TIERS],
             id_prefix="pdf-tiers",
         ),
+        "dora_view": report.organization.dora_view,
+        "tier_set_label": _tier_set_label(benchmark),
+        "dora_comparison": None
+        if segment is None
+        else {
+            "citation": quickcheck.CITATION,
+            "segment_label": segment.label,
+            "segment_kind": quickcheck.SEGMENT_KIND_LABELS[segment.kind],
+            "recovery_note": recovery_note(segment),
+            "band_distribution_svg": charts.bar_chart(
+                [label for _key, label in quickcheck.BANDS] + ["Not measured"],
+                [band_counts.get(key, 0) for key, _label in quickcheck.BANDS]
+                + [band_counts.get(None, 0)],
+                title=f"{scope}: teams per band, overall DORA score against {segment.label}",
+                description=f"{quickcheck.CITATION}. Each team is set against the published "
+                "figures, not against the other teams.",
+                colours=[BAND_COLOURS[key] for key, _label in quickcheck.BANDS] + ["#bbbbbb"],
+                id_prefix="pdf-bands",
+            ),
+        },
         "movers": {
             "up": [
                 {"name": m["name"], "change": m["change"]}

@@ -32,14 +32,30 @@ Roadmap context (``render_roadmap_html``)
 ``radar_svg``: SafeString (``charts.radar_chart``: this period, previous period, target)
 ``dora``: None (no DORA data: the section says so) or {
     ``benchmark_name`` str ("DORA 2024 (Accelerate State of DevOps)"), ``benchmark_key`` str,
+    ``tier_set_label`` str (optional: "DORA 2024", how the tiers are labelled; default the
+        benchmark name),
     ``rule_text``: multi-paragraph str (how values become tiers),
     ``measured_source``: "events" | "entry" | None (None: self-assessed only),
     ``metrics``: list of {``metric`` key, ``label`` str, ``value_display`` str ("" if not
         measured), ``tier`` "elite"|"high"|"medium"|"low"|None (measured),
-        ``self_tier`` same choices (self-assessed)},
+        ``self_tier`` same choices (self-assessed)}; rework rate ("rework_rate") has no
+        tiers and says so; the template groups the rows in DORA's two factors,
     ``overall``: tier or None, ``self_overall``: tier or None,
     ``score``: {``overall``, ``throughput``, ``stability``: float 0-10 or None},
     ``gaps``: list of {``label`` str, ``self_assessed`` tier, ``measured`` tier},
+    ``view`` (optional): "comparison" | "tiers" (the organisation's choice),
+    ``comparison`` (optional): None (tiers view: the tiers are the chapter) or DORA's 2025
+        comparison, shown first, with the tiers as a secondary table: {
+        ``citation`` str ("DORA Quick Check 2025 benchmarks"), ``edition`` "2025",
+        ``segment_label`` str ("Retail/Consumer/e-Commerce"), ``segment_kind`` str
+        ("Industry" | "Organisation size"), ``source`` "measured" | "self-assessed",
+        ``factors``: list of {``key`` "throughput"|"stability", ``label`` str,
+            ``summary`` row, ``metrics`` list of rows}, ``overall`` row,
+        ``recovery_note`` str ("" except for organisation sizes: how recovery is read)}
+        where a row is {``aspect`` str, ``label`` str, ``value_display`` str, ``score`` float
+        0-10 or None (no value: the other keys are absent), ``mean`` float, ``sd`` float,
+        ``z`` float, ``band`` quickcheck band key, ``band_label`` str, ``position`` float
+        0-100 (the team on a drawing of the segment from -3 to +3 sd)},
 }
 ``trend``: {``svg``: SafeString (``charts.line_chart``), ``rows``: list, oldest first, of
     {``period`` str, ``overall_score`` float or None, ``overall_level`` int or None,
@@ -53,7 +69,8 @@ Roadmap context (``render_roadmap_html``)
             ``success_metric`` str, ``owner_role`` str, ``owner_name`` str or "",
             ``due_date`` date or None, ``done`` bool, ``priority`` float,
             ``from_level``/``to_level`` int or None (maturity items),
-            ``from_tier``/``to_tier`` tier or None (DORA items)}},
+            ``from_tier``/``to_tier`` tier or None (DORA items; a quickcheck band key
+            such as "well_below" for items planned in the 2025 comparison)}},
     ``top``: list of the first three items (same dicts) for the executive summary,
     ``formula``: multi-paragraph str (how priorities are computed),
 }
@@ -79,11 +96,18 @@ Portfolio context (``render_portfolio_html``)
 ``movers``: {``up``: list of {``name`` str, ``change`` float}, ``down``: same}
 ``common_priorities``: list of {``title`` str, ``count`` int}, most common first
 ``dora_metrics`` (optional extension): list of (metric key, column label) pairs for the team
-    table; default: the four DORA metric keys of ``assessments.dora.rules.METRICS``.
+    table's tiers; default: the four tiered metrics, in DORA's factor order.
+``dora_view`` (optional): "comparison" | "tiers"; ``tier_set_label`` (optional): "DORA 2024"
+``dora_comparison`` (optional): None (tiers view) or {``citation`` str, ``segment_label`` str,
+    ``segment_kind`` str, ``recovery_note`` str, ``band_distribution_svg`` SafeString (teams
+    per band of their overall score)}; each team then has ``dora_2025``: None (no figures) or
+    {``overall`` cell, ``factors``: {factor key: cell}, ``metrics``: {metric key: cell}},
+    a cell None or {``score`` float 0-10, ``z`` float, ``band`` key, ``band_label`` str}.
 
 Callers provide only the keys above. The render functions add a few cheap derived keys for the
 templates (``appendix_rows``, ``extremes``, ``team_rows``, ``moved``, ``levels``,
-``level_names``, ``dora_columns``) without changing the caller's dict.
+``level_names``, ``dora_columns``, ``dora_factors``, ``band_keys``, ``tier_groups``,
+``band_columns``, ``band_groups``) without changing the caller's dict.
 """
 
 from __future__ import annotations
@@ -100,6 +124,7 @@ from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from assessments.dora import quickcheck
 from assessments.dora import rules as dora
 from assessments.levels import LEVEL_NAMES
 
@@ -112,12 +137,16 @@ PORTFOLIO_TEMPLATE = "reports/pdf/portfolio.html"
 BASE_URL = "file:///"
 
 LEVELS = (1, 2, 3, 4, 5)
+# In DORA's two factors (quickcheck.FACTORS): throughput, then stability.
 DEFAULT_DORA_COLUMNS = (
-    ("deployment_frequency", "Deploy freq."),
     ("lead_time", "Lead time"),
-    ("time_to_restore", "Restore"),
+    ("deployment_frequency", "Deploy freq."),
+    ("time_to_restore", "Recovery"),
     ("change_failure_rate", "Change fail"),
 )
+# The 2025 comparison's columns: the five metrics, rework rate too.
+COMPARISON_COLUMNS = (*DEFAULT_DORA_COLUMNS, (dora.REWORK_RATE, "Rework"))
+BAND_KEYS = tuple(key for key, _label in quickcheck.BANDS)
 
 
 class RemoteResourceRefused(ValueError):
@@ -151,6 +180,8 @@ def render_roadmap_html(context: dict) -> str:
             **context,
             "appendix_rows": rows,
             "extremes": extremes,
+            "dora_factors": _by_factor((context.get("dora") or {}).get("metrics", ())),
+            "band_keys": BAND_KEYS,
             "legend_tiers": context.get("legend_tiers", dora.TIERS),
             "levels": LEVELS,
             "level_names": list(LEVEL_NAMES.items()),
@@ -163,7 +194,14 @@ def render_portfolio_html(context: dict) -> str:
     columns = context.get("dora_metrics") or DEFAULT_DORA_COLUMNS
     teams = context.get("teams", ())
     team_rows = [
-        {**team, "tier_cells": [(team.get("dora_tiers") or {}).get(key) for key, _ in columns]}
+        {
+            **team,
+            "tier_cells": [(team.get("dora_tiers") or {}).get(key) for key, _ in columns],
+            "band_cells": [
+                ((team.get("dora_2025") or {}).get("metrics") or {}).get(key)
+                for key, _ in COMPARISON_COLUMNS
+            ],
+        }
         for team in teams
     ]
     changes = [team.get("change") for team in teams]
@@ -177,12 +215,39 @@ def render_portfolio_html(context: dict) -> str:
         {
             **context,
             "dora_columns": columns,
+            "tier_groups": _column_groups(columns),
+            "band_columns": COMPARISON_COLUMNS,
+            "band_groups": _column_groups(COMPARISON_COLUMNS),
             "team_rows": team_rows,
             "moved": moved,
             "levels": LEVELS,
             "level_names": list(LEVEL_NAMES.items()),
         },
     )
+
+
+def _by_factor(metrics) -> list[dict]:
+    """DORA metric rows grouped in DORA's two factors (quickcheck.FACTORS, the one grouping):
+    [{key, label, metrics}], factors without a row left out."""
+    groups = []
+    for key, label, members in quickcheck.FACTORS:
+        rows = [m for m in metrics if m.get("metric") in members]
+        rows.sort(key=lambda m: members.index(m["metric"]))
+        if rows:
+            groups.append({"key": key, "label": label, "metrics": rows})
+    return groups
+
+
+def _column_groups(columns) -> list[tuple[str, int]]:
+    """(factor label, number of columns) for a table header over metric columns in order."""
+    groups: list[tuple[str, int]] = []
+    for key, _label in columns:
+        label = quickcheck.FACTOR_LABELS[quickcheck.FACTOR_OF[key]]
+        if groups and groups[-1][0] == label:
+            groups[-1] = (label, groups[-1][1] + 1)
+        else:
+            groups.append((label, 1))
+    return groups
 
 
 def _question_row(question: dict) -> dict:

@@ -3,7 +3,8 @@
 ``gather(result)`` reads every source the roadmap PDF shows (shape of the PDF's context:
 reports/pdf/render.py), and the parts the roadmap page shows, in one pass:
 
-    result -> team (group, organisation) -> benchmark set (the organisation's)
+    result -> team (group, organisation) -> benchmark set and DORA view and segment (the
+                                               organisation's: tiers, or the 2025 comparison)
            -> roadmap and its items (owners)        planned when the result was frozen
            -> previous result                       the change since, the radar's dashed line
            -> history up to the result's period     the trend chart
@@ -30,6 +31,8 @@ class RoadmapSources:
     result: Result
     team: Team
     benchmark: object  # assessments.dora.rules.BenchmarkSet
+    dora_view: str  # "comparison" (DORA's 2025 comparison) or "tiers" (Organization.dora_view)
+    segment: object  # assessments.dora.quickcheck.Segment the comparison is made against
     roadmap: Roadmap
     items: list  # RoadmapItem, in position order, owners loaded
     previous: Result | None
@@ -45,6 +48,7 @@ def gather(result):
     team = Team.objects.select_related("group", "organization").get(pk=result.team_id)
     result.team = team
     benchmark = dora_services.resolve_benchmark(None, team.organization)
+    segment = dora_services.resolve_segment(None, team.organization)
     roadmap = Roadmap.objects.get(result=result)  # planned when the result was frozen
     roadmap.team, roadmap.result = team, result
     items = list(roadmap.items.select_related("owner").order_by("position"))
@@ -60,7 +64,8 @@ def gather(result):
         else None
     )
     return RoadmapSources(
-        result=result, team=team, benchmark=benchmark, roadmap=roadmap, items=items,
+        result=result, team=team, benchmark=benchmark, dora_view=team.organization.dora_view,
+        segment=segment, roadmap=roadmap, items=items,
         previous=previous, history=history, measured=measured, self_assessed=self_assessed,
         current_map=current, future_map=future,
     )  # fmt: skip
