@@ -9,6 +9,8 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from assessments import permissions
+from assessments.dora import quickcheck
+from assessments.dora import rules as dora
 from assessments.maturity import selectors
 from reports.models import Roadmap, RoadmapItem, RoadmapReport
 from reports.roadmap import services as roadmap_services
@@ -32,6 +34,9 @@ def team_roadmap(request, team_id):
     items = []
     if roadmap is not None:
         items = list(roadmap.items.select_related("owner").order_by("position"))
+    for item in items:
+        if item.kind == "dora":
+            item.move = dora_move_text(item)
     phases = [
         {"key": key, "label": label, "items": [i for i in items if i.phase == key]}
         for key, label in RoadmapItem.PHASE_CHOICES
@@ -67,6 +72,13 @@ def team_roadmap(request, team_id):
             "item_count": len(items),
         },
     )
+
+
+def dora_move_text(item):
+    """A DORA item's step in words: "Medium → High" (tiers view), or "below typical →
+    typical" for an item planned in the 2025 comparison (its tier fields hold band keys)."""
+    names = quickcheck.BAND_LABELS if item.from_tier in quickcheck.BAND_LABELS else dora.TIER_LABELS
+    return f"{names.get(item.from_tier, item.from_tier)} → {names.get(item.to_tier, item.to_tier)}"
 
 
 def _item_for_lead(request, item_id):
