@@ -6,10 +6,33 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments import permissions
+from assessments.dora import quickcheck
 from assessments.dora import rules as dora
+from assessments.dora import services as dora_services
+from assessments.dora.api import (
+    QuickCheckComparisonOut,
+    QuickCheckScoresOut,
+    QuickCheckSegmentOut,
+    quick_check_payload,
+)
 from assessments.periods import PERIOD_RE, PeriodError, parse_period
 from vsm_site.api import RequestSerializer, ServiceChecked, error_responses
 from vsm_site.domain_errors import Invalid, NotAllowed, NotFound
+
+
+class TeamDora2025Out(serializers.Serializer):
+    period = serializers.CharField(help_text="The period of the measured figures.")
+    scores = QuickCheckScoresOut()
+    comparison = serializers.DictField(
+        child=QuickCheckComparisonOut(),
+        help_text="overall, throughput, stability and each metric present, against the segment.",
+    )
+
+
+class Dora2025Out(serializers.Serializer):
+    edition = serializers.CharField()
+    segment = QuickCheckSegmentOut()
+    citation = serializers.CharField()
 
 
 class ComparisonTeamOut(serializers.Serializer):
@@ -21,8 +44,16 @@ class ComparisonTeamOut(serializers.Serializer):
         help_text="Dimensions scored, but too little of the weight for an overall score."
     )
     dimensions = serializers.DictField(child=serializers.FloatField(allow_null=True))
-    dora = serializers.DictField(child=serializers.CharField(allow_null=True))
+    dora = serializers.DictField(
+        child=serializers.CharField(allow_null=True),
+        help_text="Measured tier per metric against the benchmark (benchmark_year).",
+    )
     dora_overall = serializers.CharField(allow_null=True)
+    dora_2025 = TeamDora2025Out(
+        allow_null=True,
+        help_text="DORA 2025 scores (0-10) of the measured figures and their comparison with "
+        "the segment (dora_2025.segment); null without measured figures.",
+    )
     dora_self_assessed_differs = serializers.BooleanField()
     previous_overall_score = serializers.FloatField(allow_null=True)
     flow_efficiency = serializers.FloatField(allow_null=True)
@@ -35,6 +66,8 @@ class ComparisonOut(serializers.Serializer):
     questionnaire = serializers.CharField()
     versions = serializers.ListField(child=serializers.CharField())
     benchmark = serializers.CharField()
+    benchmark_year = serializers.IntegerField(allow_null=True, help_text="The tiers' report year.")
+    dora_2025 = Dora2025Out()
     dimensions = serializers.ListField(child=serializers.DictField())
     teams = ComparisonTeamOut(many=True)
 
@@ -61,8 +94,24 @@ class ComparisonQuery(RequestSerializer):
         )
     )
 
+    segment = ServiceChecked(
+        serializers.ChoiceField(
+            choices=[value for _kind, options in quickcheck.segment_choices()
+                     for value, _label in options],
+            required=False,
+            allow_blank=True,
+            help_text="What DORA 2025 scores are compared with: industry:<key> or "
+            "org_size:<key>; default: the organisation's setting.",
+        )
+    )  # fmt: skip
+
     def check(self, data):
         params = {name: data[name] for name in self.fields if name in data}
+        if params.get("segment"):
+            try:
+                quickcheck.parse_segment(params["segment"])
+            except quickcheck.UnknownSegment as exc:
+                raise Invalid(str(exc), field="segment") from None
         if params.get("period"):
             try:
                 parse_period(params["period"])
@@ -106,19 +155,26 @@ class ComparisonView(APIView):
         data = comparison.cached_comparison(
             organization, period, group, benchmark_key=query.get("benchmark")
         )
+        segment = dora_services.resolve_segment(query.get("segment"), organization)
         return Response(
             {
                 "period": period,
                 "questionnaire": data.questionnaire_key,
                 "versions": data.versions,
                 "benchmark": data.benchmark.key,
+                "benchmark_year": data.benchmark.year,
+                "dora_2025": {
+                    "edition": quickcheck.EDITION,
+                    "segment": {"kind": segment.kind, "key": segment.key, "label": segment.label},
+                    "citation": quickcheck.CITATION,
+                },
                 "dimensions": [{"key": k, "name": n} for k, n in data.columns],
-                "teams": [_comparison_team(row) for row in data.rows],
+                "teams": [_comparison_team(row, segment) for row in data.rows],
             }
         )
 
 
-def _comparison_team(row):
+def _comparison_team(row, segment):
     measured = row.dora_measured or {}
     flow = row.flow or {}
     return {
@@ -134,9 +190,25 @@ def _comparison_team(row):
         "dimensions": row.dimensions,
         "dora": {m: (measured.get("tiers") or {}).get(m) for m in dora.METRICS},
         "dora_overall": measured.get("overall"),
+        "dora_2025": _dora_2025(row.dora_measured, segment),
         "dora_self_assessed_differs": bool(row.dora_gaps),
         "previous_overall_score": row.previous.overall_score if row.previous else None,
         "flow_efficiency": flow.get("flow_efficiency"),
         "bottleneck": flow.get("bottleneck"),
         "reviewed": bool(row.result and row.result.reviewed_at),
+    }
+
+
+def _dora_2025(measured, segment):
+    """The measured figures' 2025 scores and comparison, as GET /api/v1/dora/quick-check/
+    answers them."""
+    if not measured:
+        return None
+    payload = quick_check_payload(
+        {m: v for m, v in measured["values"].items() if v is not None}, segment
+    )
+    return {
+        "period": measured["period"],
+        "scores": payload["scores"],
+        "comparison": payload["comparison"],
     }

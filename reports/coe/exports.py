@@ -8,9 +8,13 @@ Numbers stay numbers."""
 import tablib
 
 from assessments import permissions
+from assessments.dora import quickcheck
 from assessments.dora import rules as dora
+from assessments.dora import services as dora_services
 from assessments.models import Answer, Assessment, Response, Result
 from assessments.permissions import may_see_candid_detail
+from reports.coe import progress
+from reports.coe.comparison import dora_2025
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CONTENT_TYPES = {
@@ -32,21 +36,41 @@ def _dataset(headers, rows, title):
     return data
 
 
-def comparison_table(comparison):
-    """One row per team: group, period of its result, overall, dimensions, DORA tiers, flow."""
+def comparison_table(comparison, segment=None):
+    """One row per team: group, period of its result, overall, dimensions, DORA, flow.
+
+    DORA, measured (events, else entry): the tiers against the comparison's benchmark, headed
+    with its year, and the 2025 overall, throughput and stability scores (0-10) with their band
+    against ``segment`` (default: the organisation's), cited as DORA publishes them."""
+    segment = segment or dora_services.resolve_segment(None, comparison.organization)
+    tier_set = _benchmark_label(comparison.benchmark)
     headers = ["Team", "Group", "Period", "Questionnaire", "Overall score", "Overall level",
                "Previous overall score", "Change", "Respondents", "Low confidence",
                "Overall incomplete",
                "Reviewed"]  # fmt: skip
     headers += [name for _, name in comparison.columns]
-    headers += [f"DORA {dora.metric_label(m, comparison.benchmark.year)}" for m in dora.METRICS]
-    headers += ["DORA overall", "Benchmark", "Self-assessed differs", "Flow efficiency (%)",
-                "Bottleneck stage"]  # fmt: skip
+    headers += ["DORA period"]
+    headers += [f"DORA {tier_set} tier: {comparison.benchmark.metric_label(m)}"
+                for m in dora.METRICS]  # fmt: skip
+    headers += [f"DORA {tier_set} overall tier", "Benchmark", "Self-assessed differs"]
+    for _key, label in progress.DORA_ASPECTS:
+        headers += [f"DORA 2025 {label.lower()} score", f"DORA 2025 {label.lower()} band"]
+    headers += ["DORA 2025 compared with", "Flow efficiency (%)", "Bottleneck stage"]
+    kind = quickcheck.SEGMENT_KIND_LABELS[segment.kind]
+    compared_with = f"{kind}: {segment.label} ({quickcheck.CITATION})"
     rows = []
     for row in comparison.rows:
         r = row.result
         measured = row.dora_measured or {}
         flow = row.flow or {}
+        scored = dora_2025(row.dora_measured, segment)
+        figures_2025 = []
+        for key, _label in progress.DORA_ASPECTS:
+            compared = scored["comparison"].get(key) if scored else None
+            figures_2025 += [
+                round(compared.score, 2) if compared else None,
+                compared.band_label if compared else "",
+            ]
         rows.append(
             [
                 row.team.name,
@@ -62,15 +86,23 @@ def comparison_table(comparison):
                 ("yes" if row.overall_incomplete else "no") if r else "",
                 ("yes" if r.reviewed_at else "no") if r else "",
                 *[row.dimensions.get(lineage) for lineage, _ in comparison.columns],
+                measured.get("period") or "",
                 *[(measured.get("tiers") or {}).get(m) or "" for m in dora.METRICS],
                 measured.get("overall") or "",
                 comparison.benchmark.key,
                 "yes" if row.dora_gaps else "no",
+                *figures_2025,
+                compared_with if scored else "",
                 flow.get("flow_efficiency"),
                 flow.get("bottleneck") or "",
             ]
         )
     return _dataset(headers, rows, "Comparison")
+
+
+def _benchmark_label(benchmark):
+    """How a tier column names its set: the report year, else the set's name."""
+    return str(benchmark.year) if benchmark.year else benchmark.name
 
 
 def answers_table(viewer, organization, period=None, group=None):

@@ -83,11 +83,16 @@ def dora_settings(request, organization):
     view = request.GET.get("view") or organization.dora_view or DORA_VIEWS[0]
     if view not in DORA_VIEWS:
         raise Invalid(f"Choose the DORA view {' or '.join(DORA_VIEWS)}.", field="view")
+    return view, dora_segment(request, organization)
+
+
+def dora_segment(request, organization):
+    """The DORA 2025 segment: the page's ``segment``, else the organisation's. Raises
+    Invalid for an unknown one."""
     try:
-        segment = dora_services.resolve_segment(request.GET.get("segment"), organization)
+        return dora_services.resolve_segment(request.GET.get("segment"), organization)
     except quickcheck.UnknownSegment as exc:
         raise Invalid(str(exc), field="segment") from None
-    return view, segment
 
 
 @login_required
@@ -351,12 +356,13 @@ def export(request, what, fmt):
     if what == "comparison":
         data = None
         with reported(request):
+            segment = dora_segment(request, organization)
             data = comparison.cached_comparison(
                 organization, period, group, benchmark_key=request.GET.get("benchmark") or None
             )
         if data is None:
             return redirect("coe_dashboard")
-        table = exports.comparison_table(data)
+        table = exports.comparison_table(data, segment)
     else:
         table = exports.answers_table(request.user, organization, period, group)
     content, content_type = exports.render(table, fmt)
