@@ -23,6 +23,7 @@ import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import yaml
@@ -170,8 +171,9 @@ def segment_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     ]  # fmt: skip
 
 
-def band(z: float) -> str:
-    """The band key of a z-score (BANDS; edges belong to the band nearer "typical")."""
+def band(z: float | Fraction) -> str:
+    """The band key of a z-score (BANDS; edges belong to the band nearer "typical"). Give the
+    exact z (``exact_z``): a float z of exactly -0.5 may come out as -0.50000000001."""
     if z < BAND_EDGES[0]:
         return "well_below"
     if z < BAND_EDGES[1]:
@@ -235,9 +237,20 @@ def compare(team_scores: Scores, segment: Segment) -> dict[str, Comparison]:
         if value is None:
             continue
         stat = segment.stats[aspect]
-        z = (value - stat.mean) / stat.sd
-        out[aspect] = Comparison(value, stat.mean, stat.sd, round(z, 2), band(z))
+        z = exact_z(value, stat)
+        out[aspect] = Comparison(value, stat.mean, stat.sd, float(round(z, 2)), band(z))
     return out
+
+
+def exact_z(score: float, stat: Stat) -> Fraction:
+    """(score - mean) / sd in exact arithmetic on the figures as printed (scores are kept to 4
+    decimals, the benchmarks to 1 or 4), so a score on a band's edge is banded as the rule says:
+    Retail change fail rate 27% scores 7.3 against 8.3 ± 2.0, z = -0.5 exactly, "typical"."""
+    return (_exact(score) - _exact(stat.mean)) / _exact(stat.sd)
+
+
+def _exact(number: float) -> Fraction:
+    return Fraction(repr(float(number)))
 
 
 def position(z: float, limit: float = 3.0) -> float:

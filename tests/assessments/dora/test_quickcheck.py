@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from assessments.dora import quickcheck, rules
 
-REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference" / "dora-2025.md"
+# The reference's two tables (../shared/reference/dora-2025.md), copied verbatim.
+REFERENCE = Path(__file__).resolve().parent / "data" / "dora-2025-tables.md"
 WORKED = {
     "lead_time": 10,
     "deployment_frequency": 2,
@@ -194,3 +195,18 @@ def test_api_by_organisation_size_and_anonymous_refused(world, api_client):
     recovery = body["comparison"]["time_to_restore"]
     assert (recovery["mean"], recovery["sd"]) == (7.2, 2.2)  # 10 - 2.8 as stored
     assert body["scores"]["metrics"] == {"time_to_restore": 10.0}
+
+
+@pytest.mark.parametrize(
+    "segment, metric, value, z, band",
+    [
+        (("industry", "retail"), "change_failure_rate", 27, -0.5, "typical"),  # 7.3 vs 8.3±2.0
+        (("industry", "all"), "change_failure_rate", 8.5, 0.5, "typical"),  # 9.15 vs 8.1±2.1
+        (("industry", "all"), "lead_time", 10, 1.04, "well_above"),
+    ],
+)
+def test_a_score_exactly_on_a_band_edge_is_banded_as_the_rule_says(segment, metric, value, z, band):
+    comparison = quickcheck.compare(
+        quickcheck.scores({metric: value}), quickcheck.get_segment(*segment)
+    )
+    assert (comparison[metric].z, comparison[metric].band) == (z, band)
