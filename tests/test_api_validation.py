@@ -142,6 +142,10 @@ ENDPOINTS = [
         lambda w, s: {"lead_time": 5},
     ),
     Endpoint(
+        dora_api.QuickCheckQuery, "member_a", "get", "/api/v1/dora/quick-check/",
+        lambda w, s: {"lead_time": 5, "industry": "retail"},
+    ),
+    Endpoint(
         dora_api.TeamDoraQuery, "member_a", "get", "/api/v1/teams/{team_id}/dora/",
         lambda w, s: {"window_days": 30},
     ),
@@ -485,6 +489,7 @@ def test_rule_itself_accepts_the_limit_and_refuses_past_it(limit):
 def test_rules_are_tried_on_every_serializer_with_one():
     assert {type(_rule_for(limit)[0]).__name__ for limit in RULE_LIMITS} == {
         "MapIn", "EntryIn", "DoraSurveyIn", "AssessmentCreateSerializer", "ClassifyQuery",
+        "QuickCheckQuery",
         "TeamDoraQuery", "DiffQuery", "ComparisonQuery",
     }  # fmt: skip
 

@@ -288,7 +288,10 @@ EXPECTED = {case.key: case for case in (
          {"org_id": Ref("org")}),
     Case("organization_settings", "POST",     (L, 403, 403, 403, 403, 302, 404),
          {"org_id": Ref("org")}, body={"default_benchmark": "2024",
-                                       "low_confidence_threshold": "7"}),
+                                       "low_confidence_threshold": "7",
+                                       "industry": "retail", "org_size": "500-999",
+                                       "dora_view": "comparison",
+                                       "dora_segment": "industry:retail"}),
     # A team the caller may not read is ignored as a filter: the caller's own entries are
     # listed (and the markers show none of the other side's).
     Case("audit_log", "GET",                  (L, 403, 403, 403, 403, 200, 200),
