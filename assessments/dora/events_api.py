@@ -291,7 +291,12 @@ class _EventsView(APIView):
 
     def post(self, request, team_id):
         team = _team_for_events(request, team_id)
-        body = request.data
+        try:
+            body = request.data
+        except ParseError as exc:
+            # A body that is not JSON at all: the same 400 shape as a rejected batch.
+            rejected = ingest.BatchRejected(str(exc.detail), errors=[], field=None)
+            return Response(rejected.as_dict(), status=status.HTTP_400_BAD_REQUEST)
         try:
             if isinstance(body, CsvBody):
                 report = ingest.ingest_csv(team, self.kind, body.stream)

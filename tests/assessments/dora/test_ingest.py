@@ -1227,3 +1227,17 @@ def test_ingest_rows_arbitrary_json_is_clean_report_or_invalid(world, refreshes,
     except Invalid as exc:
         assert exc.errors
         assert counts() == before
+
+
+def test_a_body_that_is_not_json_is_refused_in_the_batch_shape(world, api_client):
+    """Bytes that do not decode: a 400 with the rejected-batch fields the schema promises."""
+    api_client.force_authenticate(world.lead_a)
+    response = api_client.post(
+        f"/api/v1/teams/{world.team_a.id}/deployments/",
+        b'["\xc3',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["created"], body["updated"], body["rejected"], body["errors"]) == (0, 0, 0, [])
+    assert body["detail"].startswith("JSON parse error")
