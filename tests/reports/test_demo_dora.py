@@ -22,3 +22,18 @@ def test_demo_organisation_has_industry_size_and_opens_with_the_comparison(db, c
     card = response.context["measured_card"]
     assert [f["key"] for f in card["factors"]] == [key for key, _l, _m in quickcheck.FACTORS]
     assert all(row["compared"] for f in card["factors"] for row in f["rows"])  # all five
+
+
+def test_demo_roadmaps_are_planned_with_the_delivery_figures(db):
+    """The demo writes its history before its delivery figures: each latest roadmap is planned
+    again once they exist, so DORA items appear where the figures call for them."""
+    from django.core.management import call_command
+
+    from reports.models import RoadmapItem
+
+    call_command("load_demo")
+    assert RoadmapItem.objects.filter(kind="dora").exists()
+    owned = RoadmapItem.objects.filter(position=0, owner__isnull=False).count()
+    assert owned == 9  # every team's first item is its lead's
+    call_command("load_demo")  # idempotent: roadmaps and the leads' ownership stay
+    assert RoadmapItem.objects.filter(position=0, owner__isnull=False).count() == owned
