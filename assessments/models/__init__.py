@@ -19,6 +19,7 @@ from assessments.models.people import (
 )
 from assessments.models.questionnaires import Dimension, Question, Questionnaire
 from assessments.models.valuestream import ValueStreamMap
+from assessments.models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
     "Answer",
@@ -44,4 +45,6 @@ __all__ = [
     "TeamApiToken",
     "TeamGroup",
     "ValueStreamMap",
+    "Webhook",
+    "WebhookDelivery",
 ]
