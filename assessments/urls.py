@@ -5,6 +5,7 @@ from django.urls import path
 
 from assessments.audit import views as audit_views
 from assessments.dora import views as dora_views
+from assessments.dora import webhook_views
 from assessments.maturity import views as maturity_views
 from assessments.people import team_views
 from assessments.people import views as people_views
@@ -193,4 +194,8 @@ audit = [
     path("audit/", audit_views.audit_log, name="audit_log"),
 ]
 
-urlpatterns = people + maturity + valuestream + questionnaires + audit
+webhooks = [
+    path("hooks/<str:public_id>/", webhook_views.receive, name="webhook_receive"),
+]
+
+urlpatterns = people + maturity + valuestream + questionnaires + audit + webhooks

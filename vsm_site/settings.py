@@ -443,6 +443,8 @@ REPORT_MAX_QUEUED_PER_ORGANIZATION = _positive_int("REPORT_MAX_QUEUED_PER_ORGANI
 # PDFs older than this are deleted (rows and files) by a nightly task, except the newest ready
 # one of every result and of every portfolio scope.
 REPORT_RETENTION_DAYS = _positive_int("REPORT_RETENTION_DAYS", 90)
+# Stored webhook deliveries (raw bodies) older than this are deleted (issue 20).
+WEBHOOK_DELIVERY_RETENTION_DAYS = _positive_int("WEBHOOK_DELIVERY_RETENTION_DAYS", 30)
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE = {

@@ -1,0 +1,251 @@
+"""Provider webhooks, the stateful part: create, rotate and revoke webhooks; receive a
+delivery (verify, store the raw body, enqueue); process it into events; prune old ones.
+
+A delivery's states: ``received`` (stored, not yet derived) -> ``processed`` (its events were
+ingested), ``ignored`` (nothing to record; the reason says why) or ``failed`` (the payload
+could not be used; the reason says why and nothing was written). ``reprocess`` puts
+deliveries back to ``received`` and derives them again, after a mapping change.
+"""
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+
+from celery import shared_task
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from assessments.dora import ingest
+from assessments.dora import webhooks as wh
+from assessments.models import Incident, Webhook, WebhookDelivery
+from assessments.models.webhooks import seal
+from vsm_site.domain_errors import Invalid
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 5 * 1024 * 1024  # GitHub caps its payloads at 25 MB; ours are far smaller
+ROTATION_GRACE = dt.timedelta(hours=24)
+ALLOWED_OPTIONS = {"environment", "deploy_workflow", "secret_header"}
+ROUTING_MISSING = "organisation routing not available yet"
+
+
+# --- managing webhooks ------------------------------------------------------------------------
+
+
+def create_webhook(*, provider, team=None, organization=None, options=None, created_by=None):
+    """A new webhook and its secret ``(webhook, secret)``; the secret is shown only now."""
+    if provider not in wh.PROVIDERS:
+        raise Invalid(f"Unknown provider {provider!r}: use {', '.join(wh.PROVIDERS)}.")
+    options = dict(options or {})
+    unknown = set(options) - ALLOWED_OPTIONS
+    if unknown:
+        raise Invalid(f"Unknown settings {', '.join(sorted(unknown))}.", field="settings")
+    for key, value in options.items():
+        if not isinstance(value, str) or len(value) > 200:
+            raise Invalid(f"{key} must be a text of at most 200 characters.", field=key)
+    secret = Webhook.new_secret()
+    hook = Webhook.objects.create(
+        public_id=Webhook.new_public_id(),
+        provider=provider,
+        team=team,
+        organization=organization,
+        settings=options,
+        secret_sealed=seal(secret),
+        created_by=created_by,
+    )
+    return hook, secret
+
+
+def rotate_webhook(hook, now=None):
+    """A new secret; the old one stays valid for ROTATION_GRACE."""
+    now = now or timezone.now()
+    secret = Webhook.new_secret()
+    hook.previous_secret_sealed = hook.secret_sealed
+    hook.previous_secret_expires_at = now + ROTATION_GRACE
+    hook.secret_sealed = seal(secret)
+    hook.save(
+        update_fields=["previous_secret_sealed", "previous_secret_expires_at", "secret_sealed"]
+    )
+    return secret
+
+
+def revoke_webhook(hook, now=None):
+    Webhook.objects.filter(pk=hook.pk, revoked_at__isnull=True).update(
+        revoked_at=now or timezone.now()
+    )
+
+
+# --- receiving --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Receipt:
+    status: int
+    detail: str
+    delivery_id: int | None = None
+
+
+def receive_delivery(public_id, headers, body, now=None):
+    """Verify and store one delivery; enqueue its processing after commit. ``headers``:
+    lower-case names. Nothing is stored unless the signature is good; a replayed delivery id
+    is answered 200 and changes nothing."""
+    now = now or timezone.now()
+    hook = Webhook.objects.filter(public_id=public_id, revoked_at__isnull=True).first()
+    if hook is None:
+        return Receipt(404, "No such webhook.")
+    if len(body) > MAX_BODY_BYTES:
+        return Receipt(413, f"The body may be at most {MAX_BODY_BYTES} bytes.")
+    if not wh.verify(
+        hook.provider, headers, body, hook.secrets_valid_at(now), now=now, options=hook.settings
+    ):
+        Webhook.objects.filter(pk=hook.pk).update(
+            bad_signature_count=F("bad_signature_count") + 1, last_bad_signature_at=now
+        )
+        return Receipt(401, "Missing or bad signature.")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        payload = None
+    delivery_id, event_type = wh.delivery_identity(hook.provider, headers, payload, body)
+    try:
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.create(
+                webhook=hook,
+                delivery_id=delivery_id[:200],
+                event_type=event_type[:100],
+                body=body,
+                headers=wh.kept_headers(headers),
+            )
+    except IntegrityError:
+        return Receipt(200, "Already received.")
+    transaction.on_commit(lambda: enqueue_delivery(delivery.pk))
+    return Receipt(202, "Accepted.", delivery.pk)
+
+
+def enqueue_delivery(delivery_id):
+    """Send the processing message. With the broker down the delivery stays ``received``;
+    ``reprocess_deliveries --received`` (or the next run of it) picks it up."""
+    try:
+        task_process_delivery.apply_async(args=[delivery_id], retry=False)
+    except Exception as exc:  # kombu raises several unrelated types for "broker down"
+        log.warning("Delivery %s stays received: the broker is unreachable (%s)", delivery_id, exc)
+        return False
+    return True
+
+
+# --- processing -------------------------------------------------------------------------------
+
+
+def _finish(delivery, status, reason=""):
+    delivery.status, delivery.reason = status, reason[:2000]
+    delivery.processed_at = timezone.now()
+    delivery.save(update_fields=["status", "reason", "processed_at"])
+    return status
+
+
+def _route_event_function():
+    try:
+        from assessments.dora import attribution
+    except ImportError:
+        return None
+    return getattr(attribution, "route_event", None)
+
+
+def _target_team(hook, row):
+    if hook.team_id is not None:
+        return hook.team, ""
+    route_event = _route_event_function()
+    if route_event is None:
+        return None, ROUTING_MISSING
+    service = row.get("service", "")
+    team, reason = route_event(hook.organization, {"service": service, "repository": service})
+    return team, reason
+
+
+def _incident_rows(team, events):
+    stored = {
+        i.external_id: {"started_at": i.started_at, "resolved_at": i.resolved_at}
+        for i in Incident.objects.filter(
+            team=team, external_id__in=[e["external_id"] for e in events]
+        )
+    }
+    return [wh.merge_incident(e, stored.get(e["external_id"])) for e in events]
+
+
+def process_delivery(delivery_id):
+    """``received`` -> ``processed`` | ``ignored`` | ``failed``, under a row lock so that two
+    workers (or a replayed message) derive a delivery once. Returns the new status, or None
+    when the delivery was not waiting. Ingest is all-or-nothing: a refused batch leaves no
+    event behind."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update()
+            .select_related("webhook__team__organization", "webhook__organization")
+            .filter(pk=delivery_id, status=WebhookDelivery.RECEIVED)
+            .first()
+        )
+        if delivery is None:
+            return None
+        hook = delivery.webhook
+        try:
+            payload = json.loads(bytes(delivery.body))
+        except ValueError:
+            return _finish(delivery, WebhookDelivery.FAILED, "The body is not JSON.")
+        try:
+            kind, rows = wh.map_event(hook.provider, delivery.event_type, payload, hook.settings)
+        except wh.Ignored as exc:
+            return _finish(delivery, WebhookDelivery.IGNORED, str(exc))
+        except wh.PayloadError as exc:
+            return _finish(delivery, WebhookDelivery.FAILED, str(exc))
+        team, reason = _target_team(hook, rows[0]) if rows else (None, "No event.")
+        if team is None:
+            return _finish(delivery, WebhookDelivery.FAILED, reason or "No team owns the event.")
+        if kind == ingest.INCIDENTS:
+            rows = _incident_rows(team, rows)
+        try:
+            with transaction.atomic():
+                ingest.ingest_rows(team, kind, rows)
+        except Invalid as exc:
+            details = "; ".join(e.get("message", "") for e in (exc.errors or [])[:3])
+            return _finish(delivery, WebhookDelivery.FAILED, f"{exc.message} {details}".strip())
+        return _finish(delivery, WebhookDelivery.PROCESSED)
+
+
+def reprocess(queryset):
+    """Derive the given deliveries again (after a mapping change, or those left ``received``
+    while the broker was down). Returns how many were processed, by new status."""
+    ids = list(queryset.values_list("pk", flat=True))
+    WebhookDelivery.objects.filter(pk__in=ids).update(
+        status=WebhookDelivery.RECEIVED, reason="", processed_at=None
+    )
+    counts = {}
+    for pk in ids:
+        status = process_delivery(pk)
+        if status:
+            counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def prune_deliveries(now=None):
+    """Delete deliveries older than WEBHOOK_DELIVERY_RETENTION_DAYS; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.WEBHOOK_DELIVERY_RETENTION_DAYS)
+    deleted, _ = WebhookDelivery.objects.filter(received_at__lt=cutoff).delete()
+    return deleted
+
+
+# --- Celery tasks (listed in assessments/tasks.py): thin, take ids ----------------------------
+
+
+@shared_task(name="assessments.task_process_delivery", acks_late=True)
+def task_process_delivery(delivery_id):
+    """Derive one stored delivery (process_delivery has the state transitions)."""
+    return process_delivery(delivery_id)
+
+
+@shared_task(name="assessments.task_prune_deliveries")
+def task_prune_deliveries():
+    return prune_deliveries()
