@@ -387,6 +387,8 @@ EXEMPT = {
     "api_docs": "Swagger UI over the schema: no data",
     "invitation_accept": "public by design: guarded by the unguessable token in its URL, "
     "like password_reset_confirm (tests/assessments/people/test_services.py)",
+    "webhook_receive": "public by design: providers post to it; guarded by the unguessable id "
+    "in its URL and the delivery's signature (tests/assessments/dora/test_webhooks_receiver.py)",
 }
 # Static files are served by WhiteNoise's middleware, not by a URL pattern; media files have no
 # URL at all (test_report_files_are_not_served_from_media).
