@@ -197,6 +197,11 @@ def _column_length(model, name):
 class EventChangeIn(serializers.Serializer):
     id = serializers.CharField(max_length=ingest.MAX_ID_LENGTH)
     first_commit_at = serializers.DateTimeField(help_text="ISO 8601 with an offset or Z.")
+    title = serializers.CharField(
+        max_length=ingest.MAX_TITLE_LENGTH,
+        required=False,
+        help_text="A title starting with 'Revert \"' marks the deployment as a rollback.",
+    )
 
 
 class DeploymentEventIn(serializers.Serializer):
@@ -218,6 +223,21 @@ class DeploymentEventIn(serializers.Serializer):
     changes = serializers.ListField(
         child=EventChangeIn(), required=False, max_length=ingest.MAX_CHANGES
     )
+    fixes = serializers.CharField(
+        max_length=ingest.MAX_ID_LENGTH,
+        required=False,
+        default="",
+        help_text="The external_id of the deployment this one fixes or rolls back.",
+    )
+    planned = serializers.BooleanField(
+        required=False, help_text="Default: false when `fixes` is given, else true."
+    )
+    version = serializers.CharField(
+        max_length=ingest.MAX_ID_LENGTH,
+        required=False,
+        default="",
+        help_text="The sha or version deployed; an earlier version again is a rollback.",
+    )
 
 
 class IncidentEventIn(serializers.Serializer):
@@ -231,6 +251,15 @@ class IncidentEventIn(serializers.Serializer):
         required=False,
         default="",
         help_text="The deployment that caused it.",
+    )
+    service = serializers.CharField(
+        max_length=_column_length(Deployment, "service"), required=False, default=""
+    )
+    description = serializers.CharField(
+        max_length=ingest.MAX_DESCRIPTION_LENGTH,
+        required=False,
+        default="",
+        help_text="A line 'root cause: <sha or deployment id>' links the incident.",
     )
 
 

@@ -24,16 +24,18 @@ columns in any order; an empty optional cell means the default; a line whose cel
 empty is skipped, as spreadsheets export them):
 
 deployments: external_id,service,environment,finished_at,succeeded,rolled_back,hotfix,
-    caused_failure,unplanned_fix,change_ids,change_first_commit_times
+    caused_failure,unplanned_fix,change_ids,change_first_commit_times,fixes,planned,version
     Required columns: external_id, finished_at. change_ids and change_first_commit_times are
     ``;``-separated lists of equal length, the n-th time being the first commit of the n-th
     change; the two columns come together.
-incidents: external_id,started_at,resolved_at,deployment_external_id
+incidents: external_id,started_at,resolved_at,deployment_external_id,service,description
     Required columns: external_id, started_at.
 
 Date-times are ISO 8601 with a timezone offset or Z (2026-03-01T14:30:00Z). Booleans in CSV
 are true/false, yes/no or 1/0 in any case; in JSON, true or false. Defaults: environment
-"production", succeeded true, the other flags false, service and deployment_external_id empty.
+"production", succeeded true, the other flags false, service and deployment_external_id empty;
+fixes and version empty; planned false when fixes is given, else true. In JSON a change may
+carry a "title" (a title 'Revert "..."' marks a rollback).
 Limits: 1,000,000 rows a batch, 200 characters an id, 1,000 changes a deployment, 1 MB a line;
 at most 200 errors are reported (all rejected rows are counted).
 """
@@ -71,14 +73,23 @@ DEPLOYMENT_COLUMNS = (
     "hotfix", "caused_failure", "unplanned_fix", "change_ids", "change_first_commit_times",
 )  # fmt: skip
 INCIDENT_COLUMNS = ("external_id", "started_at", "resolved_at", "deployment_external_id")
+# Optional columns added for attribution (docs/dora.md, "Events and attribution"); files
+# without them are read as before.
+DEPLOYMENT_ATTRIBUTION_COLUMNS = ("fixes", "planned", "version")
+INCIDENT_ATTRIBUTION_COLUMNS = ("service", "description")
+MAX_DESCRIPTION_LENGTH = 10_000
+MAX_TITLE_LENGTH = 500
 REQUIRED_COLUMNS = {
     DEPLOYMENTS: ("external_id", "finished_at"),
     INCIDENTS: ("external_id", "started_at"),
 }
-CSV_COLUMNS = {DEPLOYMENTS: DEPLOYMENT_COLUMNS, INCIDENTS: INCIDENT_COLUMNS}
+CSV_COLUMNS = {
+    DEPLOYMENTS: DEPLOYMENT_COLUMNS + DEPLOYMENT_ATTRIBUTION_COLUMNS,
+    INCIDENTS: INCIDENT_COLUMNS + INCIDENT_ATTRIBUTION_COLUMNS,
+}
 JSON_KEYS = {
-    DEPLOYMENTS: DEPLOYMENT_COLUMNS[:9] + ("changes",),
-    INCIDENTS: INCIDENT_COLUMNS,
+    DEPLOYMENTS: DEPLOYMENT_COLUMNS[:9] + ("changes",) + DEPLOYMENT_ATTRIBUTION_COLUMNS,
+    INCIDENTS: INCIDENT_COLUMNS + INCIDENT_ATTRIBUTION_COLUMNS,
 }
 TRUE_WORDS = frozenset({"true", "yes", "1"})
 FALSE_WORDS = frozenset({"false", "no", "0"})
@@ -416,7 +427,7 @@ def _validate_deployment(values, problems, from_csv):
     else:
         changes = _changes_from_json(problems, values.get("changes"))
     seen = set()
-    for change_id, first_commit_at, where in changes:
+    for change_id, first_commit_at, where, *_title in changes:
         if change_id in seen:
             problems.append((where[0], f"Change {_show(change_id)} is listed twice."))
         seen.add(change_id)
@@ -429,6 +440,12 @@ def _validate_deployment(values, problems, from_csv):
                     f"({finished_at.isoformat()}).",
                 )
             )
+    fixes = _text(problems, "fixes", values.get("fixes"), MAX_ID_LENGTH, allow_int=True)
+    # A fix is unplanned unless it says otherwise; any other deployment is planned.
+    planned = _flag(problems, "planned", values.get("planned"), not fixes, from_csv)
+    version = _text(problems, "version", values.get("version"), MAX_ID_LENGTH, allow_int=True)
+    if fixes and fixes == external_id:
+        problems.append(("fixes", "A deployment cannot fix itself."))
     if problems:
         return external_id, None
     record = (
@@ -438,7 +455,10 @@ def _validate_deployment(values, problems, from_csv):
         _utc(finished_at),
         succeeded,
         *flags,
-        tuple((change_id, moment.isoformat()) for change_id, moment, _ in changes),
+        tuple((change_id, moment.isoformat(), *extra) for change_id, moment, _, *extra in changes),
+        fixes,
+        planned,
+        version,
     )
     return external_id, record
 
@@ -469,10 +489,14 @@ def _validate_incident(values, problems, from_csv):
                 f"({started_at.isoformat()}).",
             )
         )
+    service = _text(problems, "service", values.get("service"), SERVICE_LENGTH)
+    description = _text(problems, "description", values.get("description"), MAX_DESCRIPTION_LENGTH)
     if problems:
         return external_id, None
     resolved = _utc(resolved_at) if resolved_at is not None else None
-    return external_id, (external_id, _utc(started_at), resolved, deployment_id)
+    return external_id, (
+        external_id, _utc(started_at), resolved, deployment_id, service, description,
+    )  # fmt: skip
 
 
 def _changes_from_csv(problems, ids_cell, times_cell):
@@ -531,7 +555,7 @@ def _changes_from_json(problems, raw):
                 (where, f'{where} must be an object {{"id": ..., "first_commit_at": ...}}.')
             )
             continue
-        unknown = [str(key) for key in item if key not in ("id", "first_commit_at")]
+        unknown = [str(key) for key in item if key not in ("id", "first_commit_at", "title")]
         if unknown:
             problems.append((where, f"{where}: unknown field(s) {', '.join(unknown)}."))
             continue
@@ -542,8 +566,13 @@ def _changes_from_json(problems, raw):
         moment = _moment(
             problems, f"{where}.first_commit_at", item.get("first_commit_at"), required=True
         )
+        title = _text(problems, f"{where}.title", item.get("title"), MAX_TITLE_LENGTH)
         if len(problems) == before:
-            changes.append((change_id, moment, (f"{where}.id", f"{where}.first_commit_at")))
+            fields = (f"{where}.id", f"{where}.first_commit_at")
+            # A title is kept only when given (revert changes are recognised by it).
+            changes.append(
+                (change_id, moment, fields, title) if title else (change_id, moment, fields)
+            )
     return changes
 
 
@@ -686,11 +715,15 @@ def _upsert(team, kind, chunk, stored_batch=None):
         model, build = Deployment, _deployment
         update_fields = [
             "service", "environment", "finished_at", "succeeded", "rolled_back", "hotfix",
-            "caused_failure", "unplanned_fix", "changes", "updated_at",
+            "caused_failure", "unplanned_fix", "changes", "fixes", "planned", "version",
+            "updated_at",
         ]  # fmt: skip
     else:
         model, build = Incident, _incident
-        update_fields = ["started_at", "resolved_at", "deployment_external_id", "updated_at"]
+        update_fields = [
+            "started_at", "resolved_at", "deployment_external_id", "service", "description",
+            "updated_at",
+        ]  # fmt: skip
     if stored_batch is not None:
         update_fields = [*update_fields, "batch"]
     ids = [record[1] for record in chunk]
@@ -720,6 +753,9 @@ def _deployment(team_id, record, batch_id=None):
         caused_failure,
         unplanned_fix,
         changes,
+        fixes,
+        planned,
+        version,
     ) = record
     return Deployment(
         team_id=team_id,
@@ -732,19 +768,31 @@ def _deployment(team_id, record, batch_id=None):
         hotfix=hotfix,
         caused_failure=caused_failure,
         unplanned_fix=unplanned_fix,
-        changes=[{"id": change_id, "first_commit_at": at} for change_id, at in changes],
+        changes=[_change(*change) for change in changes],
+        fixes=fixes,
+        planned=planned,
+        version=version,
         batch_id=batch_id,
     )
 
 
+def _change(change_id, first_commit_at, title=None):
+    change = {"id": change_id, "first_commit_at": first_commit_at}
+    if title:
+        change["title"] = title
+    return change
+
+
 def _incident(team_id, record, batch_id=None):
-    _, external_id, started_at, resolved_at, deployment_id = record
+    _, external_id, started_at, resolved_at, deployment_id, service, description = record
     return Incident(
         team_id=team_id,
         external_id=external_id,
         started_at=datetime.fromisoformat(started_at),
         resolved_at=datetime.fromisoformat(resolved_at) if resolved_at else None,
         deployment_external_id=deployment_id,
+        service=service,
+        description=description,
         batch_id=batch_id,
     )
 
@@ -762,7 +810,7 @@ def _conflicts(team, kind, chunk):
                     "external_id", "finished_at"
                 )
             )
-        for line, external_id, _, resolved_at, deployment_id in chunk:
+        for line, external_id, _, resolved_at, deployment_id, *_rest in chunk:
             if not resolved_at or deployment_id not in finished:
                 continue
             resolved = datetime.fromisoformat(resolved_at)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments import permissions
-from assessments.dora import quickcheck
+from assessments.dora import attribution, quickcheck
 from assessments.dora import rules as dora
 from assessments.models import (
     Deployment,
@@ -113,66 +113,143 @@ def _store_snapshot(team, period, source, values, details):
 # --- events -------------------------------------------------------------------------------
 
 
-def event_metrics(team, window_end=None, window_days=DEFAULT_WINDOW_DAYS, benchmark_year=2024):
-    """DORA metrics computed from the team's stored events over the window (two queries)."""
-    window_end = window_end or timezone.now()
-    window_start = window_end - dt.timedelta(days=window_days)
+_DEPLOYMENT_FIELDS = (
+    "external_id", "finished_at", "succeeded", "environment", "service", "changes",
+    "rolled_back", "hotfix", "caused_failure", "unplanned_fix", "fixes", "planned", "version",
+)  # fmt: skip
+_INCIDENT_FIELDS = (
+    "external_id", "started_at", "resolved_at", "deployment_external_id", "service",
+    "description",
+)  # fmt: skip
+# How far before the window attribution looks for the versions a rollback returns to.
+ROLLBACK_LOOKBACK = dt.timedelta(days=30)
+# How far after the window it looks for incidents that started because of its deployments.
+INCIDENT_LOOKAHEAD = dt.timedelta(days=30)
+
+
+def incident_window_hours(team):
+    """The team's attribution window in hours (default 24)."""
+    from assessments.models.dora import AttributionSettings
+
+    row = AttributionSettings.objects.filter(team=team).values_list(
+        "incident_window_hours", flat=True
+    )
+    return next(iter(row), attribution.DEFAULT_INCIDENT_WINDOW_HOURS)
+
+
+def _load_events(team, window_start, window_end, window_hours):
+    """The events attribution needs for the window, as (deployment rows, incident rows,
+    deployment ids an incident outside the rows links to, deployment ids fixed by a deployment
+    outside the rows). Bounded: a rollback is recognised against versions deployed up to
+    ROLLBACK_LOOKBACK before the window; incidents that started up to INCIDENT_LOOKAHEAD after
+    it can still be attributed to its deployments."""
+    from django.db.models import Q
+
     deployment_rows = list(
         Deployment.objects.filter(
-            team=team, finished_at__gt=window_start, finished_at__lte=window_end
-        ).values_list(
-            "external_id", "finished_at", "succeeded", "environment", "service", "changes",
-            "rolled_back", "hotfix", "caused_failure", "unplanned_fix",
-        )
-    )  # fmt: skip
+            team=team,
+            finished_at__gt=window_start - max(ROLLBACK_LOOKBACK, dt.timedelta(hours=window_hours)),
+            finished_at__lte=window_end,
+        ).values_list(*_DEPLOYMENT_FIELDS)
+    )
     incident_rows = list(
         Incident.objects.filter(team=team)
-        .filter(resolved_at__gt=window_start, resolved_at__lte=window_end)
-        .values_list("external_id", "started_at", "resolved_at", "deployment_external_id")
+        .filter(
+            Q(resolved_at__gt=window_start, resolved_at__lte=window_end)
+            | Q(started_at__gt=window_start, started_at__lte=window_end + INCIDENT_LOOKAHEAD)
+        )
+        .values_list(*_INCIDENT_FIELDS)
     )
-    # Deployments outside the window that incidents in it point to (for recovery from 2023).
     known = {row[0] for row in deployment_rows}
+    loaded_incidents = {row[0] for row in incident_rows}
+    # Deployments outside the rows that incidents in them point to (for recovery from 2023).
     wanted = {row[3] for row in incident_rows if row[3] and row[3] not in known}
-    # Deployments in the window that incidents outside it point to (they still failed).
-    linked_elsewhere = set(
-        Incident.objects.filter(team=team, deployment_external_id__in=known)
-        .exclude(resolved_at__gt=window_start, resolved_at__lte=window_end)
-        .values_list("deployment_external_id", flat=True)
-    )
     if wanted:
         deployment_rows += list(
             Deployment.objects.filter(team=team, external_id__in=wanted).values_list(
-                "external_id", "finished_at", "succeeded", "environment", "service", "changes",
-                "rolled_back", "hotfix", "caused_failure", "unplanned_fix",
+                *_DEPLOYMENT_FIELDS
             )
-        )  # fmt: skip
+        )
+    # Deployments in the window that incidents or fixes outside the rows point to (they
+    # still failed).
+    linked_elsewhere = set(
+        Incident.objects.filter(team=team, deployment_external_id__in=known)
+        .exclude(external_id__in=loaded_incidents)
+        .values_list("deployment_external_id", flat=True)
+    )
+    fixed_elsewhere = set(
+        Deployment.objects.filter(
+            team=team, fixes__in=known, finished_at__gt=window_end
+        ).values_list("fixes", flat=True)
+    )
+    return deployment_rows, incident_rows, linked_elsewhere | fixed_elsewhere
+
+
+def attributed_events(team, window_end=None, window_days=DEFAULT_WINDOW_DAYS):
+    """The team's events around the window with attribution applied: ``(deployments,
+    incidents, attribution, window_hours)``, deployments and incidents as rules.Deployment and
+    rules.Incident (each incident linked to the deployment attribution found)."""
+    window_end = window_end or timezone.now()
+    window_start = window_end - dt.timedelta(days=window_days)
+    window_hours = incident_window_hours(team)
+    deployment_rows, incident_rows, failed_elsewhere = _load_events(
+        team, window_start, window_end, window_hours
+    )
+    events = [
+        attribution.DeploymentEvent(
+            external_id=row[0], finished_at=row[1], succeeded=row[2], environment=row[3],
+            service=row[4], unplanned_fix=row[9], fixes=row[10], planned=row[11],
+            version=row[12],
+            change_titles=tuple(str(c.get("title") or "") for c in row[5] or ()),
+        )
+        for row in deployment_rows
+    ]  # fmt: skip
+    incident_events = [
+        attribution.IncidentEvent(
+            external_id=row[0], started_at=row[1], deployment_external_id=row[3],
+            service=row[4], description=row[5],
+        )
+        for row in incident_rows
+    ]  # fmt: skip
+    result = attribution.attribute(events, incident_events, window_hours)
     deployments = [
-        dora.Deployment(
-            external_id=ext_id,
-            finished_at=finished,
-            succeeded=succeeded,
-            environment=environment,
-            service=service,
-            change_first_commit_times=tuple(
-                dt.datetime.fromisoformat(c["first_commit_at"]) for c in changes or ()
+        attribution.with_role(
+            dora.Deployment(
+                external_id=ext_id,
+                finished_at=finished,
+                succeeded=succeeded,
+                environment=environment,
+                service=service,
+                change_first_commit_times=tuple(
+                    dt.datetime.fromisoformat(c["first_commit_at"]) for c in changes or ()
+                ),
+                rolled_back=rolled_back,
+                hotfix=hotfix,
+                caused_failure=caused or ext_id in failed_elsewhere,
+                unplanned_fix=unplanned,
             ),
-            rolled_back=rolled_back,
-            hotfix=hotfix,
-            caused_failure=caused or ext_id in linked_elsewhere,
-            unplanned_fix=unplanned,
+            result.deployments.get(ext_id),
         )
         for (ext_id, finished, succeeded, environment, service, changes, rolled_back, hotfix,
-             caused, unplanned) in deployment_rows
+             caused, unplanned, *_rest) in deployment_rows
     ]  # fmt: skip
     incidents = [
         dora.Incident(
             external_id=ext_id,
             started_at=started,
             resolved_at=resolved,
-            deployment_external_id=deployment_id or None,
+            deployment_external_id=result.incidents[ext_id].deployment_id,
         )
-        for ext_id, started, resolved, deployment_id in incident_rows
+        for ext_id, started, resolved, *_rest in incident_rows
     ]
+    return deployments, incidents, result, window_hours
+
+
+def event_metrics(team, window_end=None, window_days=DEFAULT_WINDOW_DAYS, benchmark_year=2024):
+    """DORA metrics computed from the team's stored events over the window, incidents and
+    fixes attributed as attribution.py says (docs/dora.md, "Events and attribution")."""
+    window_end = window_end or timezone.now()
+    deployments, incidents, _, _ = attributed_events(team, window_end, window_days)
     return dora.compute_metrics(deployments, incidents, window_end, window_days, benchmark_year)
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from assessments.models.answering import Response
-from assessments.models.people import Team
+from assessments.models.people import Organization, Team
 
 
 class EventBatch(models.Model):
@@ -56,8 +56,16 @@ class Deployment(models.Model):
     unplanned_fix = models.BooleanField(
         default=False, help_text="An unplanned fix of a user-facing bug (rework)."
     )
-    # The changes (commits, pull requests) it carried: [{"id": "...", "first_commit_at": iso}]
+    # The changes (commits, pull requests) it carried:
+    # [{"id": "...", "first_commit_at": iso, "title": "..." (optional)}]
     changes = models.JSONField(default=list, blank=True)
+    # The external id of the deployment this one fixes or rolls back (blank: none).
+    fixes = models.CharField(max_length=200, blank=True)
+    planned = models.BooleanField(
+        default=True, help_text="False for an unplanned fix (counts toward rework rate)."
+    )
+    # The sha or version deployed: redeploying an earlier version of the service is a rollback.
+    version = models.CharField(max_length=200, blank=True)
     # The uploaded file that last wrote this event (none for events sent through the API).
     batch = models.ForeignKey(
         EventBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="deployments"
@@ -83,6 +91,9 @@ class Incident(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     # By external id, so an incident may arrive before the deployment that caused it.
     deployment_external_id = models.CharField(max_length=200, blank=True)
+    service = models.CharField(max_length=200, blank=True)
+    # Free text from the incident tool; a "root cause: <sha or deployment id>" line links it.
+    description = models.TextField(blank=True)
     batch = models.ForeignKey(
         EventBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents"
     )
@@ -103,6 +114,79 @@ class Incident(models.Model):
 
     def __str__(self):
         return f"{self.team} incident {self.external_id}"
+
+
+class TeamOwnership(models.Model):
+    """A team owns a service, a repository (full name, "acme/checkout") or a path prefix of a
+    monorepo. Organisation webhooks route events by it (assessments/dora/attribution.py)."""
+
+    SERVICE = "service"
+    REPOSITORY = "repository"
+    PATH = "path"
+    KIND_CHOICES = [(SERVICE, "Service"), (REPOSITORY, "Repository"), (PATH, "Path prefix")]
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="ownerships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="ownerships")
+    kind = models.CharField(max_length=12, choices=KIND_CHOICES)
+    value = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization", "kind", "value"]
+        constraints = [
+            # One owner per thing in an organisation: routing must never have to choose.
+            models.UniqueConstraint(
+                fields=["organization", "kind", "value"], name="uniq_ownership_kind_value"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["service", "repository", "path"]),
+                name="ownership_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.team} owns {self.kind} {self.value}"
+
+
+class UnroutedEvent(models.Model):
+    """An organisation webhook event no team owns, kept with the reason for the CoE."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="unrouted_events"
+    )
+    provider = models.CharField(max_length=20)
+    received_at = models.DateTimeField(auto_now_add=True)
+    summary = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["organization", "-received_at"]
+        indexes = [models.Index(fields=["organization", "received_at"])]
+
+    def __str__(self):
+        return f"{self.organization} unrouted {self.provider} event: {self.reason}"
+
+
+class AttributionSettings(models.Model):
+    """Per-team attribution settings (a row only when the team changed the default)."""
+
+    DEFAULT_INCIDENT_WINDOW_HOURS = 24
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="attribution")
+    incident_window_hours = models.PositiveIntegerField(default=DEFAULT_INCIDENT_WINDOW_HOURS)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(incident_window_hours__gte=1, incident_window_hours__lte=720),
+                name="attribution_window_1_720",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.team} attribution: {self.incident_window_hours} h"
 
 
 class DoraEntry(models.Model):

@@ -247,7 +247,8 @@ def test_ingest_csv_other_delimiter_rejected_with_hint(world, refreshes, separat
         ingest.ingest_csv(world.team_a, "incidents", io.BytesIO(body))
     assert caught.value.message == (
         f"Unknown column(s) on line 1: {'external_id' + separator + 'started_at'!r}. The incidents "
-        "columns are external_id,started_at,resolved_at,deployment_external_id. The file looks "
+        "columns are external_id,started_at,resolved_at,deployment_external_id,service,"
+        "description. The file looks "
         f"separated by {name}; save it with commas or semicolons."
     )
 
@@ -490,7 +491,7 @@ def test_bad_json_types_rejected(world, api_client, stored, refreshes):
                 "finshed",
                 "Unknown field 'finshed'; the fields are external_id, service, environment, "
                 "finished_at, succeeded, rolled_back, hotfix, caused_failure, unplanned_fix, "
-                "changes.",
+                "changes, fixes, planned, version.",
             ),
         ],
     )
@@ -770,14 +771,14 @@ def test_bad_encoding_latin1_names_line(world, api_client, stored, refreshes):
         (
             "external_id,started_at,severity,team",
             "Unknown column(s) on line 1: 'severity', 'team'. The incidents columns are "
-            "external_id,started_at,resolved_at,deployment_external_id.",
+            "external_id,started_at,resolved_at,deployment_external_id,service,description.",
         ),
         ("external_id,resolved_at", "Missing required column(s) on line 1: started_at."),
         ("external_id,started_at,external_id", "Column(s) named twice on line 1: external_id."),
         (
             "",
             "The file is empty; line 1 must name the columns: "
-            "external_id,started_at,resolved_at,deployment_external_id.",
+            "external_id,started_at,resolved_at,deployment_external_id,service,description.",
         ),
     ],
 )
@@ -1241,3 +1242,61 @@ def test_a_body_that_is_not_json_is_refused_in_the_batch_shape(world, api_client
     body = response.json()
     assert (body["created"], body["updated"], body["rejected"], body["errors"]) == (0, 0, 0, [])
     assert body["detail"].startswith("JSON parse error")
+
+
+# --- attribution fields (issue 20) ------------------------------------------------------------
+
+
+def test_ingest_json_attribution_fields_stored(world, refreshes):
+    rows = [
+        {"external_id": "d-1", "finished_at": "2026-03-02T10:00:00Z", "version": "abc1234",
+         "changes": [{"id": "c-1", "first_commit_at": "2026-03-02T09:00:00Z",
+                      "title": 'Revert "Add coupons"'}]},
+        {"external_id": "d-2", "finished_at": "2026-03-02T11:00:00Z", "fixes": "d-1"},
+        {"external_id": "d-3", "finished_at": "2026-03-02T12:00:00Z", "fixes": "d-2",
+         "planned": True},
+    ]  # fmt: skip
+    assert ingest.ingest_rows(world.team_a, "deployments", rows).created == 3
+    stored = {
+        d.external_id: (d.fixes, d.planned, d.version, d.changes)
+        for d in Deployment.objects.filter(team=world.team_a)
+    }
+    assert stored == {
+        "d-1": ("", True, "abc1234", [{"id": "c-1", "first_commit_at": "2026-03-02T09:00:00+00:00",
+                                       "title": 'Revert "Add coupons"'}]),
+        "d-2": ("d-1", False, "", []),
+        "d-3": ("d-2", True, "", []),
+    }  # fmt: skip
+
+
+def test_ingest_csv_attribution_columns_stored(world, refreshes):
+    body = (
+        b"external_id,finished_at,fixes,planned,version\n"
+        b"d-1,2026-03-02T10:00:00Z,,,v1\n"
+        b"d-2,2026-03-02T11:00:00Z,d-1,no,v2\n"
+    )
+    ingest.ingest_csv(world.team_a, "deployments", io.BytesIO(body))
+    stored = sorted(
+        Deployment.objects.filter(team=world.team_a).values_list(
+            "external_id", "fixes", "planned", "version"
+        )
+    )
+    assert stored == [("d-1", "", True, "v1"), ("d-2", "d-1", False, "v2")]
+    body = (
+        b"external_id,started_at,service,description\n"
+        b'i-1,2026-03-02T12:00:00Z,checkout,"500s\nroot cause: v2"\n'
+    )
+    ingest.ingest_csv(world.team_a, "incidents", io.BytesIO(body))
+    assert list(Incident.objects.values_list("service", "description")) == [
+        ("checkout", "500s\nroot cause: v2")
+    ]
+
+
+def test_ingest_deployment_fixing_itself_rejected(world, refreshes):
+    rows = [{"external_id": "d-1", "finished_at": "2026-03-02T10:00:00Z", "fixes": "d-1"}]
+    with pytest.raises(ingest.BatchRejected) as caught:
+        ingest.ingest_rows(world.team_a, "deployments", rows)
+    assert caught.value.errors == [
+        {"line": 1, "external_id": "d-1", "field": "fixes",
+         "message": "A deployment cannot fix itself."}
+    ]  # fmt: skip

@@ -1,0 +1,271 @@
+"""Attribution on hand-worked timelines: ownership routing, fixes and rollbacks, incident
+causes (pure, no database), and the rates event_metrics computes from them (database)."""
+
+import datetime as dt
+
+import pytest
+
+from assessments.dora import attribution as a
+from assessments.dora import services
+from assessments.models import Deployment, Incident
+from assessments.models.dora import AttributionSettings, TeamOwnership
+
+T0 = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
+
+
+def hours(n):
+    return T0 + dt.timedelta(hours=n)
+
+
+# --- routing ---------------------------------------------------------------------------------
+
+OWNERSHIPS = [
+    ("service", "checkout", "Team A"),
+    ("repository", "acme/mono", "Team Platform"),
+    ("path", "services/", "Team Platform"),
+    ("path", "services/payments/", "Team B"),
+    ("path", "services/payments/refunds", "Team C"),
+]
+
+
+def test_route_service_exact():
+    assert a.route(OWNERSHIPS, {"service": "checkout"}) == ("Team A", "service 'checkout'")
+
+
+def test_route_repository_case_insensitive():
+    event = {"repository": "Acme/Mono"}
+    assert a.route(OWNERSHIPS, event) == ("Team Platform", "repository 'Acme/Mono'")
+
+
+def test_route_longest_path_prefix_wins():
+    event = {"repository": "acme/mono", "paths": ["/services/payments/refunds/api.py"]}
+    assert a.route(OWNERSHIPS, event) == ("Team C", "path prefix 'services/payments/refunds'")
+    event = {"repository": "acme/mono", "paths": ["services/payments/ledger.py"]}
+    assert a.route(OWNERSHIPS, event) == ("Team B", "path prefix 'services/payments'")
+
+
+def test_route_path_prefix_matches_whole_segments():
+    event = {"paths": ["services/payments-old/x.py"]}
+    assert a.route(OWNERSHIPS, event) == ("Team Platform", "path prefix 'services'")
+
+
+def test_route_paths_of_two_teams_unrouted():
+    event = {"paths": ["services/payments/a.py", "services/payments/refunds/b.py"]}
+    team, reason = a.route(OWNERSHIPS, event)
+    assert team is None
+    assert reason == (
+        "the paths are owned by 2 teams ('services/payments', 'services/payments/refunds')"
+    )
+
+
+def test_route_service_before_paths():
+    event = {"service": "checkout", "paths": ["services/payments/a.py"]}
+    assert a.route(OWNERSHIPS, event) == ("Team A", "service 'checkout'")
+
+
+def test_route_none_with_reason():
+    event = {"service": "search", "repository": "acme/search", "paths": ["README.md"]}
+    assert a.route(OWNERSHIPS, event) == (
+        None,
+        "no team owns service 'search', repository 'acme/search', 1 path(s)",
+    )
+    assert a.route(OWNERSHIPS, {}) == (None, "the event names no service, repository or path")
+
+
+@pytest.mark.django_db
+def test_route_event_reads_the_organisations_ownerships(world):
+    org = world.org
+    TeamOwnership.objects.create(organization=org, team=world.team_a, kind="service", value="pay")
+    TeamOwnership.objects.create(
+        organization=world.other, team=world.other_team, kind="service", value="search"
+    )
+    assert a.route_event(org, {"service": "pay"}) == (world.team_a, "service 'pay'")
+    assert a.route_event(org, {"service": "search"}) == (None, "no team owns service 'search'")
+
+
+# --- fixes and rollbacks ---------------------------------------------------------------------
+
+
+def dep(ext_id, at, **kw):
+    return a.DeploymentEvent(external_id=ext_id, finished_at=hours(at), service="checkout", **kw)
+
+
+def test_derive_fixes_from_the_fixes_field():
+    fixes = a.derive_fixes([dep("d1", 0), dep("d2", 1, fixes="d1")])
+    assert fixes == {"d2": ("d1", "fixes field")}
+
+
+def test_derive_fixes_redeploy_of_an_earlier_version_rolls_back_the_previous():
+    deployments = [dep("d1", 0, version="v1"), dep("d2", 1, version="v2"),
+                   dep("d3", 2, version="v1")]  # fmt: skip
+    assert a.derive_fixes(deployments) == {"d3": ("d2", "redeploys version 'v1'")}
+
+
+def test_derive_fixes_redeploy_of_the_current_version_is_a_retry():
+    deployments = [dep("d1", 0, version="v1"), dep("d2", 1, version="v1")]
+    assert a.derive_fixes(deployments) == {}
+
+
+def test_derive_fixes_other_service_same_version_is_not_a_rollback():
+    deployments = [
+        dep("d1", 0, version="v1"),
+        dep("d2", 1, version="v2"),
+        a.DeploymentEvent("s1", hours(2), service="search", version="v1"),
+    ]
+    assert a.derive_fixes(deployments) == {}
+
+
+def test_derive_fixes_revert_change_rolls_back_the_deployment_that_carried_it():
+    deployments = [
+        dep("d1", 0, change_titles=("Add coupons",)),
+        dep("d2", 1, change_titles=("Faster search",)),
+        dep("d3", 2, change_titles=('Revert "Add coupons"',)),
+    ]
+    assert a.derive_fixes(deployments) == {"d3": ("d1", "revert change 'Revert \"Add coupons\"'")}
+
+
+def test_attribute_rework_is_unplanned_fixes_and_rollbacks():
+    deployments = [
+        dep("d1", 0, version="v1"),
+        dep("d2", 1, version="v2"),
+        dep("d3", 2, version="v1"),  # rollback of d2: rework
+        dep("d4", 3, version="v4", fixes="d3", planned=False),  # unplanned fix: rework
+        dep("d5", 4, version="v5", fixes="d4", planned=True),  # planned follow-up: not rework
+    ]
+    roles = a.attribute(deployments, []).deployments
+    assert [roles[d].rework for d in ("d1", "d2", "d3", "d4", "d5")] == [
+        False, False, True, True, False,
+    ]  # fmt: skip
+    assert [roles[d].fixed_by for d in ("d1", "d2", "d3", "d4", "d5")] == [
+        (), ("d3",), ("d4",), ("d5",), (),
+    ]  # fmt: skip
+
+
+# --- incidents -------------------------------------------------------------------------------
+
+TIMELINE = [
+    a.DeploymentEvent("d1", hours(-30), service="checkout", version="aaaaaaa111"),
+    a.DeploymentEvent("d2", hours(-5), service="checkout", version="bbbbbbb222"),
+    a.DeploymentEvent("d3", hours(-2), service="checkout", environment="staging"),
+    a.DeploymentEvent("d4", hours(-1), service="checkout", succeeded=False),
+    a.DeploymentEvent("s1", hours(-1), service="search"),
+]
+
+
+def incident(**kw):
+    return a.IncidentEvent(external_id="i1", started_at=T0, **kw)
+
+
+def test_incident_explicit_link_wins():
+    got = a.attribute_incident(
+        incident(service="checkout", deployment_external_id="d1", description="root cause: d2"),
+        TIMELINE,
+        24,
+    )
+    assert (got.deployment_id, got.rule) == ("d1", a.EXPLICIT)
+
+
+def test_incident_root_cause_line_by_short_sha():
+    text = "Checkout returned 500s.\nRoot cause: aaaaaaa\nFixed by rollback."
+    got = a.attribute_incident(incident(service="checkout", description=text), TIMELINE, 24)
+    assert got == a.IncidentAttribution(
+        "i1", "d1", a.ROOT_CAUSE, "'root cause: aaaaaaa' matches deployment 'd1'"
+    )
+
+
+def test_incident_root_cause_line_by_deployment_id():
+    got = a.attribute_incident(incident(description="root cause: s1"), TIMELINE, 24)
+    assert (got.deployment_id, got.rule) == ("s1", a.ROOT_CAUSE)
+
+
+def test_incident_root_cause_line_matching_nothing_falls_back_to_the_window():
+    got = a.attribute_incident(
+        incident(service="checkout", description="root cause: zzzzzzz"), TIMELINE, 24
+    )
+    assert (got.deployment_id, got.rule) == ("d2", a.WINDOW)
+
+
+def test_incident_window_takes_last_successful_production_deployment_of_the_service():
+    # d4 failed and d3 went to staging; s1 is another service: d2 (5 h before) it is.
+    got = a.attribute_incident(incident(service="checkout"), TIMELINE, 24)
+    assert got == a.IncidentAttribution(
+        "i1", "d2", a.WINDOW,
+        "last production deployment of 'checkout' within 24 h before the incident started",
+    )  # fmt: skip
+
+
+def test_incident_other_service_in_window_not_attributed():
+    got = a.attribute_incident(incident(service="cart"), TIMELINE, 24)
+    assert got == a.IncidentAttribution(
+        "i1", None, a.NONE, "no production deployment of 'cart' within 24 h before"
+    )
+
+
+def test_incident_outside_window_not_attributed():
+    got = a.attribute_incident(incident(service="checkout"), TIMELINE, 4)
+    assert (got.deployment_id, got.rule) == (None, a.NONE)
+    got = a.attribute_incident(incident(service="checkout"), TIMELINE[:1], 30)
+    assert (got.deployment_id, got.rule) == ("d1", a.WINDOW)
+
+
+def test_incident_deployment_after_it_started_not_attributed():
+    later = [a.DeploymentEvent("d9", hours(1), service="checkout")]
+    got = a.attribute_incident(incident(service="checkout"), later, 24)
+    assert (got.deployment_id, got.rule) == (None, a.NONE)
+
+
+def test_incident_without_service_or_link_not_attributed():
+    got = a.attribute_incident(incident(), TIMELINE, 24)
+    assert got == a.IncidentAttribution(
+        "i1", None, a.NONE, "the incident names no service and no deployment"
+    )
+
+
+# --- rates from stored events ----------------------------------------------------------------
+
+
+def store_deployment(team, ext_id, at, **kw):
+    return Deployment.objects.create(
+        team=team, external_id=ext_id, service="checkout", finished_at=hours(at), **kw
+    )
+
+
+@pytest.mark.django_db
+def test_event_metrics_failure_and_rework_from_fixes_and_rollbacks(world):
+    team = world.team_a
+    store_deployment(team, "d1", -48, version="v1")
+    store_deployment(team, "d2", -40, version="v2")  # rolled back by d3: failed
+    store_deployment(team, "d3", -39, version="v1")  # the rollback: rework
+    store_deployment(team, "d4", -20, version="v4")  # fixed by d5: failed
+    store_deployment(team, "d5", -19, version="v5", fixes="d4", planned=False)  # rework
+    store_deployment(team, "d6", -10, version="v6")  # incident in the window: failed
+    store_deployment(team, "d7", -5, version="v7", changes=[
+        {"id": "c1", "first_commit_at": hours(-6).isoformat(), "title": 'Revert "v6 feature"'}
+    ])  # fmt: skip
+    Incident.objects.create(
+        team=team, external_id="i1", service="checkout", started_at=hours(-8),
+        resolved_at=hours(-7),
+    )  # fmt: skip
+    metrics = services.event_metrics(team, window_end=T0, window_days=7)
+    # d7 reverts a title no deployment carried, so it rolls back the previous one, d6.
+    assert metrics.deployments_count == 7
+    assert metrics.failed_deployments_count == 3  # d2, d4, d6
+    assert metrics.change_failure_rate == pytest.approx(100 * 3 / 7)
+    assert metrics.rework_rate == pytest.approx(100 * 3 / 7)  # d3, d5, d7
+    # Recovery from 2023 is measured from the attributed deployment (d6, 10 h before).
+    assert metrics.time_to_restore == 3.0
+
+
+@pytest.mark.django_db
+def test_event_metrics_unattributed_incident_counts_for_recovery_not_failure(world):
+    team = world.team_a
+    store_deployment(team, "d1", -30)
+    Incident.objects.create(
+        team=team, external_id="i1", service="checkout", started_at=hours(-4),
+        resolved_at=hours(-2),
+    )  # fmt: skip
+    metrics = services.event_metrics(team, window_end=T0, window_days=7)
+    assert (metrics.change_failure_rate, metrics.time_to_restore) == (0.0, 2.0)
+    AttributionSettings.objects.create(team=team, incident_window_hours=48)
+    metrics = services.event_metrics(team, window_end=T0, window_days=7)
+    assert (metrics.change_failure_rate, metrics.time_to_restore) == (100.0, 28.0)
