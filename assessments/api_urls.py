@@ -4,7 +4,7 @@ the subdomain packages."""
 from django.urls import path
 
 from assessments.dora import api as dora_api
-from assessments.dora import events_api
+from assessments.dora import events_api, ownership_api, webhooks_api
 from assessments.maturity import api as maturity_api
 from assessments.people import api as people_api
 from assessments.people import team_api
@@ -12,8 +12,42 @@ from assessments.questionnaires import api as questionnaire_api
 from assessments.valuestream import api as valuestream_api
 
 ORG_QUESTIONNAIRES = "organizations/<slug:slug>/questionnaires/"
+TEAM_WEBHOOKS = "teams/<int:team_id>/webhooks/"
+ORG_WEBHOOKS = "organizations/<slug:slug>/webhooks/"
 
 urlpatterns = [
+    path(TEAM_WEBHOOKS, webhooks_api.TeamWebhooksView.as_view(), name="api_team_webhooks"),
+    path(
+        TEAM_WEBHOOKS + "<int:hook_id>/",
+        webhooks_api.TeamWebhookView.as_view(),
+        name="api_team_webhook",
+    ),
+    path(
+        TEAM_WEBHOOKS + "<int:hook_id>/rotate/",
+        webhooks_api.TeamWebhookRotateView.as_view(),
+        name="api_team_webhook_rotate",
+    ),
+    path(ORG_WEBHOOKS, webhooks_api.OrganizationWebhooksView.as_view(), name="api_org_webhooks"),
+    path(
+        ORG_WEBHOOKS + "<int:hook_id>/",
+        webhooks_api.OrganizationWebhookView.as_view(),
+        name="api_org_webhook",
+    ),
+    path(
+        ORG_WEBHOOKS + "<int:hook_id>/rotate/",
+        webhooks_api.OrganizationWebhookRotateView.as_view(),
+        name="api_org_webhook_rotate",
+    ),
+    path(
+        "teams/<int:team_id>/ownership/",
+        ownership_api.TeamOwnershipView.as_view(),
+        name="api_team_ownership",
+    ),
+    path(
+        "teams/<int:team_id>/ownership/<int:ownership_id>/",
+        ownership_api.TeamOwnershipDetailView.as_view(),
+        name="api_team_ownership_item",
+    ),
     path("teams/", team_api.TeamListView.as_view(), name="api_teams"),
     path(
         "teams/<int:team_id>/members/", team_api.TeamMembersView.as_view(), name="api_team_members"

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from assessments.dora import services as dora_services
+from assessments.dora import webhook_services
 from assessments.maturity import services
 from assessments.models import EventBatch, TeamApiToken
 from assessments.people import services as people_services
@@ -97,6 +98,8 @@ def build_side(org, team, lead, respondents, analyst, label):
     own, _ = questionnaire_services.load_questionnaire(OWN_V1, org)
     own_draft = questionnaire_services.start_draft(None, org, OWN_KEY)
     invitation, _ = people_services.invite(None, org, f"invitee-{org.slug}@example.com")
+    team_webhook, _ = webhook_services.create_webhook(provider="github", team=team)
+    org_webhook, _ = webhook_services.create_webhook(provider="pagerduty", organization=org)
     return SimpleNamespace(
         org=org,
         team=team,
@@ -114,6 +117,8 @@ def build_side(org, team, lead, respondents, analyst, label):
         own=own,
         own_draft=own_draft,
         invitation=invitation,
+        team_webhook=team_webhook,
+        org_webhook=org_webhook,
     )
 
 

@@ -23,9 +23,10 @@ from types import SimpleNamespace
 from django.utils import timezone
 
 from assessments.dora import services as dora_services
+from assessments.dora import webhook_services
 from assessments.dora.ingest import ingest_rows
 from assessments.maturity import services
-from assessments.models import Answer, Membership, Response, Result
+from assessments.models import Answer, Membership, Response, Result, WebhookDelivery
 from assessments.people import services as people_services
 from assessments.people.services import add_person
 from assessments.periods import current_period, shift_period
@@ -269,8 +270,19 @@ def build():
         campaign=campaign, first_question=first_question, due=due, answering=answering,
         answered=answered,
     )  # fmt: skip
+    for _ in range(2):
+        _webhook_with_deliveries(team=team)
+        _webhook_with_deliveries(organization=world.org)
     touch_audited(d)
     return d
+
+
+def _webhook_with_deliveries(**owner):
+    hook, _ = webhook_services.create_webhook(provider="github", **owner)
+    for n in range(GROWTH + 3):  # more than the list shows: the list stays the same length
+        WebhookDelivery.objects.create(
+            webhook=hook, delivery_id=f"d{n}", event_type="ping", body=b"{}", status="ignored"
+        )
 
 
 def _own(org, text, key):
@@ -450,3 +462,10 @@ def more_audit_entries(d):
     more_respondents(d)
     more_items(d)
     touch_audited(d)
+
+
+def more_webhooks(d):
+    """Webhooks of team A and of the organisation, each with deliveries."""
+    for _ in range(GROWTH):
+        _webhook_with_deliveries(team=d.team)
+        _webhook_with_deliveries(organization=d.org)

@@ -133,6 +133,9 @@ OWN_DRAFT = {**SLUG, "key": Ref("own_draft.key", missing="nothing"),
 NEW_MEMBER = {"username": "member_b", "role": "member"}  # a person of Acme, not in team A
 FOREIGN_MEMBER = {"username": "other_member", "role": "member"}  # Other Corp's
 INVITE = {"email": "invitee@example.com", "role": "member"}
+NEW_WEBHOOK = {"provider": "github", "environment": "production"}
+TEAM_HOOK = {"team_id": Ref("team"), "hook_id": Ref("team_webhook")}
+ORG_HOOK = {**SLUG, "hook_id": Ref("org_webhook")}
 STAGES = {"stages": matrix_data.STAGES}
 CSV = {"what": "comparison", "fmt": "csv"}
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -310,6 +313,16 @@ EXPECTED = {case.key: case for case in (
     Case("api_org_invitations", "POST",       (U, 403, 403, 403, 403, 202, 404), SLUG,
          body=INVITE),
     Case("api_team_member", "DELETE",         (U, 403, 403, 404, 403, 204, 404), MEMBER),
+    Case("api_team_webhooks", "GET",          (U, 403, 200, 404, 403, 200, 404), TEAM),
+    Case("api_team_webhooks", "POST",         (U, 403, 201, 404, 403, 201, 404), TEAM,
+         body=NEW_WEBHOOK),
+    Case("api_team_webhook", "DELETE",        (U, 403, 204, 404, 403, 204, 404), TEAM_HOOK),
+    Case("api_team_webhook_rotate", "POST",   (U, 403, 200, 404, 403, 200, 404), TEAM_HOOK),
+    Case("api_org_webhooks", "GET",           (U, 403, 403, 403, 403, 200, 404), SLUG),
+    Case("api_org_webhooks", "POST",          (U, 403, 403, 403, 403, 201, 404), SLUG,
+         body=NEW_WEBHOOK),
+    Case("api_org_webhook", "DELETE",         (U, 403, 403, 403, 403, 204, 404), ORG_HOOK),
+    Case("api_org_webhook_rotate", "POST",    (U, 403, 403, 403, 403, 200, 404), ORG_HOOK),
     Case("api_questionnaires", "GET",         (U, 200, 200, 200, 200, 200, 200)),
     Case("api_questionnaire", "GET",          (U, 200, 200, 200, 200, 200, 200), MINI),
     Case("api_questionnaire", "GET",          (U, 404, 404, 404, 404, 404, 404), DRAFT,

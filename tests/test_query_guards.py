@@ -161,6 +161,8 @@ GUARDS = [
     Guard("api_teams", "analyst", (g.more_teams,), variant="analyst"),
     Guard("api_team_members", "member_a", (g.more_respondents,), TEAM),
     Guard("api_org_people", "lead_a", (g.more_respondents,), {"slug": At("org.slug")}),
+    Guard("api_team_webhooks", "lead_a", (g.more_webhooks,), TEAM),
+    Guard("api_org_webhooks", "org_admin", (g.more_webhooks,), {"slug": At("org.slug")}),
     Guard("api_questionnaires", "member_a", (g.more_questionnaires,)),
     Guard("api_questionnaire", "member_a", (g.more_questions,), QUESTIONNAIRE),
     Guard("api_org_questionnaires", "analyst", (g.more_questionnaires,),

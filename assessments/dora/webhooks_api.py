@@ -1,0 +1,260 @@
+"""REST API for provider webhooks: create (the secret is in this answer only), list with the
+last deliveries, revoke, rotate. A team's webhooks are managed by its leads and the
+organisation's admins; an organisation's webhooks (routed by ownership) by its admins only.
+Thin: find the owner, ask permissions, call ``webhook_services``."""
+
+from django.db.models import Prefetch
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assessments import permissions
+from assessments.dora import webhook_services
+from assessments.dora import webhooks as wh
+from assessments.models import Webhook, WebhookDelivery
+from vsm_site.api import error_responses
+from vsm_site.domain_errors import NotAllowed, NotFound
+
+LAST_DELIVERIES = 5
+
+
+class WebhookIn(serializers.Serializer):
+    provider = serializers.ChoiceField(choices=wh.PROVIDERS)
+    environment = serializers.CharField(max_length=200, required=False)
+    deploy_workflow = serializers.CharField(
+        max_length=200, required=False, help_text="fnmatch pattern of deploy workflow names."
+    )
+    secret_header = serializers.CharField(
+        max_length=200, required=False, help_text="Opsgenie: the header carrying the secret."
+    )
+
+
+class WebhookCreated(serializers.Serializer):
+    id = serializers.IntegerField()
+    provider = serializers.CharField()
+    url = serializers.CharField()
+    secret = serializers.CharField(help_text="Shown only in this answer.")
+
+
+class DeliveryOut(serializers.Serializer):
+    received_at = serializers.DateTimeField()
+    event_type = serializers.CharField()
+    status = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class WebhookOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    provider = serializers.CharField()
+    url = serializers.CharField()
+    settings = serializers.DictField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+    bad_signature_count = serializers.IntegerField()
+    previous_secret_expires_at = serializers.DateTimeField(allow_null=True)
+    last_deliveries = DeliveryOut(many=True)
+
+
+class WebhookRotated(serializers.Serializer):
+    id = serializers.IntegerField()
+    secret = serializers.CharField(help_text="Shown only in this answer.")
+    previous_secret_expires_at = serializers.DateTimeField()
+
+
+def _url(request, hook):
+    return request.build_absolute_uri(reverse("webhook_receive", args=[hook.public_id]))
+
+
+def _as_dict(request, hook):
+    return {
+        "id": hook.id,
+        "provider": hook.provider,
+        "url": _url(request, hook),
+        "settings": hook.settings,
+        "created_at": hook.created_at,
+        "bad_signature_count": hook.bad_signature_count,
+        "previous_secret_expires_at": hook.previous_secret_expires_at,
+        "last_deliveries": [
+            {
+                "received_at": d.received_at,
+                "event_type": d.event_type,
+                "status": d.status,
+                "reason": d.reason,
+            }
+            for d in hook.recent_deliveries
+        ],
+    }
+
+
+def _team_owner(request, team_id):
+    team = permissions.get_visible_team_or_404(request.user, team_id)
+    if not permissions.can_lead_team(request.user, team):
+        raise NotAllowed("Only the team's leads and the organisation's admins manage webhooks.")
+    return {"team": team}
+
+
+def _org_owner(request, slug):
+    organization = permissions.member_organization(request.user, slug)
+    if organization is None:
+        raise NotFound("No such organisation.")
+    if not permissions.can_administer(request.user, organization):
+        raise NotAllowed("Only the organisation's admins manage its webhooks.")
+    return {"organization": organization}
+
+
+def _active(owner):
+    return Webhook.objects.filter(revoked_at__isnull=True, **owner)
+
+
+def _hook(owner, hook_id):
+    hook = _active(owner).filter(pk=hook_id).first()
+    if hook is None:
+        raise NotFound("No such webhook.")
+    return hook
+
+
+LIST_DESCRIPTION = (
+    "Active webhooks without their secrets, each with its last deliveries (time, event, "
+    "outcome) and how many deliveries were refused for a bad signature."
+)
+CREATE_DESCRIPTION = (
+    "Creates a webhook; the answer holds the URL to give the provider and the secret, shown "
+    "this once. Settings: `environment` (only deployments to it count), `deploy_workflow` "
+    "(GitHub workflow / GitLab pipeline names that are deployments, an fnmatch pattern), "
+    "`secret_header` (Opsgenie)."
+)
+
+
+class _WebhooksView(APIView):
+    def owner(self, request, **kwargs):
+        raise NotImplementedError
+
+    def get(self, request, **kwargs):
+        owner = self.owner(request, **kwargs)
+        recent = Prefetch(
+            "deliveries",
+            queryset=WebhookDelivery.objects.defer("body", "headers")[:LAST_DELIVERIES],
+            to_attr="recent_deliveries",
+        )
+        hooks = list(_active(owner).prefetch_related(recent))
+        return Response([_as_dict(request, h) for h in hooks])
+
+    def post(self, request, **kwargs):
+        owner = self.owner(request, **kwargs)
+        payload = WebhookIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        options = dict(payload.validated_data)
+        provider = options.pop("provider")
+        hook, secret = webhook_services.create_webhook(
+            provider=provider, options=options, created_by=request.user, **owner
+        )
+        return Response(
+            {
+                "id": hook.id,
+                "provider": hook.provider,
+                "url": _url(request, hook),
+                "secret": secret,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class _WebhookView(APIView):
+    def owner(self, request, **kwargs):
+        raise NotImplementedError
+
+    def delete(self, request, hook_id, **kwargs):
+        hook = _hook(self.owner(request, **kwargs), hook_id)
+        webhook_services.revoke_webhook(hook)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class _WebhookRotateView(APIView):
+    def owner(self, request, **kwargs):
+        raise NotImplementedError
+
+    def post(self, request, hook_id, **kwargs):
+        hook = _hook(self.owner(request, **kwargs), hook_id)
+        secret = webhook_services.rotate_webhook(hook)
+        return Response(
+            {
+                "id": hook.id,
+                "secret": secret,
+                "previous_secret_expires_at": hook.previous_secret_expires_at,
+            }
+        )
+
+
+LIST = {"summary": "List webhooks", "description": LIST_DESCRIPTION,
+        "responses": {200: WebhookOut(many=True), **error_responses(401, 403, 404)}}  # fmt: skip
+CREATE = {"summary": "Create a webhook", "description": CREATE_DESCRIPTION, "request": WebhookIn,
+          "responses": {201: WebhookCreated, **error_responses(400, 401, 403, 404)}}  # fmt: skip
+REVOKE = {"summary": "Revoke a webhook", "description": "Its URL stops accepting deliveries.",
+          "responses": {204: None, **error_responses(401, 403, 404)}}  # fmt: skip
+ROTATE = {"summary": "Rotate a webhook's secret",
+          "description": "A new secret, shown this once; the old one stays valid for 24 hours.",
+          "request": None,
+          "responses": {200: WebhookRotated, **error_responses(401, 403, 404)}}  # fmt: skip
+
+
+class TeamWebhooksView(_WebhooksView):
+    def owner(self, request, team_id):
+        return _team_owner(request, team_id)
+
+    @extend_schema(**LIST)
+    def get(self, request, team_id):
+        return super().get(request, team_id=team_id)
+
+    @extend_schema(**CREATE)
+    def post(self, request, team_id):
+        return super().post(request, team_id=team_id)
+
+
+class TeamWebhookView(_WebhookView):
+    def owner(self, request, team_id):
+        return _team_owner(request, team_id)
+
+    @extend_schema(**REVOKE)
+    def delete(self, request, team_id, hook_id):
+        return super().delete(request, hook_id, team_id=team_id)
+
+
+class TeamWebhookRotateView(_WebhookRotateView):
+    def owner(self, request, team_id):
+        return _team_owner(request, team_id)
+
+    @extend_schema(**ROTATE)
+    def post(self, request, team_id, hook_id):
+        return super().post(request, hook_id, team_id=team_id)
+
+
+class OrganizationWebhooksView(_WebhooksView):
+    def owner(self, request, slug):
+        return _org_owner(request, slug)
+
+    @extend_schema(**LIST, operation_id="organization_webhooks_list")
+    def get(self, request, slug):
+        return super().get(request, slug=slug)
+
+    @extend_schema(**CREATE, operation_id="organization_webhooks_create")
+    def post(self, request, slug):
+        return super().post(request, slug=slug)
+
+
+class OrganizationWebhookView(_WebhookView):
+    def owner(self, request, slug):
+        return _org_owner(request, slug)
+
+    @extend_schema(**REVOKE, operation_id="organization_webhook_revoke")
+    def delete(self, request, slug, hook_id):
+        return super().delete(request, hook_id, slug=slug)
+
+
+class OrganizationWebhookRotateView(_WebhookRotateView):
+    def owner(self, request, slug):
+        return _org_owner(request, slug)
+
+    @extend_schema(**ROTATE, operation_id="organization_webhook_rotate")
+    def post(self, request, slug, hook_id):
+        return super().post(request, hook_id, slug=slug)
