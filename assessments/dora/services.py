@@ -749,3 +749,87 @@ def benchmark_context(benchmark):
             for metric in dora.METRICS
         ],  # fmt: skip
     }
+
+
+# --- ownership (attribution) ----------------------------------------------------------------
+
+
+def team_ownerships(team):
+    """What the team owns (services, repositories, path prefixes), by kind and value."""
+    from assessments.models.dora import TeamOwnership
+
+    return list(TeamOwnership.objects.filter(team=team).order_by("kind", "value"))
+
+
+def _clean_ownership(kind, value):
+    from assessments.models.dora import TeamOwnership
+
+    kinds = [k for k, _ in TeamOwnership.KIND_CHOICES]
+    if kind not in kinds:
+        raise Invalid(f"kind must be one of {', '.join(kinds)}, not {kind!r}.", field="kind")
+    value = str(value or "").strip()
+    if kind == TeamOwnership.PATH:
+        value = attribution.normalise_path(value).rstrip("/")
+    elif kind == TeamOwnership.REPOSITORY:
+        value = value.lower()
+        if value.count("/") < 1 or value.startswith("/") or value.endswith("/"):
+            raise Invalid("A repository is its full name, such as acme/checkout.", field="value")
+    if not value:
+        raise Invalid("value is required.", field="value")
+    max_length = TeamOwnership._meta.get_field("value").max_length
+    if len(value) > max_length:
+        raise Invalid(f"value is at most {max_length} characters.", field="value")
+    return value
+
+
+def add_ownership(user, team, kind, value):
+    """Record that ``team`` owns a service, repository or path prefix. Only the team's lead
+    and organisation admins may; a thing another team of the organisation already owns is
+    refused with that team's name (the unique constraint is the truth)."""
+    from django.db import IntegrityError
+
+    from assessments.models.dora import TeamOwnership
+
+    if not permissions.can_lead_team(user, team):
+        raise NotAllowed("Only the team's lead or an organisation admin manages ownership.")
+    value = _clean_ownership(kind, value)
+    existing = (
+        TeamOwnership.objects.filter(organization_id=team.organization_id, kind=kind, value=value)
+        .select_related("team")
+        .first()
+    )
+    if existing is not None:
+        if existing.team_id == team.id:
+            return existing, False
+        raise Invalid(f"{existing.team.name} already owns {kind} {value!r}.", field="value")
+    try:
+        with transaction.atomic():
+            ownership = TeamOwnership.objects.create(
+                organization_id=team.organization_id, team=team, kind=kind, value=value
+            )
+    except IntegrityError:
+        raise Invalid(f"Another team already owns {kind} {value!r}.", field="value") from None
+    return ownership, True
+
+
+def remove_ownership(user, team, ownership_id):
+    """Remove one of the team's ownerships (lead or organisation admin)."""
+    from assessments.models.dora import TeamOwnership
+    from vsm_site.domain_errors import NotFound
+
+    if not permissions.can_lead_team(user, team):
+        raise NotAllowed("Only the team's lead or an organisation admin manages ownership.")
+    deleted, _ = TeamOwnership.objects.filter(team=team, pk=ownership_id).delete()
+    if not deleted:
+        raise NotFound("No such ownership.")
+
+
+def record_unrouted_event(organization, provider, summary, reason):
+    """Keep an organisation webhook event no team owns, with the reason route_event gave, for
+    the CoE (no list page yet: the admin shows them)."""
+    from assessments.models.dora import UnroutedEvent
+
+    return UnroutedEvent.objects.create(
+        organization=organization, provider=provider, summary=str(summary)[:300],
+        reason=str(reason)[:300],
+    )  # fmt: skip
