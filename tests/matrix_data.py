@@ -17,6 +17,7 @@ from assessments.dora import services as dora_services
 from assessments.dora import webhook_services
 from assessments.maturity import services
 from assessments.models import EventBatch, TeamApiToken
+from assessments.models.dora import TeamOwnership
 from assessments.people import services as people_services
 from assessments.questionnaires import services as questionnaire_services
 from assessments.valuestream import services as valuestream_services
@@ -100,6 +101,9 @@ def build_side(org, team, lead, respondents, analyst, label):
     invitation, _ = people_services.invite(None, org, f"invitee-{org.slug}@example.com")
     team_webhook, _ = webhook_services.create_webhook(provider="github", team=team)
     org_webhook, _ = webhook_services.create_webhook(provider="pagerduty", organization=org)
+    ownership = TeamOwnership.objects.create(
+        organization=org, team=team, kind="service", value=f"{label}-checkout"
+    )
     return SimpleNamespace(
         org=org,
         team=team,
@@ -119,6 +123,7 @@ def build_side(org, team, lead, respondents, analyst, label):
         invitation=invitation,
         team_webhook=team_webhook,
         org_webhook=org_webhook,
+        ownership=ownership,
     )
 
 

@@ -469,3 +469,14 @@ def more_webhooks(d):
     for _ in range(GROWTH):
         _webhook_with_deliveries(team=d.team)
         _webhook_with_deliveries(organization=d.org)
+
+
+def more_ownerships(d):
+    """Services, repositories and path prefixes team A owns."""
+    from assessments.models.dora import TeamOwnership
+
+    start = TeamOwnership.objects.count()
+    for n in range(start, start + GROWTH):
+        TeamOwnership.objects.create(
+            organization=d.org, team=d.team, kind="service", value=f"guard-service-{n}"
+        )

@@ -29,7 +29,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from assessments.dora import api as dora_api
-from assessments.dora import events_api
+from assessments.dora import events_api, ownership_api
 from assessments.maturity import api as maturity_api
 from assessments.models import OrganizationMember, ValueStreamMap
 from assessments.people import api as people_api
@@ -95,6 +95,10 @@ ENDPOINTS = [
             planned_changes=[{"kind": "automate", "note": "n"}], people=3, position=1,
         )]},
         component="MapIn",
+    ),
+    Endpoint(
+        ownership_api.OwnershipIn, "lead_a", "post", "/api/v1/teams/{team_id}/ownership/",
+        lambda w, s: {"kind": "service", "value": "checkout"}, component="OwnershipIn",
     ),
     Endpoint(
         dora_api.EntryIn, "lead_a", "put", "/api/v1/teams/{team_id}/dora/entries/{period}/",

@@ -135,6 +135,7 @@ FOREIGN_MEMBER = {"username": "other_member", "role": "member"}  # Other Corp's
 INVITE = {"email": "invitee@example.com", "role": "member"}
 NEW_WEBHOOK = {"provider": "github", "environment": "production"}
 TEAM_HOOK = {"team_id": Ref("team"), "hook_id": Ref("team_webhook")}
+OWNERSHIP = {"team_id": Ref("team"), "ownership_id": Ref("ownership")}
 ORG_HOOK = {**SLUG, "hook_id": Ref("org_webhook")}
 STAGES = {"stages": matrix_data.STAGES}
 CSV = {"what": "comparison", "fmt": "csv"}
@@ -313,6 +314,11 @@ EXPECTED = {case.key: case for case in (
     Case("api_org_invitations", "POST",       (U, 403, 403, 403, 403, 202, 404), SLUG,
          body=INVITE),
     Case("api_team_member", "DELETE",         (U, 403, 403, 404, 403, 204, 404), MEMBER),
+    # Issue 20: what a team owns (organisation webhooks route by it); its lead or an admin.
+    Case("api_team_ownership", "GET",         (U, 200, 200, 404, 200, 200, 404), TEAM),
+    Case("api_team_ownership", "POST",        (U, 403, 201, 404, 403, 201, 404), TEAM,
+         body={"kind": "repository", "value": "acme/matrix"}),
+    Case("api_team_ownership_item", "DELETE", (U, 403, 204, 404, 403, 204, 404), OWNERSHIP),
     Case("api_team_webhooks", "GET",          (U, 403, 200, 404, 403, 200, 404), TEAM),
     Case("api_team_webhooks", "POST",         (U, 403, 201, 404, 403, 201, 404), TEAM,
          body=NEW_WEBHOOK),
