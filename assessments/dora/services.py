@@ -833,3 +833,142 @@ def record_unrouted_event(organization, provider, summary, reason):
         organization=organization, provider=provider, summary=str(summary)[:300],
         reason=str(reason)[:300],
     )  # fmt: skip
+
+
+# --- explanation of measured figures --------------------------------------------------------
+
+EXPLANATION_EXAMPLES = 5  # events listed per metric; the counts cover all of them
+
+
+def explain_measured(team, window_end=None, window_days=DEFAULT_WINDOW_DAYS, benchmark_year=2024):
+    """Plain data behind each measured figure of the window, for the DORA page's <details>:
+    ``{"window_start", "window_end", "window_days", "window_hours", "metrics": {metric:
+    {"value", "count", "events": [...first few...], "missing": reason or None, "rule"}},
+    "incidents": [...every incident of the window with the rule that attributed it...]}``.
+    The same events and attribution event_metrics uses, so the figures and the explanation
+    cannot disagree."""
+    window_end = window_end or timezone.now()
+    deployments, incidents, result, window_hours = attributed_events(team, window_end, window_days)
+    metrics = dora.compute_metrics(deployments, incidents, window_end, window_days, benchmark_year)
+    start = metrics.window_start
+
+    def in_window(moment):
+        return moment is not None and start < moment <= window_end
+
+    prod = sorted(
+        (d for d in deployments if d.is_production and in_window(d.finished_at)),
+        key=lambda d: d.finished_at,
+    )
+    linked = {i.deployment_external_id for i in incidents if i.deployment_external_id}
+    ok = [d for d in prod if d.succeeded]
+
+    def failure_reasons(d):
+        role = result.deployments.get(d.external_id)
+        reasons = [name for name, flag in (("failed", not d.succeeded),
+                   ("flagged rolled back", d.rolled_back), ("flagged hot-fixed", d.hotfix))
+                   if flag]  # fmt: skip
+        if role and role.fixed_by:
+            reasons.append("fixed or rolled back by " + ", ".join(role.fixed_by))
+        if role and role.incidents:
+            reasons.append("caused incident " + ", ".join(role.incidents))
+        elif d.external_id in linked:
+            reasons.append("an incident links to it")
+        if d.caused_failure and not reasons:
+            reasons.append("flagged caused_failure")
+        return reasons
+
+    def rework_reason(d):
+        role = result.deployments.get(d.external_id)
+        if role and role.fixes:
+            return f"fixes {role.fixes} ({role.fix_reason})"
+        return "flagged unplanned_fix"
+
+    def row(d, text):
+        return {"id": d.external_id, "at": d.finished_at, "service": d.service, "text": text}
+
+    failed = [d for d in prod if failure_reasons(d)]
+    rework = [d for d in prod if d.unplanned_fix]
+    with_changes = [d for d in ok if d.change_first_commit_times]
+    resolved = sorted((i for i in incidents if in_window(i.resolved_at)),
+                      key=lambda i: i.resolved_at)  # fmt: skip
+    no_deployments = "No production deployment finished in the window."
+    incident_rows = []
+    for i in sorted(incidents, key=lambda i: i.started_at):
+        rule = result.incidents[i.external_id]
+        incident_rows.append({
+            "id": i.external_id, "started_at": i.started_at, "resolved_at": i.resolved_at,
+            "deployment": rule.deployment_id, "rule": rule.rule,
+            "rule_label": attribution.RULE_LABELS[rule.rule], "detail": rule.detail,
+            "counts_for_failure": rule.deployment_id is not None,
+            "counts_for_recovery": in_window(i.resolved_at),
+        })  # fmt: skip
+    recovery_from = (
+        "the attributed deployment's finish (the incident's start when none)"
+        if metrics.recovery_measured_from == "deployment"
+        else "the incident's start"
+    )
+    explained = {
+        "deployment_frequency": {
+            "count": len(ok),
+            "rule": f"{len(ok)} successful production deployments / {window_days} days.",
+            "events": [row(d, "succeeded") for d in ok[-EXPLANATION_EXAMPLES:]],
+            "missing": None if prod else no_deployments,
+        },
+        "lead_time": {
+            "count": metrics.changes_count,
+            "rule": "Median over the changes of successful deployments of (deployed - first "
+            "commit).",
+            "events": [
+                row(d, f"{len(d.change_first_commit_times)} change(s)")
+                for d in with_changes[-EXPLANATION_EXAMPLES:]
+            ],  # fmt: skip
+            "missing": None
+            if with_changes
+            else "No successful production deployment in the window names a change with its "
+            "first-commit time.",  # fmt: skip
+        },
+        "change_failure_rate": {
+            "count": len(failed),
+            "rule": f"{len(failed)} deployments that failed, were rolled back or fixed, or "
+            f"caused an attributed incident / {len(prod)} production deployments.",
+            "events": [
+                row(d, "; ".join(failure_reasons(d))) for d in failed[-EXPLANATION_EXAMPLES:]
+            ],  # fmt: skip
+            "missing": None if prod else no_deployments,
+        },
+        "time_to_restore": {
+            "count": len(resolved),
+            "rule": f"Median over the {len(resolved)} incidents resolved in the window of "
+            f"(resolved - {recovery_from}).",
+            "events": [
+                {
+                    "id": i.external_id,
+                    "at": i.resolved_at,
+                    "service": "",
+                    "text": attribution.RULE_LABELS[result.incidents[i.external_id].rule],
+                }
+                for i in resolved[-EXPLANATION_EXAMPLES:]
+            ],  # fmt: skip
+            "missing": None if resolved else "No incident was resolved in the window.",
+        },
+        dora.REWORK_RATE: {
+            "count": len(rework),
+            "rule": f"{len(rework)} unplanned fix deployments (rollbacks included) / "
+            f"{len(prod)} production deployments.",
+            "events": [row(d, rework_reason(d)) for d in rework[-EXPLANATION_EXAMPLES:]],
+            "missing": None if prod else no_deployments,
+        },
+    }
+    values = metrics.values()
+    for metric, entry in explained.items():
+        entry["value"] = values.get(metric)
+        entry["label"] = metric_name(metric, benchmark_year)
+    return {
+        "window_start": start,
+        "window_end": window_end,
+        "window_days": window_days,
+        "window_hours": window_hours,
+        "metrics": explained,
+        "incidents": incident_rows,
+        "unattributed": sum(1 for r in incident_rows if r["deployment"] is None),
+    }

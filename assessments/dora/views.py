@@ -1,6 +1,7 @@
 """The team's DORA page, manual entry, CSV upload, and the DORA questions of the survey."""
 
 import contextlib
+import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -153,7 +154,23 @@ def team_dora(request, team_id):
         "metric_labels": {m: dora_services.metric_name(m, year) for m in dora.SCORED_METRICS},
         **benchmark_context(benchmark),
     }
+    if measured_source == "events":
+        context["explanation"] = _explanation(team, latest["events"])
     return render(request, "assessments/team_dora.html", context)
+
+
+def _explanation(team, events):
+    """The explanation of the measured figures over the stored snapshot's window, with the
+    benchmark year the snapshot was computed for (it decides where recovery is measured from)."""
+    details = events.get("details") or {}
+    end = details.get("window_end")
+    stored = dora_services.resolve_benchmark(None, team.organization)
+    return dora_services.explain_measured(
+        team,
+        window_end=dt.datetime.fromisoformat(end) if end else None,
+        window_days=details.get("window_days") or dora_services.DEFAULT_WINDOW_DAYS,
+        benchmark_year=stored.year,
+    )
 
 
 def _entry_initial(editing):

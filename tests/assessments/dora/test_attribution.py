@@ -269,3 +269,78 @@ def test_event_metrics_unattributed_incident_counts_for_recovery_not_failure(wor
     AttributionSettings.objects.create(team=team, incident_window_hours=48)
     metrics = services.event_metrics(team, window_end=T0, window_days=7)
     assert (metrics.change_failure_rate, metrics.time_to_restore) == (100.0, 28.0)
+
+
+# --- explanation -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_explain_measured_lists_the_events_and_rules(world):
+    team = world.team_a
+    store_deployment(team, "d1", -30, version="v1")
+    store_deployment(team, "d2", -10, version="v2")
+    store_deployment(team, "d3", -9, version="v1")  # rolls back d2
+    Incident.objects.create(
+        team=team, external_id="i1", service="checkout", started_at=hours(-9.5),
+        resolved_at=hours(-9),
+    )  # fmt: skip
+    Incident.objects.create(
+        team=team, external_id="i2", service="cart", started_at=hours(-3), resolved_at=hours(-2)
+    )
+    e = services.explain_measured(team, window_end=T0, window_days=7)
+    cfr = e["metrics"]["change_failure_rate"]
+    assert (cfr["count"], cfr["value"], cfr["missing"]) == (1, 100 / 3, None)
+    assert cfr["events"] == [
+        {"id": "d2", "at": hours(-10), "service": "checkout",
+         "text": "fixed or rolled back by d3; caused incident i1"},
+    ]  # fmt: skip
+    rework = e["metrics"]["rework_rate"]
+    assert rework["events"] == [
+        {"id": "d3", "at": hours(-9), "service": "checkout",
+         "text": "fixes d2 (redeploys version 'v1')"},
+    ]  # fmt: skip
+    assert e["metrics"]["lead_time"]["missing"] == (
+        "No successful production deployment in the window names a change with its "
+        "first-commit time."
+    )
+    assert [(i["id"], i["deployment"], i["rule"]) for i in e["incidents"]] == [
+        ("i1", "d2", a.WINDOW),
+        ("i2", None, a.NONE),
+    ]
+    assert e["unattributed"] == 1
+    assert e["metrics"]["time_to_restore"]["count"] == 2
+
+
+@pytest.mark.django_db
+def test_explain_measured_says_why_metrics_are_missing(world):
+    e = services.explain_measured(world.team_a, window_end=T0, window_days=7)
+    assert {m: x["missing"] for m, x in e["metrics"].items()} == {
+        "deployment_frequency": "No production deployment finished in the window.",
+        "lead_time": "No successful production deployment in the window names a change "
+        "with its first-commit time.",
+        "change_failure_rate": "No production deployment finished in the window.",
+        "time_to_restore": "No incident was resolved in the window.",
+        "rework_rate": "No production deployment finished in the window.",
+    }
+    assert e["incidents"] == []
+
+
+@pytest.mark.django_db
+def test_team_dora_page_shows_the_explanation(world, client):
+    team = world.team_a
+    now = dt.datetime.now(dt.UTC)
+    Deployment.objects.create(team=team, external_id="d-page", service="checkout",
+                              finished_at=now - dt.timedelta(hours=3))  # fmt: skip
+    Incident.objects.create(
+        team=team, external_id="i-page", service="checkout",
+        started_at=now - dt.timedelta(hours=2), resolved_at=now - dt.timedelta(hours=1),
+    )  # fmt: skip
+    services.refresh_event_snapshots(team)
+    client.force_login(world.member_a)
+    html = client.get(f"/teams/{team.id}/dora/").content.decode()
+    assert 'data-metric="change_failure_rate"' in html
+    assert "<code>d-page</code>" in html
+    assert (
+        "deployment <code>d-page</code> by last production deployment of the service in the "
+        "window" in html
+    )
