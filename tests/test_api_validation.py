@@ -29,7 +29,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from assessments.dora import api as dora_api
-from assessments.dora import events_api, ownership_api
+from assessments.dora import events_api, ownership_api, webhooks_api
 from assessments.maturity import api as maturity_api
 from assessments.models import OrganizationMember, ValueStreamMap
 from assessments.people import api as people_api
@@ -99,6 +99,12 @@ ENDPOINTS = [
     Endpoint(
         ownership_api.OwnershipIn, "lead_a", "post", "/api/v1/teams/{team_id}/ownership/",
         lambda w, s: {"kind": "service", "value": "checkout"}, component="OwnershipIn",
+    ),
+    Endpoint(
+        webhooks_api.WebhookIn, "lead_a", "post", "/api/v1/teams/{team_id}/webhooks/",
+        lambda w, s: {"provider": "github", "environment": "production",
+                      "deploy_workflow": "Deploy*", "secret_header": "X-Secret"},
+        component="WebhookIn",
     ),
     Endpoint(
         dora_api.EntryIn, "lead_a", "put", "/api/v1/teams/{team_id}/dora/entries/{period}/",

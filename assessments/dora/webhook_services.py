@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from assessments.dora import ingest
+from assessments.dora import services as dora_services
 from assessments.dora import webhooks as wh
 from assessments.models import Incident, Webhook, WebhookDelivery
 from assessments.models.webhooks import seal
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 5 * 1024 * 1024  # GitHub caps its payloads at 25 MB; ours are far smaller
 ROTATION_GRACE = dt.timedelta(hours=24)
 ALLOWED_OPTIONS = {"environment", "deploy_workflow", "secret_header"}
+MAX_OPTION_LENGTH = 200
 ROUTING_MISSING = "organisation routing not available yet"
 
 
@@ -44,8 +46,10 @@ def create_webhook(*, provider, team=None, organization=None, options=None, crea
     if unknown:
         raise Invalid(f"Unknown settings {', '.join(sorted(unknown))}.", field="settings")
     for key, value in options.items():
-        if not isinstance(value, str) or len(value) > 200:
-            raise Invalid(f"{key} must be a text of at most 200 characters.", field=key)
+        if not isinstance(value, str) or len(value) > MAX_OPTION_LENGTH:
+            raise Invalid(
+                f"{key} must be a text of at most {MAX_OPTION_LENGTH} characters.", field=key
+            )
     secret = Webhook.new_secret()
     hook = Webhook.objects.create(
         public_id=Webhook.new_public_id(),
@@ -161,7 +165,15 @@ def _target_team(hook, row):
     if route_event is None:
         return None, ROUTING_MISSING
     service = row.get("service", "")
-    team, reason = route_event(hook.organization, {"service": service, "repository": service})
+    event = {"service": service}
+    if hook.provider in (wh.GITHUB, wh.GITLAB):
+        event["repository"] = service  # the repository's full name stands for the service
+    team, reason = route_event(hook.organization, event)
+    if team is None:
+        record = getattr(dora_services, "record_unrouted_event", None)
+        if record is not None:
+            record(hook.organization, hook.provider, row.get("external_id", ""), reason)
+        return None, f"No team owns it: {reason}"
     return team, reason
 
 
@@ -200,9 +212,14 @@ def process_delivery(delivery_id):
             return _finish(delivery, WebhookDelivery.IGNORED, str(exc))
         except wh.PayloadError as exc:
             return _finish(delivery, WebhookDelivery.FAILED, str(exc))
-        team, reason = _target_team(hook, rows[0]) if rows else (None, "No event.")
+        team, reason = _target_team(hook, rows[0])
         if team is None:
-            return _finish(delivery, WebhookDelivery.FAILED, reason or "No team owns the event.")
+            # Routing not built: the delivery failed and is derived again later. No owner: a
+            # valid event for no team of ours, kept for the CoE as unrouted.
+            status = (
+                WebhookDelivery.FAILED if reason == ROUTING_MISSING else WebhookDelivery.IGNORED
+            )
+            return _finish(delivery, status, reason)
         if kind == ingest.INCIDENTS:
             rows = _incident_rows(team, rows)
         try:

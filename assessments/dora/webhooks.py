@@ -26,6 +26,7 @@ GITHUB, GITLAB, PAGERDUTY, OPSGENIE = "github", "gitlab", "pagerduty", "opsgenie
 PROVIDERS = (GITHUB, GITLAB, PAGERDUTY, OPSGENIE)
 SIGNED_TOLERANCE_SECONDS = 5 * 60
 OPSGENIE_DEFAULT_HEADER = "x-opsgenie-secret"
+MAX_DESCRIPTION = 10_000  # ingest.MAX_DESCRIPTION_LENGTH; this module stays free of Django
 
 # Headers kept with a stored delivery (lower case): enough to re-derive events and to debug,
 # never a signature or a token.
@@ -337,12 +338,15 @@ def map_pagerduty(event_type, payload, options):
     if event_type not in states:
         raise Ignored(f"PagerDuty event {event_type!r} is not used.")
     data = _get(payload, "event", "data")
+    service = data.get("service") if isinstance(data.get("service"), dict) else {}
     return "incidents", [
         {
             "external_id": f"pagerduty:{_text(data, 'id')}"[:200],
             "started_at": parse_time(_get(data, "created_at")),
             "state": states[event_type],
             "occurred_at": parse_time(_get(payload, "event", "occurred_at")),
+            "service": str(service.get("summary") or "")[:200],
+            "description": str(data.get("title") or "")[:MAX_DESCRIPTION],
         }
     ]
 
@@ -360,6 +364,8 @@ def map_opsgenie(event_type, payload, options):
             "started_at": created,
             "state": states[event_type],
             "occurred_at": occurred,
+            "service": str(alert.get("entity") or "")[:200],
+            "description": str(alert.get("message") or "")[:MAX_DESCRIPTION],
         }
     ]
 
@@ -391,8 +397,10 @@ def merge_incident(event, stored):
         resolved = max(occurred, started)
     else:
         resolved = None
-    return {
+    row = {
         "external_id": event["external_id"],
         "started_at": _iso(started),
         "resolved_at": _iso(resolved) if resolved else None,
     }
+    row.update({k: event[k] for k in ("service", "description") if event.get(k)})
+    return row

@@ -22,12 +22,18 @@ LAST_DELIVERIES = 5
 
 class WebhookIn(serializers.Serializer):
     provider = serializers.ChoiceField(choices=wh.PROVIDERS)
-    environment = serializers.CharField(max_length=200, required=False)
+    environment = serializers.CharField(
+        max_length=webhook_services.MAX_OPTION_LENGTH, required=False
+    )
     deploy_workflow = serializers.CharField(
-        max_length=200, required=False, help_text="fnmatch pattern of deploy workflow names."
+        max_length=webhook_services.MAX_OPTION_LENGTH,
+        required=False,
+        help_text="fnmatch pattern of deploy workflow names.",
     )
     secret_header = serializers.CharField(
-        max_length=200, required=False, help_text="Opsgenie: the header carrying the secret."
+        max_length=webhook_services.MAX_OPTION_LENGTH,
+        required=False,
+        help_text="Opsgenie: the header carrying the secret.",
     )
 
 

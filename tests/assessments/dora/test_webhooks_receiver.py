@@ -1,5 +1,6 @@
 """The receiver (POST /hooks/<id>/) and delivery processing, with signed provider payloads."""
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from assessments.dora import webhook_services
 from assessments.models import Deployment, Incident, Webhook, WebhookDelivery
+from assessments.models.dora import TeamOwnership, UnroutedEvent
 
 PAYLOADS = Path(__file__).parent / "payloads"
 
@@ -231,7 +233,7 @@ def test_pagerduty_resolved_before_triggered_ends_resolved(
     )
 
 
-def test_org_webhook_without_owner_fails_with_reason(
+def test_org_webhook_without_owner_ignored_and_kept_unrouted(
     client, world, processed_inline, django_capture_on_commit_callbacks
 ):
     hook, secret = webhook_services.create_webhook(provider="github", organization=world.org)
@@ -240,8 +242,29 @@ def test_org_webhook_without_owner_fails_with_reason(
             client, hook, secret, load("github_deployment_status.json"), "deployment_status"
         )
     delivery = WebhookDelivery.objects.get()
-    assert delivery.status == "failed"
+    assert (delivery.status, delivery.reason.startswith("No team owns it: ")) == ("ignored", True)
     assert Deployment.objects.count() == 0
+    unrouted = UnroutedEvent.objects.get()
+    assert (unrouted.organization, unrouted.provider, unrouted.summary) == (
+        world.org,
+        "github",
+        "github:deployment:145988746",
+    )
+
+
+def test_org_webhook_routes_to_owning_team(
+    client, world, processed_inline, django_capture_on_commit_callbacks
+):
+    TeamOwnership.objects.create(
+        organization=world.org, team=world.team_b, kind="repository", value="Codertocat/Hello-World"
+    )
+    hook, secret = webhook_services.create_webhook(provider="github", organization=world.org)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_github(
+            client, hook, secret, load("github_deployment_status.json"), "deployment_status"
+        )
+    assert WebhookDelivery.objects.get().status == "processed"
+    assert Deployment.objects.get().team == world.team_b
 
 
 def test_secret_not_stored_in_clear(world):
@@ -256,3 +279,57 @@ def test_receive_github_acknowledges_in_few_queries(client, github_hook, broker_
         post_github(client, hook, secret, load("github_ping.json"), "ping")
     # the webhook, then the delivery (in a savepoint)
     assert len([q for q in queries if "SAVEPOINT" not in q["sql"]]) == 2
+
+
+def test_receive_gitlab_deployment_with_token(
+    client, world, processed_inline, django_capture_on_commit_callbacks
+):
+    hook, secret = webhook_services.create_webhook(provider="gitlab", team=world.team_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/hooks/{hook.public_id}/",
+            data=load("gitlab_deployment.json"),
+            content_type="application/json",
+            HTTP_X_GITLAB_EVENT="Deployment Hook",
+            HTTP_X_GITLAB_TOKEN=secret,
+            HTTP_X_GITLAB_EVENT_UUID="13792a34-cac6-4fda-95a8-c58e00a3954e",
+        )
+    assert response.status_code == 202
+    deployment = Deployment.objects.get(team=world.team_a)
+    assert (deployment.external_id, deployment.environment) == ("gitlab:deployment:15", "staging")
+
+
+def test_receive_opsgenie_create_then_close(
+    client, world, processed_inline, django_capture_on_commit_callbacks
+):
+    hook, secret = webhook_services.create_webhook(provider="opsgenie", team=world.team_a)
+    create = json.loads(load("opsgenie_alert_create.json"))
+    close = json.loads(load("opsgenie_alert_create.json"))
+    close["action"] = "Close"
+    close["alert"]["updatedAt"] = 1617003600000000000  # an hour later, in nanoseconds
+    for payload in (create, close):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                f"/hooks/{hook.public_id}/",
+                data=json.dumps(payload).encode(),
+                content_type="application/json",
+                HTTP_X_OPSGENIE_SECRET=secret,
+            )
+        assert response.status_code == 202
+    incident = Incident.objects.get(team=world.team_a)
+    assert (incident.started_at.isoformat(), incident.resolved_at.isoformat()) == (
+        "2021-03-29T06:40:00+00:00",
+        "2021-03-29T07:40:00+00:00",
+    )
+
+
+def test_prune_deletes_deliveries_past_retention(world, settings):
+    settings.WEBHOOK_DELIVERY_RETENTION_DAYS = 30
+    hook, _ = webhook_services.create_webhook(provider="github", team=world.team_a)
+    old = WebhookDelivery.objects.create(webhook=hook, delivery_id="old", body=b"{}")
+    new = WebhookDelivery.objects.create(webhook=hook, delivery_id="new", body=b"{}")
+    WebhookDelivery.objects.filter(pk=old.pk).update(
+        received_at=new.received_at - dt.timedelta(days=31)
+    )
+    assert webhook_services.prune_deliveries(now=new.received_at) == 1
+    assert list(WebhookDelivery.objects.values_list("delivery_id", flat=True)) == ["new"]

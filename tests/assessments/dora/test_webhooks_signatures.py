@@ -166,6 +166,8 @@ def test_map_pagerduty_triggered_example():
         "external_id": "pagerduty:PGR0VU2",
         "started_at": "2020-04-09T15:16:27Z",
         "resolved_at": None,
+        "service": "API Service",
+        "description": "A little bump in the road",
     }
 
 
