@@ -107,6 +107,16 @@ maturity = [
     path("teams/<int:team_id>/dora/entry/", dora_views.team_dora_entry, name="team_dora_entry"),
     path("teams/<int:team_id>/dora/upload/", dora_views.team_dora_upload, name="team_dora_upload"),
     path(
+        "teams/<int:team_id>/dora/ownership/",
+        dora_views.team_dora_ownership,
+        name="team_dora_ownership",
+    ),
+    path(
+        "teams/<int:team_id>/dora/ownership/<int:ownership_id>/delete/",
+        dora_views.team_dora_ownership_delete,
+        name="team_dora_ownership_delete",
+    ),
+    path(
         "teams/<int:team_id>/dora/entry/delete/",
         dora_views.team_dora_entry_delete,
         name="team_dora_entry_delete",

@@ -163,6 +163,7 @@ GUARDS = [
     Guard("api_org_people", "lead_a", (g.more_respondents,), {"slug": At("org.slug")}),
     Guard("api_team_webhooks", "lead_a", (g.more_webhooks,), TEAM),
     Guard("api_team_ownership", "member_a", (g.more_ownerships,), TEAM),
+    Guard("team_dora_ownership", "member_a", (g.more_ownerships,), TEAM),
     Guard("api_org_webhooks", "org_admin", (g.more_webhooks,), {"slug": At("org.slug")}),
     Guard("api_questionnaires", "member_a", (g.more_questionnaires,)),
     Guard("api_questionnaire", "member_a", (g.more_questions,), QUESTIONNAIRE),

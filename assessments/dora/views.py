@@ -264,3 +264,38 @@ def team_dora_upload(request, team_id):
             f"{report.rejected} rejected.",
         )
     return redirect(_page_url(team, request.POST))
+
+
+@login_required
+def team_dora_ownership(request, team_id):
+    """What the team owns (services, repositories, path prefixes), by which organisation
+    webhooks route events to it; its lead and organisation admins add and remove them."""
+    from assessments.models.dora import TeamOwnership
+
+    team = permissions.get_visible_team_or_404(request.user, team_id)
+    if request.method == "POST":
+        with reported(request):
+            ownership, created = dora_services.add_ownership(
+                request.user, team, request.POST.get("kind", ""), request.POST.get("value", "")
+            )
+            if created:
+                messages.success(request, f"{team.name} now owns {ownership.kind} "
+                                          f"{ownership.value!r}.")  # fmt: skip
+        return redirect("team_dora_ownership", team_id=team.id)
+    context = {
+        "team": team,
+        "ownerships": dora_services.team_ownerships(team),
+        "kinds": TeamOwnership.KIND_CHOICES,
+        "can_lead": permissions.can_lead_team(request.user, team),
+    }
+    return render(request, "assessments/team_dora_ownership.html", context)
+
+
+@login_required
+@require_POST
+def team_dora_ownership_delete(request, team_id, ownership_id):
+    team = permissions.get_visible_team_or_404(request.user, team_id)
+    with reported(request):
+        dora_services.remove_ownership(request.user, team, ownership_id)
+        messages.success(request, "Ownership removed.")
+    return redirect("team_dora_ownership", team_id=team.id)

@@ -344,3 +344,52 @@ def test_team_dora_page_shows_the_explanation(world, client):
         "deployment <code>d-page</code> by last production deployment of the service in the "
         "window" in html
     )
+
+
+# --- managing ownership ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_ownership_api_add_list_refuse_other_teams_and_delete(world, api_client):
+    url = f"/api/v1/teams/{world.team_a.id}/ownership/"
+    api_client.force_authenticate(world.lead_a)
+    response = api_client.post(url, {"kind": "repository", "value": " Acme/Checkout "},
+                               format="json")  # fmt: skip
+    assert response.status_code == 201
+    ownership_id = response.json()["id"]
+    assert response.json() == {"id": ownership_id, "kind": "repository", "value": "acme/checkout"}
+    again = api_client.post(url, {"kind": "repository", "value": "acme/checkout"}, format="json")
+    assert again.status_code == 200
+    assert api_client.get(url).json() == [
+        {"id": ownership_id, "kind": "repository", "value": "acme/checkout"}
+    ]
+    api_client.force_authenticate(world.org_admin)
+    other = f"/api/v1/teams/{world.team_b.id}/ownership/"
+    refused = api_client.post(other, {"kind": "repository", "value": "acme/checkout"},
+                              format="json")  # fmt: skip
+    assert (refused.status_code, refused.json()["detail"]) == (
+        400, "Team A already owns repository 'acme/checkout'.",
+    )  # fmt: skip
+    bad = api_client.post(other, {"kind": "repository", "value": "checkout"}, format="json")
+    assert bad.json()["detail"] == "A repository is its full name, such as acme/checkout."
+    assert api_client.delete(f"{url}{ownership_id}/").status_code == 204
+    assert TeamOwnership.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_ownership_page_lead_adds_and_removes(world, client):
+    client.force_login(world.lead_a)
+    url = f"/teams/{world.team_a.id}/dora/ownership/"
+    client.post(url, {"kind": "path", "value": "/services/payments/"})
+    ownership = TeamOwnership.objects.get()
+    assert (ownership.kind, ownership.value) == ("path", "services/payments")
+    assert "<code>services/payments</code>" in client.get(url).content.decode()
+    client.post(f"{url}{ownership.id}/delete/")
+    assert TeamOwnership.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_record_unrouted_event_keeps_the_reason(world):
+    team, reason = a.route_event(world.org, {"repository": "acme/unknown"})
+    event = services.record_unrouted_event(world.org, "github", "push acme/unknown", reason)
+    assert (team, event.reason) == (None, "no team owns repository 'acme/unknown'")
