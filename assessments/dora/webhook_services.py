@@ -31,6 +31,7 @@ MAX_BODY_BYTES = 5 * 1024 * 1024  # GitHub caps its payloads at 25 MB; ours are 
 ROTATION_GRACE = dt.timedelta(hours=24)
 ALLOWED_OPTIONS = {"environment", "deploy_workflow", "secret_header"}
 MAX_OPTION_LENGTH = 200
+PUSHES_SCANNED = 200
 ROUTING_MISSING = "organisation routing not available yet"
 
 
@@ -187,6 +188,23 @@ def _incident_rows(team, events):
     return [wh.merge_incident(e, stored.get(e["external_id"])) for e in events]
 
 
+def _recent_pushes(hook):
+    """Payloads of the webhook's last pushes, newest first (bounded: a deployment ships what
+    was pushed shortly before it)."""
+    bodies = (
+        WebhookDelivery.objects.filter(webhook=hook, event_type="push")
+        .order_by("-received_at", "-pk")
+        .values_list("body", flat=True)[:PUSHES_SCANNED]
+    )
+    pushes = []
+    for body in bodies:
+        try:
+            pushes.append(json.loads(bytes(body)))
+        except ValueError:
+            continue
+    return pushes
+
+
 def process_delivery(delivery_id):
     """``received`` -> ``processed`` | ``ignored`` | ``failed``, under a row lock so that two
     workers (or a replayed message) derive a delivery once. Returns the new status, or None
@@ -222,6 +240,9 @@ def process_delivery(delivery_id):
             return _finish(delivery, status, reason)
         if kind == ingest.INCIDENTS:
             rows = _incident_rows(team, rows)
+        sha = wh.deployed_sha(hook.provider, delivery.event_type, payload)
+        if sha:
+            rows[0]["changes"] = wh.changes_from_pushes(_recent_pushes(hook), sha)
         try:
             with transaction.atomic():
                 ingest.ingest_rows(team, kind, rows)

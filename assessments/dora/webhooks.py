@@ -279,11 +279,47 @@ def map_github(event_type, payload, options):
             conclusion == "success",
         )
         return "deployments", [row]
-    if event_type in ("pull_request", "push"):
-        # Changes reach ingest only attached to a deployment (with their first-commit times);
-        # linking a merged change to the deployment that shipped it is not built yet.
-        raise Ignored(f"{event_type}: changes are not linked to deployments yet.")
+    if event_type == "push":
+        after = _text(payload, "after")
+        raise Ignored(
+            f"push: kept; its commits become the changes of the deployment of {after[:12]}."
+        )
+    if event_type == "pull_request":
+        # Lead time is measured from commit times, which pushes carry; a pull request's own
+        # payload has no first-commit time.
+        raise Ignored("pull_request: changes are taken from the pushes' commits.")
     raise Ignored(f"GitHub event {event_type!r} is not used.")
+
+
+def deployed_sha(provider, event_type, payload):
+    """The commit a deployment event deployed, or "" (GitHub deployment_status only)."""
+    if provider == GITHUB and event_type == "deployment_status" and isinstance(payload, dict):
+        deployment = payload.get("deployment")
+        if isinstance(deployment, dict) and isinstance(deployment.get("sha"), str):
+            return deployment["sha"]
+    return ""
+
+
+def changes_from_pushes(pushes, sha, limit=1000):
+    """The changes (``{"id", "first_commit_at"}``) a deployment of ``sha`` shipped: the
+    commits of the pushes whose head is ``sha``, each change timed by its commit. Pushes are
+    payloads, newest first; a commit pushed twice counts once; malformed pushes are skipped."""
+    changes, seen = [], set()
+    for push in pushes:
+        if not isinstance(push, dict) or push.get("after") != sha:
+            continue
+        commits = push.get("commits")
+        for commit in commits if isinstance(commits, list) else ():
+            if not isinstance(commit, dict) or commit.get("id") in seen:
+                continue
+            try:
+                moment = parse_time(commit.get("timestamp"))
+            except PayloadError:
+                continue
+            seen.add(commit.get("id"))
+            changes.append({"id": str(commit["id"])[:200], "first_commit_at": _iso(moment)})
+    changes.sort(key=lambda change: change["first_commit_at"])
+    return changes[:limit]
 
 
 def map_gitlab(event_type, payload, options):

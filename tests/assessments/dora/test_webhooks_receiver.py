@@ -105,7 +105,7 @@ def test_receive_pull_request_ignored_with_reason(
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.reason) == (
         "ignored",
-        "pull_request: changes are not linked to deployments yet.",
+        "pull_request: changes are taken from the pushes' commits.",
     )
 
 
@@ -333,3 +333,25 @@ def test_prune_deletes_deliveries_past_retention(world, settings):
     )
     assert webhook_services.prune_deliveries(now=new.received_at) == 1
     assert list(WebhookDelivery.objects.values_list("delivery_id", flat=True)) == ["new"]
+
+
+def test_push_then_deployment_status_carries_commits_as_changes(
+    client, github_hook, processed_inline, django_capture_on_commit_callbacks
+):
+    hook, secret = github_hook
+    with django_capture_on_commit_callbacks(execute=True):
+        post_github(client, hook, secret, load("github_push.json"), "push", delivery="p1")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_github(
+            client, hook, secret, load("github_deployment_status.json"), "deployment_status"
+        )
+    push = WebhookDelivery.objects.get(delivery_id="p1")
+    assert (push.status, push.reason) == (
+        "ignored",
+        "push: kept; its commits become the changes of the deployment of f95f852bd8fc.",
+    )
+    deployment = Deployment.objects.get(team=hook.team)
+    assert [(c["id"][:7], c["first_commit_at"][:19]) for c in deployment.changes] == [
+        ("ec26c3e", "2019-05-15T15:18:12"),
+        ("f95f852", "2019-05-15T15:20:30"),
+    ]

@@ -202,3 +202,19 @@ def test_map_opsgenie_create():
     payload = json.loads(load("opsgenie_alert_create.json"))
     kind, rows = wh.map_event("opsgenie", "Create", payload, {})
     assert wh.merge_incident(rows[0], None)["started_at"] == "2021-03-29T06:40:00Z"
+
+
+def test_changes_from_pushes_only_the_deployed_head_once_each():
+    push = json.loads(load("github_push.json"))
+    other = dict(push, after="0" * 40)
+    changes = wh.changes_from_pushes([push, push, other, "junk"], push["after"])
+    assert changes == [
+        {
+            "id": "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+            "first_commit_at": "2019-05-15T15:18:12Z",
+        },
+        {
+            "id": "f95f852bd8fca8fcc58a9a2d6c842781e32a215e",
+            "first_commit_at": "2019-05-15T15:20:30Z",
+        },
+    ]
