@@ -824,9 +824,29 @@ def remove_ownership(user, team, ownership_id):
         raise NotFound("No such ownership.")
 
 
+def set_incident_window(user, team, hours):
+    """The team's attribution window: an incident is attributed to the last production
+    deployment of its service that finished this many hours (1-720) before it started."""
+    from assessments.models.dora import AttributionSettings
+
+    if not permissions.can_lead_team(user, team):
+        raise NotAllowed("Only the team's lead or an organisation admin sets the window.")
+    try:
+        hours = int(str(hours).strip())
+    except (TypeError, ValueError):
+        raise Invalid(f"The window is a whole number of hours, not {hours!r}.",
+                      field="incident_window_hours") from None  # fmt: skip
+    if not 1 <= hours <= 720:
+        raise Invalid("The window is 1 to 720 hours.", field="incident_window_hours")
+    AttributionSettings.objects.update_or_create(
+        team=team, defaults={"incident_window_hours": hours}
+    )
+    return hours
+
+
 def record_unrouted_event(organization, provider, summary, reason):
     """Keep an organisation webhook event no team owns, with the reason route_event gave, for
-    the CoE (no list page yet: the admin shows them)."""
+    the CoE (no CoE list page yet)."""
     from assessments.models.dora import UnroutedEvent
 
     return UnroutedEvent.objects.create(

@@ -273,6 +273,13 @@ def team_dora_ownership(request, team_id):
     from assessments.models.dora import TeamOwnership
 
     team = permissions.get_visible_team_or_404(request.user, team_id)
+    if request.method == "POST" and "incident_window_hours" in request.POST:
+        with reported(request):
+            hours = dora_services.set_incident_window(
+                request.user, team, request.POST["incident_window_hours"]
+            )
+            messages.success(request, f"Incidents are now attributed within {hours} h.")
+        return redirect("team_dora_ownership", team_id=team.id)
     if request.method == "POST":
         with reported(request):
             ownership, created = dora_services.add_ownership(
@@ -287,6 +294,7 @@ def team_dora_ownership(request, team_id):
         "ownerships": dora_services.team_ownerships(team),
         "kinds": TeamOwnership.KIND_CHOICES,
         "can_lead": permissions.can_lead_team(request.user, team),
+        "window_hours": dora_services.incident_window_hours(team),
     }
     return render(request, "assessments/team_dora_ownership.html", context)
 

@@ -393,3 +393,16 @@ def test_record_unrouted_event_keeps_the_reason(world):
     team, reason = a.route_event(world.org, {"repository": "acme/unknown"})
     event = services.record_unrouted_event(world.org, "github", "push acme/unknown", reason)
     assert (team, event.reason) == (None, "no team owns repository 'acme/unknown'")
+
+
+@pytest.mark.django_db
+def test_ownership_page_lead_sets_the_incident_window(world, client):
+    url = f"/teams/{world.team_a.id}/dora/ownership/"
+    client.force_login(world.lead_a)
+    client.post(url, {"incident_window_hours": "48"})
+    assert services.incident_window_hours(world.team_a) == 48
+    client.post(url, {"incident_window_hours": "0"})
+    assert services.incident_window_hours(world.team_a) == 48
+    client.force_login(world.member_a)
+    assert client.post(url, {"incident_window_hours": "12"}).status_code == 403
+    assert services.incident_window_hours(world.team_a) == 48
