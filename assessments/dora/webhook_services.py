@@ -209,7 +209,49 @@ def process_delivery(delivery_id):
     """``received`` -> ``processed`` | ``ignored`` | ``failed``, under a row lock so that two
     workers (or a replayed message) derive a delivery once. Returns the new status, or None
     when the delivery was not waiting. Ingest is all-or-nothing: a refused batch leaves no
-    event behind."""
+    event behind. A push that arrives after the deployment of its head derives that
+    deployment again, so that it gains the push's commits whatever the order of delivery."""
+    status = _derive(delivery_id)
+    if status is not None:
+        _rederive_deployments_of_push(delivery_id)
+    return status
+
+
+def _rederive_deployments_of_push(delivery_id):
+    push = (
+        WebhookDelivery.objects.select_related("webhook")
+        .filter(pk=delivery_id, event_type="push", webhook__provider=wh.GITHUB)
+        .first()
+    )
+    if push is None:
+        return
+    try:
+        after = json.loads(bytes(push.body)).get("after")
+    except (ValueError, AttributeError):
+        return
+    earlier = (
+        WebhookDelivery.objects.filter(
+            webhook=push.webhook,
+            event_type="deployment_status",
+            status=WebhookDelivery.PROCESSED,
+            received_at__lte=push.received_at,
+        )
+        .order_by("-received_at", "-pk")
+        .values_list("pk", "body")[:PUSHES_SCANNED]
+    )
+    shipped = []
+    for pk, body in earlier:
+        try:
+            payload = json.loads(bytes(body))
+        except ValueError:
+            continue
+        if after and wh.deployed_sha(wh.GITHUB, "deployment_status", payload) == after:
+            shipped.append(pk)
+    if shipped:
+        reprocess(WebhookDelivery.objects.filter(pk__in=shipped))
+
+
+def _derive(delivery_id):
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update()

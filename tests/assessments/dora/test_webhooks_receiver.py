@@ -355,3 +355,17 @@ def test_push_then_deployment_status_carries_commits_as_changes(
         ("ec26c3e", "2019-05-15T15:18:12"),
         ("f95f852", "2019-05-15T15:20:30"),
     ]
+
+
+def test_push_after_its_deployment_adds_the_commits(
+    client, github_hook, processed_inline, django_capture_on_commit_callbacks
+):
+    hook, secret = github_hook
+    with django_capture_on_commit_callbacks(execute=True):
+        post_github(
+            client, hook, secret, load("github_deployment_status.json"), "deployment_status"
+        )
+    assert Deployment.objects.get(team=hook.team).changes == []
+    with django_capture_on_commit_callbacks(execute=True):
+        post_github(client, hook, secret, load("github_push.json"), "push", delivery="p1")
+    assert len(Deployment.objects.get(team=hook.team).changes) == 2
