@@ -64,6 +64,7 @@ from assessments.models import (
     TeamGroup,
     ValueStreamMap,
 )
+from assessments.models.dora import AttributionSettings, TeamOwnership, UnroutedEvent
 from assessments.models.questionnaires import (
     OrganizationPracticeAnswer,
     OrganizationPractices,
@@ -459,10 +460,12 @@ CARRIED = {entry.model: entry for entry in (
                            Field("details", NamingAnAssessment(team="team")), "computed_at")),
     Carried(Deployment, (Field("team", PARENT), "external_id", "service", "environment",
                          "finished_at", "succeeded", "rolled_back", "hotfix", "caused_failure",
-                         "unplanned_fix", "changes", "received_at", "updated_at"),
+                         "unplanned_fix", "changes", "fixes", "planned", "version",
+                         "received_at", "updated_at"),
             left_out={"batch": BATCH_LEFT_OUT}),
     Carried(Incident, (Field("team", PARENT), "external_id", "started_at", "resolved_at",
-                       "deployment_external_id", "received_at", "updated_at"),
+                       "deployment_external_id", "service", "description", "received_at",
+                       "updated_at"),
             left_out={"batch": BATCH_LEFT_OUT}),
     Carried(ValueStreamMap, (Field("team", PARENT), "kind", "version", "created_at", "stages",
                              "figures", "note", Field("created_by", USER))),
@@ -486,6 +489,10 @@ NOT_CARRIED = {
     # Not carried yet (issue 18): the CoE answers them again for the periods it needs.
     OrganizationPractices: "the CoE's answers to the organisation section: not carried yet",
     OrganizationPracticeAnswer: "one answer of those: not carried yet",
+    # Not carried yet (issue 20): set again on the target site's ownership page.
+    TeamOwnership: "which team owns which service or repository: not carried yet",
+    AttributionSettings: "a team's incident attribution window: not carried yet",
+    UnroutedEvent: "events this site's webhooks could not route: nothing to carry",
 }
 
 
