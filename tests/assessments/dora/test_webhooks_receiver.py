@@ -1,9 +1,11 @@
 """The receiver (POST /hooks/<id>/) and delivery processing, with signed provider payloads."""
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -369,3 +371,23 @@ def test_push_after_its_deployment_adds_the_commits(
     with django_capture_on_commit_callbacks(execute=True):
         post_github(client, hook, secret, load("github_push.json"), "push", delivery="p1")
     assert len(Deployment.objects.get(team=hook.team).changes) == 2
+
+
+def test_receive_gitlab_signed_form(
+    client, world, processed_inline, django_capture_on_commit_callbacks
+):
+    hook, secret = webhook_services.create_webhook(provider="gitlab", team=world.team_a)
+    body = load("gitlab_deployment.json")
+    stamp = str(int(time.time()))
+    digest = hmac.new(secret.encode(), f"msg_2.{stamp}.".encode() + body, hashlib.sha256)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/hooks/{hook.public_id}/",
+            data=body,
+            content_type="application/json",
+            HTTP_WEBHOOK_ID="msg_2",
+            HTTP_WEBHOOK_TIMESTAMP=stamp,
+            HTTP_WEBHOOK_SIGNATURE="v1," + base64.b64encode(digest.digest()).decode(),
+        )
+    assert response.status_code == 202
+    assert WebhookDelivery.objects.get().delivery_id == "msg_2"

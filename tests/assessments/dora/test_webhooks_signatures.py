@@ -218,3 +218,50 @@ def test_changes_from_pushes_only_the_deployed_head_once_each():
             "first_commit_at": "2019-05-15T15:20:30Z",
         },
     ]
+
+
+def test_map_gitlab_pipeline_matching_name_is_deployment():
+    payload = {
+        "object_kind": "pipeline",
+        "object_attributes": {
+            "id": 31,
+            "name": "Deploy production",
+            "ref": "master",
+            "status": "failed",
+            "finished_at": "2016-08-12 15:26:29 UTC",
+        },
+        "project": {"path_with_namespace": "gitlab-org/gitlab-test"},
+    }
+    assert wh.map_event("gitlab", "pipeline", payload, {"deploy_workflow": "Deploy*"}) == (
+        "deployments",
+        [
+            {
+                "external_id": "gitlab:pipeline:31",
+                "service": "gitlab-org/gitlab-test",
+                "environment": "production",
+                "finished_at": "2016-08-12T15:26:29Z",
+                "succeeded": False,
+            }
+        ],
+    )
+    with pytest.raises(wh.Ignored, match="does not match"):
+        wh.map_event("gitlab", "pipeline", payload, {"deploy_workflow": "Release*"})
+
+
+@pytest.mark.parametrize("kind", ["merge_request", "push"])
+def test_map_gitlab_changes_ignored_with_reason(kind):
+    with pytest.raises(wh.Ignored, match=f"{kind}: changes are not linked"):
+        wh.map_event("gitlab", kind, {"object_kind": kind}, {})
+
+
+def test_gitlab_identity_prefers_idempotency_key():
+    headers = {"idempotency-key": "k1", "x-gitlab-event-uuid": "u1"}
+    assert wh.delivery_identity("gitlab", headers, {"object_kind": "push"}, b"{}") == ("k1", "push")
+
+
+def test_pagerduty_identity_is_event_id():
+    payload = json.loads(load("pagerduty_incident_triggered.json"))
+    assert wh.delivery_identity("pagerduty", {}, payload, b"") == (
+        "5ac64822-4adc-4fda-ade0-410becf0de4f",
+        "incident.triggered",
+    )
