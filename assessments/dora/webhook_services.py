@@ -220,11 +220,13 @@ def process_delivery(delivery_id):
 def _rederive_deployments_of_push(delivery_id):
     push = (
         WebhookDelivery.objects.select_related("webhook")
-        .filter(pk=delivery_id, event_type="push", webhook__provider=wh.GITHUB)
+        .filter(pk=delivery_id, event_type="push", webhook__provider__in=wh.DEPLOYMENT_EVENT)
         .first()
     )
     if push is None:
         return
+    provider = push.webhook.provider
+    deployment_event = wh.DEPLOYMENT_EVENT[provider]
     try:
         after = json.loads(bytes(push.body)).get("after")
     except (ValueError, AttributeError):
@@ -232,7 +234,7 @@ def _rederive_deployments_of_push(delivery_id):
     earlier = (
         WebhookDelivery.objects.filter(
             webhook=push.webhook,
-            event_type="deployment_status",
+            event_type=deployment_event,
             status=WebhookDelivery.PROCESSED,
             received_at__lte=push.received_at,
         )
@@ -245,7 +247,7 @@ def _rederive_deployments_of_push(delivery_id):
             payload = json.loads(bytes(body))
         except ValueError:
             continue
-        if after and wh.deployed_sha(wh.GITHUB, "deployment_status", payload) == after:
+        if after and wh.deployed_sha(provider, deployment_event, payload) == after:
             shipped.append(pk)
     if shipped:
         reprocess(WebhookDelivery.objects.filter(pk__in=shipped))

@@ -291,13 +291,22 @@ def map_github(event_type, payload, options):
     raise Ignored(f"GitHub event {event_type!r} is not used.")
 
 
+# The event type of a deployment whose changes come from pushes, per provider.
+DEPLOYMENT_EVENT = {GITHUB: "deployment_status", GITLAB: "deployment"}
+
+
 def deployed_sha(provider, event_type, payload):
-    """The commit a deployment event deployed, or "" (GitHub deployment_status only)."""
-    if provider == GITHUB and event_type == "deployment_status" and isinstance(payload, dict):
+    """The commit a deployment event deployed, or "": GitHub's ``deployment.sha``; GitLab's
+    deployment hook names it only at the end of ``commit_url``."""
+    if not isinstance(payload, dict) or DEPLOYMENT_EVENT.get(provider) != event_type:
+        return ""
+    if provider == GITHUB:
         deployment = payload.get("deployment")
         if isinstance(deployment, dict) and isinstance(deployment.get("sha"), str):
             return deployment["sha"]
-    return ""
+        return ""
+    url = payload.get("commit_url")
+    return url.rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) and url else ""
 
 
 def changes_from_pushes(pushes, sha, limit=1000):
@@ -355,8 +364,13 @@ def map_gitlab(event_type, payload, options):
             GITLAB_FINAL_STATES[status],
         )
         return "deployments", [row]
-    if event_type in ("merge_request", "push"):
-        raise Ignored(f"{event_type}: changes are not linked to deployments yet.")
+    if event_type == "push":
+        after = _text(payload, "after")
+        raise Ignored(
+            f"push: kept; its commits become the changes of the deployment of {after[:12]}."
+        )
+    if event_type == "merge_request":
+        raise Ignored("merge_request: changes are taken from the pushes' commits.")
     raise Ignored(f"GitLab event {event_type!r} is not used.")
 
 

@@ -391,3 +391,34 @@ def test_receive_gitlab_signed_form(
         )
     assert response.status_code == 202
     assert WebhookDelivery.objects.get().delivery_id == "msg_2"
+
+
+def test_gitlab_push_commits_become_the_deployments_changes(
+    client, world, processed_inline, django_capture_on_commit_callbacks
+):
+    hook, secret = webhook_services.create_webhook(provider="gitlab", team=world.team_a)
+    push = {
+        "object_kind": "push",
+        "after": "279484c09fbe69ededfced8c1bb6e6d24616b468",
+        "commits": [
+            {
+                "id": "279484c09fbe69ededfced8c1bb6e6d24616b468",
+                "timestamp": "2021-04-28T19:40:00+02:00",
+            }
+        ],
+    }
+    for name, body in (("d", load("gitlab_deployment.json")), ("p", json.dumps(push).encode())):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(
+                f"/hooks/{hook.public_id}/",
+                data=body,
+                content_type="application/json",
+                HTTP_X_GITLAB_TOKEN=secret,
+                HTTP_X_GITLAB_EVENT_UUID=name,
+            )
+    assert Deployment.objects.get(team=world.team_a).changes == [
+        {
+            "id": "279484c09fbe69ededfced8c1bb6e6d24616b468",
+            "first_commit_at": "2021-04-28T17:40:00+00:00",
+        }
+    ]

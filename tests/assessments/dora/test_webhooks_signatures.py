@@ -248,10 +248,18 @@ def test_map_gitlab_pipeline_matching_name_is_deployment():
         wh.map_event("gitlab", "pipeline", payload, {"deploy_workflow": "Release*"})
 
 
-@pytest.mark.parametrize("kind", ["merge_request", "push"])
-def test_map_gitlab_changes_ignored_with_reason(kind):
-    with pytest.raises(wh.Ignored, match=f"{kind}: changes are not linked"):
-        wh.map_event("gitlab", kind, {"object_kind": kind}, {})
+def test_map_gitlab_push_and_merge_request_ignored_with_reason():
+    with pytest.raises(wh.Ignored, match="push: kept; its commits become the changes of the "):
+        wh.map_event("gitlab", "push", {"object_kind": "push", "after": "da1560886d"}, {})
+    with pytest.raises(wh.Ignored, match="merge_request: changes are taken from the pushes"):
+        wh.map_event("gitlab", "merge_request", {"object_kind": "merge_request"}, {})
+
+
+def test_gitlab_deployed_sha_from_commit_url():
+    payload = json.loads(load("gitlab_deployment.json"))
+    assert wh.deployed_sha("gitlab", "deployment", payload) == (
+        "279484c09fbe69ededfced8c1bb6e6d24616b468"
+    )
 
 
 def test_gitlab_identity_prefers_idempotency_key():
