@@ -273,3 +273,15 @@ def test_pagerduty_identity_is_event_id():
         "5ac64822-4adc-4fda-ade0-410becf0de4f",
         "incident.triggered",
     )
+
+
+def test_kept_headers_never_keep_a_signature_or_token():
+    headers = {
+        "x-github-event": "push",
+        "x-hub-signature-256": "sha256=abc",
+        "x-gitlab-token": SECRET,
+        "webhook-signature": "v1,abc",
+        "x-pagerduty-signature": "v1=abc",
+        "x-opsgenie-secret": SECRET,
+    }
+    assert wh.kept_headers(headers) == {"x-github-event": "push"}
