@@ -264,7 +264,10 @@ UTF16_LE_COLUMNS = ", ".join(
     repr(prefix + "\x00".join(name) + "\x00")
     for prefix, name in (("", "external_id"), ("\x00", "started_at"), ("\x00", "resolved_at"))
 )
-COLUMNS = "The incidents columns are external_id,started_at,resolved_at,deployment_external_id."
+COLUMNS = (
+    "The incidents columns are external_id,started_at,resolved_at,deployment_external_id,service,"
+    "description."
+)
 # (body, message, rows rejected, [(line, message)] of the errors)
 CSV_CASES = [
     pytest.param(
