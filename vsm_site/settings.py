@@ -464,6 +464,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.task_notify_due_tomorrow",
         "schedule": crontab(hour=8, minute=5),
     },
+    # Webhook deliveries stored while the broker was down, and the retention of raw bodies.
+    "sweep-webhook-deliveries": {
+        "task": "assessments.task_sweep_deliveries",
+        "schedule": _int("WEBHOOK_SWEEP_INTERVAL_SECONDS", 120),
+    },
+    "prune-webhook-deliveries": {
+        "task": "assessments.task_prune_deliveries",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 
 LOGGING = {

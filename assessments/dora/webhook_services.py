@@ -311,6 +311,21 @@ def reprocess(queryset):
     return counts
 
 
+# A delivery still "received" this long after it arrived was not picked up by a worker (the
+# broker was down when it came in): the sweep derives it.
+SWEEP_AFTER = dt.timedelta(minutes=5)
+
+
+def sweep_received(now=None):
+    """Derive the deliveries left ``received`` for longer than SWEEP_AFTER; returns how many
+    were processed, by new status (``reprocess``)."""
+    now = now or timezone.now()
+    stuck = WebhookDelivery.objects.filter(
+        status=WebhookDelivery.RECEIVED, received_at__lt=now - SWEEP_AFTER
+    ).order_by("received_at")
+    return reprocess(stuck)
+
+
 def prune_deliveries(now=None):
     """Delete deliveries older than WEBHOOK_DELIVERY_RETENTION_DAYS; returns how many."""
     now = now or timezone.now()
@@ -331,3 +346,8 @@ def task_process_delivery(delivery_id):
 @shared_task(name="assessments.task_prune_deliveries")
 def task_prune_deliveries():
     return prune_deliveries()
+
+
+@shared_task(name="assessments.task_sweep_deliveries")
+def task_sweep_deliveries():
+    return sweep_received()

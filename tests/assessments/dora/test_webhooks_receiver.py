@@ -181,6 +181,24 @@ def test_receive_broker_down_stays_received_then_reprocessed(
     assert Deployment.objects.filter(team=hook.team).count() == 1
 
 
+def test_sweep_derives_deliveries_left_received_after_five_minutes(
+    client, github_hook, broker_down, django_capture_on_commit_callbacks
+):
+    """The beat schedule's sweep (assessments.task_sweep_deliveries): a delivery stored while
+    the broker was down is derived once it has waited five minutes, not before."""
+    hook, secret = github_hook
+    with django_capture_on_commit_callbacks(execute=True):
+        post_github(
+            client, hook, secret, load("github_deployment_status.json"), "deployment_status"
+        )
+    delivery = WebhookDelivery.objects.get()
+    assert webhook_services.sweep_received(now=delivery.received_at + dt.timedelta(minutes=4)) == {}
+    assert WebhookDelivery.objects.get().status == "received"
+    later = delivery.received_at + dt.timedelta(minutes=6)
+    assert webhook_services.sweep_received(now=later) == {"processed": 1}
+    assert Deployment.objects.filter(team=hook.team).count() == 1
+
+
 def test_receive_wrong_shape_failed_nothing_written(
     client, github_hook, processed_inline, django_capture_on_commit_callbacks
 ):
