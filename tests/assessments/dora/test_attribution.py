@@ -4,6 +4,8 @@ causes (pure, no database), and the rates event_metrics computes from them (data
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from assessments.dora import attribution as a
 from assessments.dora import services
@@ -406,3 +408,19 @@ def test_ownership_page_lead_sets_the_incident_window(world, client):
     client.force_login(world.member_a)
     assert client.post(url, {"incident_window_hours": "12"}).status_code == 403
     assert services.incident_window_hours(world.team_a) == 48
+
+
+SEGMENTS = st.sampled_from(["services", "payments", "refunds", "api", "web"])
+
+
+@given(
+    prefixes=st.lists(st.lists(SEGMENTS, min_size=1, max_size=3).map("/".join), unique=True,
+                      max_size=6),
+    path=st.lists(SEGMENTS, min_size=1, max_size=4).map("/".join),
+)  # fmt: skip
+def test_route_property_the_longest_matching_prefix_owns_the_path(prefixes, path):
+    ownerships = [("path", prefix, f"team-{n}") for n, prefix in enumerate(prefixes)]
+    team, _ = a.route(ownerships, {"paths": [path]})
+    matching = [p for p in prefixes if path == p or path.startswith(p + "/")]
+    expected = f"team-{prefixes.index(max(matching, key=len))}" if matching else None
+    assert team == expected
