@@ -71,6 +71,7 @@ from assessments.models.questionnaires import (
     OrganizationQuestion,
     OrganizationSection,
 )
+from assessments.models.webhooks import Webhook, WebhookDelivery
 from assessments.questionnaires import selectors as questionnaire_selectors
 from assessments.questionnaires import services as questionnaire_services
 from assessments.questionnaires.format import (
@@ -493,6 +494,10 @@ NOT_CARRIED = {
     TeamOwnership: "which team owns which service or repository: not carried yet",
     AttributionSettings: "a team's incident attribution window: not carried yet",
     UnroutedEvent: "events this site's webhooks could not route: nothing to carry",
+    # A webhook's secret is sealed with this site's SECRET_KEY and its URL is this site's: the
+    # organisation creates its webhooks again on the other site (issue 20).
+    Webhook: "this site's receiving addresses and sealed secrets: created again on the other",
+    WebhookDelivery: "raw bodies this site received (kept for retention only): nothing to carry",
 }
 
 
