@@ -1300,3 +1300,17 @@ def test_ingest_deployment_fixing_itself_rejected(world, refreshes):
         {"line": 1, "external_id": "d-1", "field": "fixes",
          "message": "A deployment cannot fix itself."}
     ]  # fmt: skip
+
+
+def test_the_downloadable_csv_templates_ingest_as_they_stand(world):
+    """The example row of each template (static/csv/) is a valid event with every column."""
+    import io
+    from pathlib import Path
+
+    from assessments.dora import ingest
+
+    static = Path(__file__).resolve().parents[3] / "static" / "csv"
+    for kind in ingest.KINDS:
+        body = (static / f"{kind}-template.csv").read_bytes()
+        assert body.decode().splitlines()[0].split(",") == list(ingest.CSV_COLUMNS[kind])
+        assert ingest.ingest_csv(world.team_a, kind, io.BytesIO(body)).created == 1
