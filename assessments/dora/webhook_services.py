@@ -256,7 +256,9 @@ def _rederive_deployments_of_push(delivery_id):
 def _derive(delivery_id):
     with transaction.atomic():
         delivery = (
-            WebhookDelivery.objects.select_for_update()
+            # Lock the delivery row only: PostgreSQL refuses FOR UPDATE on the nullable side of
+            # the outer joins (a hook has a team or an organisation, not both).
+            WebhookDelivery.objects.select_for_update(of=("self",))
             .select_related("webhook__team__organization", "webhook__organization")
             .filter(pk=delivery_id, status=WebhookDelivery.RECEIVED)
             .first()
