@@ -932,25 +932,12 @@ def _dora_item(state, step: DoraStep, content: MetricPractices, plan_input, dead
     over = 0
     if state.self_assessed_tier is not None:
         over = max(0, dora.TIERS.index(from_tier) - dora.TIERS.index(state.self_assessed_tier))
-    factors = {
-        "gap": gap,
-        "gap_term": gap * gap,
-        "weight": DORA_WEIGHT,
-        "weakness": 1.0,
-        "dora_boost": 1.0,
-        "self_assessment_boost": 1.0 + SELF_ASSESSMENT_BOOST_PER_TIER * over,
-        "decline_boost": 1.0,
-        "bottleneck_boost": 1.0,
-    }
+    factors = _dora_factors(gap, gap * gap, 1.0 + SELF_ASSESSMENT_BOOST_PER_TIER * over)
     label = _metric_label(state)
     to_label = dora.TIER_LABELS[to_tier]
 
     why = [_tier_evidence(state)]
-    movers = [
-        d.name for d in plan_input.dimensions if state.metric in DIMENSION_METRICS.get(d.key, ())
-    ]
-    if movers:
-        why.append(f"Practices in {_join(movers)} move this metric.")
+    why.extend(_movers_evidence(plan_input, state.metric))
 
     if state.metric == dora.REWORK_RATE:
         band = content.bands[from_tier]
@@ -977,23 +964,8 @@ def _dora_item(state, step: DoraStep, content: MetricPractices, plan_input, dead
         if target.alongside:
             success += f" {target.alongside}"
 
-    return PlanItem(
-        key=f"dora:{state.metric}",
-        kind="dora",
-        ref=state.metric,
-        title=f"{label}: {title}",
-        why=tuple(why),
-        focus_areas=(),
-        steps=steps,
-        success_metric=success,
-        owner_role=content.owner_role,
-        phase="later",
-        priority=_priority(factors),
-        from_level=None,
-        to_level=None,
-        from_tier=from_tier,
-        to_tier=to_tier,
-        factors=MappingProxyType(factors),
+    return _dora_plan_item(
+        state.metric, f"{label}: {title}", why, steps, success, content, factors, from_tier, to_tier
     )
 
 
@@ -1054,26 +1026,13 @@ def _dora_comparison_item(
 ) -> PlanItem:
     compared = state.comparison
     gap = round(max(0.0, BAND_GAP_TOP - compared.z), PRIORITY_DECIMALS)
-    factors = {
-        "gap": gap,
-        "gap_term": round(gap * gap, PRIORITY_DECIMALS),
-        "weight": DORA_WEIGHT,
-        "weakness": 1.0,
-        "dora_boost": 1.0,
-        "self_assessment_boost": 1.0,
-        "decline_boost": 1.0,
-        "bottleneck_boost": 1.0,
-    }
+    factors = _dora_factors(gap, round(gap * gap, PRIORITY_DECIMALS), 1.0)
     label = _comparison_label(state.metric)
     phrase = _segment_phrase(state.segment)
     to_label = quickcheck.BAND_LABELS[step.to_band]
 
     why = [_band_evidence(state)]
-    movers = [
-        d.name for d in plan_input.dimensions if state.metric in DIMENSION_METRICS.get(d.key, ())
-    ]
-    if movers:
-        why.append(f"Practices in {_join(movers)} move this metric.")
+    why.extend(_movers_evidence(plan_input, state.metric))
 
     alongside = ""
     if state.metric == dora.REWORK_RATE:
@@ -1096,11 +1055,39 @@ def _dora_comparison_item(
     if alongside:
         success += f" {alongside}"
 
+    title = f"{label}: {_target_title(state.metric, step.edge)}"
+    return _dora_plan_item(
+        state.metric, title, why, steps, success, content, factors, state.band, step.to_band
+    )
+
+
+def _movers_evidence(plan_input, metric) -> list[str]:
+    """The line naming the dimensions whose practices move ``metric`` (none: no line)."""
+    movers = [d.name for d in plan_input.dimensions if metric in DIMENSION_METRICS.get(d.key, ())]
+    return [f"Practices in {_join(movers)} move this metric."] if movers else []
+
+
+def _dora_factors(gap, gap_term, self_assessment_boost) -> dict[str, float]:
+    """A DORA item's priority factors: only the gap and the self-assessment boost vary."""
+    return {
+        "gap": gap,
+        "gap_term": gap_term,
+        "weight": DORA_WEIGHT,
+        "weakness": 1.0,
+        "dora_boost": 1.0,
+        "self_assessment_boost": self_assessment_boost,
+        "decline_boost": 1.0,
+        "bottleneck_boost": 1.0,
+    }
+
+
+def _dora_plan_item(metric, title, why, steps, success, content, factors, from_tier, to_tier):
+    """A DORA item, in either view (tiers: tier keys; 2025 comparison: band keys)."""
     return PlanItem(
-        key=f"dora:{state.metric}",
+        key=f"dora:{metric}",
         kind="dora",
-        ref=state.metric,
-        title=f"{label}: {_target_title(state.metric, step.edge)}",
+        ref=metric,
+        title=title,
         why=tuple(why),
         focus_areas=(),
         steps=steps,
@@ -1110,8 +1097,8 @@ def _dora_comparison_item(
         priority=_priority(factors),
         from_level=None,
         to_level=None,
-        from_tier=state.band,
-        to_tier=step.to_band,
+        from_tier=from_tier,
+        to_tier=to_tier,
         factors=MappingProxyType(factors),
     )
 
