@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 
@@ -31,6 +30,7 @@ from assessments.models import Answer, Response
 from reports import tasks
 from reports.models import RoadmapReport
 from reports.pdf import services as report_services
+from tests.concurrency import run_together
 from tests.conftest import ALL_LEVELS
 from tests.factories import MembershipFactory
 from vsm_site.celery import app as celery_app
@@ -40,31 +40,6 @@ RENDER_DELAY_SECONDS = 60  # far longer than the test needs to catch the worker 
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def run_together(*calls, timeout=60):
-    """Run each call in its own thread, all released at once by a barrier; return what each
-    returned or the exception it raised. Each thread closes its database connection at the
-    end, as a server's request thread does."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=timeout)
-            outcomes[index] = call()
-        except BaseException as exc:  # reported to the test, which asserts on it
-            outcomes[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return outcomes
 
 
 def wait_until(predicate, seconds, what):

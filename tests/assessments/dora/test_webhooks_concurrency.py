@@ -3,39 +3,16 @@ may arrive at the same moment on two server threads."""
 
 import hashlib
 import hmac
-import threading
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from assessments.dora import webhook_services
 from assessments.models import Deployment, WebhookDelivery
+from tests.concurrency import run_together
 from tests.factories import TeamFactory
 
 PAYLOADS = Path(__file__).parent / "payloads"
-
-
-def run_together(*calls, timeout=60):
-    """Each call in its own thread, released at once; what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=timeout)
-            outcomes[index] = call()
-        except BaseException as exc:  # reported to the test, which asserts on it
-            outcomes[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)
