@@ -280,15 +280,19 @@ def map_github(event_type, payload, options):
         )
         return "deployments", [row]
     if event_type == "push":
-        after = _text(payload, "after")
-        raise Ignored(
-            f"push: kept; its commits become the changes of the deployment of {after[:12]}."
-        )
+        raise _push_kept(payload)
     if event_type == "pull_request":
         # Lead time is measured from commit times, which pushes carry; a pull request's own
         # payload has no first-commit time.
         raise Ignored("pull_request: changes are taken from the pushes' commits.")
     raise Ignored(f"GitHub event {event_type!r} is not used.")
+
+
+def _push_kept(payload) -> Ignored:
+    """A push (GitHub and GitLab alike) derives no event of its own: the delivery is kept and
+    its commits become the changes of the deployment of its head."""
+    after = _text(payload, "after")
+    return Ignored(f"push: kept; its commits become the changes of the deployment of {after[:12]}.")
 
 
 # The event type of a deployment whose changes come from pushes, per provider.
@@ -365,10 +369,7 @@ def map_gitlab(event_type, payload, options):
         )
         return "deployments", [row]
     if event_type == "push":
-        after = _text(payload, "after")
-        raise Ignored(
-            f"push: kept; its commits become the changes of the deployment of {after[:12]}."
-        )
+        raise _push_kept(payload)
     if event_type == "merge_request":
         raise Ignored("merge_request: changes are taken from the pushes' commits.")
     raise Ignored(f"GitLab event {event_type!r} is not used.")
