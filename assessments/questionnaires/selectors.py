@@ -61,6 +61,17 @@ def questions_by_key(questionnaire):
     return {q.key: q for _, qs in questionnaire_structure(questionnaire) for q in qs}
 
 
+def _question_doc(question, **extra):
+    return QuestionDoc(
+        key=question.key,
+        text=question.text,
+        levels={int(k): v for k, v in sorted(question.levels.items())},
+        help=question.help,
+        replaces=question.replaces or None,
+        **extra,
+    )
+
+
 def questionnaire_doc(questionnaire):
     """The stored version as a QuestionnaireDoc (for export and for comparing content)."""
     dims = []
@@ -72,17 +83,7 @@ def questionnaire_doc(questionnaire):
                 help=d.help,
                 weight=d.weight,
                 focus_areas={int(k): tuple(v) for k, v in sorted(d.focus_areas.items())},
-                questions=tuple(
-                    QuestionDoc(
-                        key=q.key,
-                        text=q.text,
-                        levels={int(k): v for k, v in sorted(q.levels.items())},
-                        help=q.help,
-                        weight=q.weight,
-                        replaces=q.replaces or None,
-                    )
-                    for q in qs
-                ),
+                questions=tuple(_question_doc(q, weight=q.weight) for q in qs),
                 replaces=d.replaces or None,
             )
         )
@@ -92,16 +93,8 @@ def questionnaire_doc(questionnaire):
         organization = OrganizationDoc(
             name=section[0].name,
             help=section[0].help,
-            questions=tuple(
-                QuestionDoc(
-                    key=q.key,
-                    text=q.text,
-                    levels={int(k): v for k, v in sorted(q.levels.items())},
-                    help=q.help,
-                    replaces=q.replaces or None,
-                )
-                for q in section[1]
-            ),
+            # Organisation questions have no weight: they are never scored.
+            questions=tuple(_question_doc(q) for q in section[1]),
         )
     return QuestionnaireDoc(
         key=questionnaire.key,
