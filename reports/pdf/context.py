@@ -198,7 +198,7 @@ def _comparison(measured, survey, segment):
     }
 
 
-def _appendix(result, candid, hidden):
+def _appendix(result, candid, hidden, threshold):
     """``hidden``: dimension key -> its spread is hidden (``dimension_spread_hidden``)."""
     structure = questionnaire_selectors.questionnaire_structure(result.questionnaire)
     stats = {row["key"]: row for row in result.data.get("questions", [])}
@@ -231,7 +231,7 @@ def _appendix(result, candid, hidden):
         "comments_hidden": "" if candid else comments_hidden_note(result.team.organization),
         "hidden_distribution": not candid,
         "some_hidden": any(hidden.values()),
-        "threshold": permissions.confidence_threshold(result),
+        "threshold": threshold,
     }
 
 
@@ -252,7 +252,7 @@ def roadmap_context(result, viewer=None, sources=None):
     hidden = {}
     for row in result.data["dimensions"]:
         change = deltas.get(row["key"])
-        shown = dimension_presentation(result, row, candour, threshold)
+        shown = dimension_presentation(row, candour, threshold)
         hidden[row["key"]] = shown["spread_hidden"]
         dimensions.append(
             {
@@ -308,7 +308,7 @@ def roadmap_context(result, viewer=None, sources=None):
                 for d, label in roadmap.checkpoints
             ],
         },
-        "appendix": _appendix(result, candid, hidden),
+        "appendix": _appendix(result, candid, hidden, threshold),
         "vsm": valuestream_services.pdf_vsm_context(
             team, current=sources.current_map, future=sources.future_map
         ),

@@ -88,7 +88,7 @@ def result_comments(result):
     )
 
 
-def dimension_presentation(result, row, level_of_candour, threshold):
+def dimension_presentation(row, level_of_candour, threshold):
     """What the result page and the PDF show of one dimension beyond its score: whether its
     spread is hidden and why, the shares of answers at or above levels 3-5 and the "don't
     know" share with its warning (scoring rules v2; a rules-v1 result has neither)."""
@@ -154,7 +154,7 @@ def result_page_context(result, *, candour):
         dimension_rows.append(
             {
                 **row,
-                **dimension_presentation(result, row, candour, threshold),
+                **dimension_presentation(row, candour, threshold),
                 "level_name": LEVEL_NAMES.get(row["level"]),
                 "change": deltas.get(row["key"]),
                 "questions": [
