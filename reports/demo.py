@@ -37,7 +37,6 @@ from assessments.models import (
 from assessments.periods import current_period, period_end, shift_period
 from assessments.questionnaires import selectors as questionnaire_selectors
 from assessments.questionnaires import services as questionnaire_services
-from reports.models import Roadmap
 from reports.roadmap import services as roadmap_services
 
 QUESTIONNAIRE_DIR = Path(__file__).resolve().parent.parent / "assessments" / "questionnaires"
@@ -180,13 +179,14 @@ def load_demo_organization():
     for user_id in sorted(people):
         OrganizationMember.objects.get_or_create(organization=org, user_id=user_id)
     load_shipped_questionnaires()
-    started = timezone.now()
     with signals.muted():  # history, not news: nobody is notified of it
         for team in teams:
-            _demo_history(team)
+            # Delivery figures and maps first: a roadmap is planned when its result is frozen,
+            # from what the team has measured by then (its DORA and value stream items).
             _demo_delivery(team)
             _demo_value_stream(team)
-            _demo_roadmap(team, started)
+            _demo_history(team)
+            _demo_roadmap(team)
         _demo_organization_practices(org, coe)
     return DemoSummary(org, teams, len(created))
 
@@ -322,16 +322,13 @@ def _demo_value_stream(team):
     )
 
 
-def _demo_roadmap(team, started):
-    """The first item of the roadmap of each team's latest result owned by the lead, unless
-    someone owns it already. A roadmap is planned when its result is frozen; the demo writes
-    the history before the delivery figures and maps, so a roadmap planned during this load
-    (``started``) is planned again now that they exist (its DORA and value stream items)."""
+def _demo_roadmap(team):
+    """The first item of the roadmap of each team's latest result (planned when the result was
+    frozen) owned by the lead, unless someone owns it already."""
     latest = team.results.order_by("-period").first()
     if latest is None:
         return
-    Roadmap.objects.filter(result=latest, created_at__gte=started).delete()
-    roadmap = roadmap_services.generate_roadmap(latest)
+    roadmap = roadmap_services.generate_roadmap(latest)  # the existing one
     lead = team.memberships.filter(role=Membership.LEAD).first()
     first = roadmap.items.order_by("position").first()
     if first is not None and lead is not None and first.owner_id is None:

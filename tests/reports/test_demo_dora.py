@@ -25,8 +25,8 @@ def test_demo_organisation_has_industry_size_and_opens_with_the_comparison(db, c
 
 
 def test_demo_roadmaps_are_planned_with_the_delivery_figures(db):
-    """The demo writes its history before its delivery figures: each latest roadmap is planned
-    again once they exist, so DORA items appear where the figures call for them."""
+    """The demo writes its delivery figures before its history, so each roadmap, planned when
+    its result is frozen, has DORA items where the figures call for them."""
     from django.core.management import call_command
 
     from reports.models import RoadmapItem
