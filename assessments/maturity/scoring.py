@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from assessments.levels import LEVEL_NAMES, MAX_LEVEL, MIN_LEVEL, SCORE_DECIMALS
+from assessments.levels import LEVEL_NAMES, LEVELS, MAX_LEVEL, MIN_LEVEL, SCORE_DECIMALS
 
 # Stored with every result, so that a change of the rules never silently changes old numbers.
 SCORING_RULES_VERSION = 2
@@ -233,10 +233,10 @@ def score_team(
         # Questions that can disagree at all: two or more respondents gave a level.
         comparable = sum(1 for q in stats if q.count >= 2)
         needed = max(1, math.ceil(comparable * DISAGREEMENT_QUESTION_SHARE))
-        level_answers = [level for q in stats for level, n in q.distribution.items()
-                         for _ in range(n)]  # fmt: skip
+        # Level answers per level, over the dimension's questions and respondents.
+        counts = {level: sum(q.distribution[level] for q in stats) for level in LEVELS}
         dont_know = sum(d.dont_know for d in per_response)
-        asked = len(level_answers) + dont_know
+        asked = sum(counts.values()) + dont_know
         dont_know_share = _round(Fraction(dont_know, asked)) if asked else None
         dim_scores[dim.key] = DimensionTeamScore(
             key=dim.key,
@@ -253,7 +253,7 @@ def score_team(
             level=None if score is None else level_for_score(score),
             not_applicable=sum(d.not_applicable for d in per_response),
             applicable=any(d.applicable for d in per_response) or not per_response,
-            at_or_above=_at_or_above(level_answers),
+            at_or_above=_at_or_above(counts),
             dont_know_share=dont_know_share,
             dont_know_warning=bool(asked) and Fraction(dont_know, asked) > DONT_KNOW_WARNING_SHARE,
         )
@@ -539,11 +539,14 @@ def _question_stats(key: str, responses: Sequence[Mapping[str, int | str | None]
     )
 
 
-def _at_or_above(levels: Sequence[int]) -> dict[int, float]:
-    if not levels:
+def _at_or_above(counts: Mapping[int, int]) -> dict[int, float]:
+    """Level 2..5 -> the share of the level answers (``counts``: level -> answers) at or above
+    it; empty without answers."""
+    total = sum(counts.values())
+    if not total:
         return {}
     return {
-        level: _round(Fraction(sum(1 for x in levels if x >= level), len(levels)))
+        level: _round(Fraction(sum(n for x, n in counts.items() if x >= level), total))
         for level in range(MIN_LEVEL + 1, MAX_LEVEL + 1)
     }
 
