@@ -4,8 +4,8 @@ packages (people, maturity, dora, valuestream, questionnaires, audit)."""
 from django.urls import path
 
 from assessments.audit import views as audit_views
+from assessments.dora import token_urls, webhook_page_urls, webhook_views
 from assessments.dora import views as dora_views
-from assessments.dora import webhook_views
 from assessments.maturity import views as maturity_views
 from assessments.people import team_views
 from assessments.people import views as people_views
@@ -208,4 +208,13 @@ webhooks = [
     path("hooks/<str:public_id>/", webhook_views.receive, name="webhook_receive"),
 ]
 
-urlpatterns = people + maturity + valuestream + questionnaires + audit + webhooks
+urlpatterns = (
+    people
+    + maturity
+    + valuestream
+    + questionnaires
+    + audit
+    + webhooks
+    + webhook_page_urls.urlpatterns
+    + token_urls.urlpatterns
+)

@@ -1,0 +1,3 @@
+"""Pages through which leads manage their team's API tokens (scope, expiry, last use)."""
+
+urlpatterns = []
