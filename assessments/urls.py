@@ -206,6 +206,11 @@ audit = [
 
 webhooks = [
     path("hooks/<str:public_id>/", webhook_views.receive, name="webhook_receive"),
+    path(
+        "organizations/<slug:slug>/dora/unrouted/",
+        dora_views.organization_unrouted_events,
+        name="organization_unrouted_events",
+    ),
 ]
 
 urlpatterns = (

@@ -273,6 +273,7 @@ def build():
     for _ in range(2):
         _webhook_with_deliveries(team=team)
         _webhook_with_deliveries(organization=world.org)
+    more_unrouted(d)
     touch_audited(d)
     return d
 
@@ -469,6 +470,22 @@ def more_webhooks(d):
     for _ in range(GROWTH):
         _webhook_with_deliveries(team=d.team)
         _webhook_with_deliveries(organization=d.org)
+
+
+def more_unrouted(d):
+    """Events the organisation's webhooks could not route, naming ever more services."""
+    from assessments.models.dora import UnroutedEvent
+
+    start = UnroutedEvent.objects.count()
+    for n in range(start, start + GROWTH):
+        UnroutedEvent.objects.create(
+            organization=d.org,
+            provider="pagerduty",
+            event_type="incident.triggered",
+            subject=f"guard-unowned-{n}",
+            summary=f"pagerduty:GUARD{n}",
+            reason=f"no team owns service 'guard-unowned-{n}'",
+        )
 
 
 def more_ownerships(d):

@@ -240,6 +240,10 @@ EXPECTED = {case.key: case for case in (
     Case("team_dora_ownership", "POST",       (L, 403, 302, 404, 403, 302, 404), TEAM,
          body={"kind": "path", "value": "services/matrix"}),
     Case("team_dora_ownership_delete", "POST", (L, 403, 302, 404, 403, 302, 404), OWNERSHIP),
+    # Issue 20: events no team owns, for the CoE; admins route them to a team.
+    Case("organization_unrouted_events", "GET",  (L, 403, 403, 403, 200, 200, 404), SLUG),
+    Case("organization_unrouted_events", "POST", (L, 403, 403, 403, 403, 302, 404), SLUG,
+         body={"team": Ref("team"), "kind": "service", "subject": "matrix-unrouted"}),
     Case("team_value_stream", "GET",          (L, 200, 200, 404, 200, 200, 404), TEAM),
     Case("value_stream_edit", "GET",          (L, 403, 200, 404, 403, 200, 404),
          {**TEAM, "kind": "current"}),

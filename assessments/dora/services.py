@@ -844,15 +844,69 @@ def set_incident_window(user, team, hours):
     return hours
 
 
-def record_unrouted_event(organization, provider, summary, reason):
+def record_unrouted_event(organization, provider, summary, reason, *, delivery=None,
+                          event_type="", subject=""):  # fmt: skip
     """Keep an organisation webhook event no team owns, with the reason route_event gave, for
-    the CoE (no CoE list page yet)."""
+    the CoE's list of unrouted events. One row per delivery: deriving it again replaces it."""
     from assessments.models.dora import UnroutedEvent
 
-    return UnroutedEvent.objects.create(
-        organization=organization, provider=provider, summary=str(summary)[:300],
-        reason=str(reason)[:300],
-    )  # fmt: skip
+    fields = {
+        "organization": organization,
+        "provider": provider,
+        "event_type": str(event_type)[:60],
+        "subject": str(subject)[:300],
+        "summary": str(summary)[:300],
+        "reason": str(reason)[:300],
+    }
+    if delivery is None:
+        return UnroutedEvent.objects.create(**fields)
+    fields["received_at"] = delivery.received_at
+    event, _ = UnroutedEvent.objects.update_or_create(delivery=delivery, defaults=fields)
+    return event
+
+
+UNROUTED_PAGE_SIZE = 50
+
+
+def unrouted_subjects(organization):
+    """What the organisation's unrouted events named, the most recently seen first, one row
+    per name: ``{"subject", "count", "last_received_at", "providers", "kind"}``, ``kind``
+    being the ownership that would route them (a repository for GitHub and GitLab events, a
+    service for incident tools)."""
+    from django.db.models import Count, Max
+
+    from assessments.dora import webhooks as wh
+    from assessments.models.dora import TeamOwnership, UnroutedEvent
+
+    rows = (
+        UnroutedEvent.objects.filter(organization=organization)
+        .values("subject", "provider")
+        .annotate(count=Count("id"), last=Max("received_at"))
+    )
+    subjects = {}
+    for row in rows:
+        entry = subjects.setdefault(
+            row["subject"],
+            {"subject": row["subject"], "count": 0, "last_received_at": row["last"],
+             "providers": [], "kind": TeamOwnership.SERVICE},
+        )  # fmt: skip
+        entry["count"] += row["count"]
+        entry["last_received_at"] = max(entry["last_received_at"], row["last"])
+        entry["providers"].append(row["provider"])
+        if row["provider"] in (wh.GITHUB, wh.GITLAB):
+            entry["kind"] = TeamOwnership.REPOSITORY
+    for entry in subjects.values():
+        entry["providers"].sort()
+    return sorted(
+        subjects.values(), key=lambda e: (-e["last_received_at"].timestamp(), e["subject"])
+    )
+
+
+def unrouted_events(organization):
+    """The organisation's unrouted events, newest first (for a paginated list)."""
+    from assessments.models.dora import UnroutedEvent
+
+    return UnroutedEvent.objects.filter(organization=organization).order_by("-received_at", "-pk")
 
 
 # --- explanation of measured figures --------------------------------------------------------

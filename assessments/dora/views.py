@@ -6,6 +6,8 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -13,7 +15,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from assessments import permissions
-from assessments.dora import quickcheck
+from assessments.dora import quickcheck, webhook_services
 from assessments.dora import rules as dora
 from assessments.dora import services as dora_services
 from assessments.dora.forms import DoraEntryForm, EventUploadForm
@@ -295,6 +297,7 @@ def team_dora_ownership(request, team_id):
         "kinds": TeamOwnership.KIND_CHOICES,
         "can_lead": permissions.can_lead_team(request.user, team),
         "window_hours": dora_services.incident_window_hours(team),
+        "can_analyse": permissions.can_analyse(request.user, team.organization),
     }
     return render(request, "assessments/team_dora_ownership.html", context)
 
@@ -307,3 +310,48 @@ def team_dora_ownership_delete(request, team_id, ownership_id):
         dora_services.remove_ownership(request.user, team, ownership_id)
         messages.success(request, "Ownership removed.")
     return redirect("team_dora_ownership", team_id=team.id)
+
+
+@login_required
+def organization_unrouted_events(request, slug):
+    """Events the organisation's webhooks received that no team owns, grouped by what they
+    named, with the reason; CoE analysts and organisation admins see them (other members:
+    403, other organisations: 404). An organisation admin gives a name to a team here: the
+    ownership is recorded and the events are derived again for that team."""
+    from assessments.models.dora import TeamOwnership
+
+    organization = permissions.member_organization(request.user, slug)
+    if organization is None:
+        raise Http404("No such organisation.")
+    if not permissions.can_analyse(request.user, organization):
+        raise PermissionDenied("Only CoE analysts and organisation admins see unrouted events.")
+    can_route = permissions.can_administer(request.user, organization)
+    if request.method == "POST":
+        if not can_route:
+            raise PermissionDenied("Only organisation admins route events from this page.")
+        team = organization.teams.filter(pk=request.POST.get("team") or None).first()
+        if team is None:
+            messages.error(request, "Choose a team of the organisation.")
+        else:
+            with reported(request):
+                ownership, routed = webhook_services.route_unrouted(
+                    request.user, team, request.POST.get("kind", ""), request.POST.get("subject")
+                )
+                messages.success(
+                    request,
+                    f"{team.name} now owns {ownership.get_kind_display().lower()} "
+                    f"{ownership.value!r}; {routed} event{pluralize(routed)} routed to it.",
+                )
+        return redirect("organization_unrouted_events", slug=organization.slug)
+    page = Paginator(
+        dora_services.unrouted_events(organization), dora_services.UNROUTED_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    context = {
+        "organization": organization,
+        "subjects": dora_services.unrouted_subjects(organization),
+        "page": page,
+        "can_route": can_route,
+        "teams": organization.teams.order_by("name") if can_route else [],
+        "kinds": TeamOwnership.KIND_CHOICES,
+    }
+    return render(request, "assessments/organization_unrouted_events.html", context)

@@ -18,10 +18,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from assessments.dora import ingest
+from assessments.dora import attribution, ingest
 from assessments.dora import services as dora_services
 from assessments.dora import webhooks as wh
 from assessments.models import Incident, Webhook, WebhookDelivery
+from assessments.models.dora import UnroutedEvent
 from assessments.models.webhooks import seal
 from vsm_site.domain_errors import Invalid
 
@@ -32,7 +33,6 @@ ROTATION_GRACE = dt.timedelta(hours=24)
 ALLOWED_OPTIONS = {"environment", "deploy_workflow", "secret_header"}
 MAX_OPTION_LENGTH = 200
 PUSHES_SCANNED = 200
-ROUTING_MISSING = "organisation routing not available yet"
 
 
 # --- managing webhooks ------------------------------------------------------------------------
@@ -151,29 +151,28 @@ def _finish(delivery, status, reason=""):
     return status
 
 
-def _route_event_function():
-    try:
-        from assessments.dora import attribution
-    except ImportError:
-        return None
-    return getattr(attribution, "route_event", None)
-
-
-def _target_team(hook, row):
+def _target_team(delivery, row):
+    """The team an event goes to: the webhook's own, or for an organisation webhook the team
+    that owns the service or repository it names. An event no team owns is recorded for the
+    CoE (one record per delivery) and the reason returned."""
+    hook = delivery.webhook
     if hook.team_id is not None:
         return hook.team, ""
-    route_event = _route_event_function()
-    if route_event is None:
-        return None, ROUTING_MISSING
     service = row.get("service", "")
     event = {"service": service}
     if hook.provider in (wh.GITHUB, wh.GITLAB):
         event["repository"] = service  # the repository's full name stands for the service
-    team, reason = route_event(hook.organization, event)
+    team, reason = attribution.route_event(hook.organization, event)
     if team is None:
-        record = getattr(dora_services, "record_unrouted_event", None)
-        if record is not None:
-            record(hook.organization, hook.provider, row.get("external_id", ""), reason)
+        dora_services.record_unrouted_event(
+            hook.organization,
+            hook.provider,
+            row.get("external_id", ""),
+            reason,
+            delivery=delivery,
+            event_type=delivery.event_type,
+            subject=service,
+        )
         return None, f"No team owns it: {reason}"
     return team, reason
 
@@ -276,14 +275,10 @@ def _derive(delivery_id):
             return _finish(delivery, WebhookDelivery.IGNORED, str(exc))
         except wh.PayloadError as exc:
             return _finish(delivery, WebhookDelivery.FAILED, str(exc))
-        team, reason = _target_team(hook, rows[0])
+        team, reason = _target_team(delivery, rows[0])
         if team is None:
-            # Routing not built: the delivery failed and is derived again later. No owner: a
-            # valid event for no team of ours, kept for the CoE as unrouted.
-            status = (
-                WebhookDelivery.FAILED if reason == ROUTING_MISSING else WebhookDelivery.IGNORED
-            )
-            return _finish(delivery, status, reason)
+            # A valid event for no team of ours: kept for the CoE as unrouted.
+            return _finish(delivery, WebhookDelivery.IGNORED, reason)
         if kind == ingest.INCIDENTS:
             rows = _incident_rows(team, rows)
         sha = wh.deployed_sha(hook.provider, delivery.event_type, payload)
@@ -302,6 +297,8 @@ def reprocess(queryset):
     """Derive the given deliveries again (after a mapping change, or those left ``received``
     while the broker was down). Returns how many were processed, by new status."""
     ids = list(queryset.values_list("pk", flat=True))
+    # Derived again, a delivery no team owned is either routed now or recorded afresh.
+    UnroutedEvent.objects.filter(delivery_id__in=ids).delete()
     WebhookDelivery.objects.filter(pk__in=ids).update(
         status=WebhookDelivery.RECEIVED, reason="", processed_at=None
     )
@@ -311,6 +308,22 @@ def reprocess(queryset):
         if status:
             counts[status] = counts.get(status, 0) + 1
     return counts
+
+
+def route_unrouted(user, team, kind, subject):
+    """Give ``team`` what unrouted events of its organisation named (``add_ownership``'s rules:
+    its lead or an organisation admin), then derive those events' deliveries again so that
+    they reach the team. Returns ``(ownership, routed)``, ``routed`` being how many of those
+    deliveries were processed for a team now."""
+    subject = str(subject or "").strip()
+    if not subject:
+        raise Invalid("Choose what the events named.", field="subject")
+    ownership, _ = dora_services.add_ownership(user, team, kind, subject)
+    deliveries = WebhookDelivery.objects.filter(
+        unrouted__organization_id=team.organization_id, unrouted__subject__iexact=subject
+    )
+    counts = reprocess(deliveries)
+    return ownership, counts.get(WebhookDelivery.PROCESSED, 0)
 
 
 # A delivery still "received" this long after it arrived was not picked up by a worker (the

@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from assessments.models.answering import Response
 from assessments.models.people import Organization, Team
@@ -151,13 +152,26 @@ class TeamOwnership(models.Model):
 
 
 class UnroutedEvent(models.Model):
-    """An organisation webhook event no team owns, kept with the reason for the CoE."""
+    """An organisation webhook event no team owns, kept with the reason for the CoE. One per
+    delivery: deriving the delivery again (``reprocess_deliveries``, or after an ownership was
+    added) replaces it, or removes it when a team now owns the event. It lives as long as its
+    delivery (``WEBHOOK_DELIVERY_RETENTION_DAYS``)."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="unrouted_events"
     )
+    delivery = models.OneToOneField(
+        "assessments.WebhookDelivery",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="unrouted",
+    )
     provider = models.CharField(max_length=20)
-    received_at = models.DateTimeField(auto_now_add=True)
+    event_type = models.CharField(max_length=60, blank=True)
+    # What the event named and nobody owns: a service, or a repository's full name.
+    subject = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
     summary = models.CharField(max_length=300, blank=True)
     reason = models.CharField(max_length=300)
 
