@@ -29,7 +29,8 @@ questionnaire versions no assessment uses. Every version the organisation owns i
 after an import.
 
 Format version 1 (before questionnaires had owners) is still read: its versions are the
-library's.
+library's. Format 2 (before teams listed what they own and their incident attribution window)
+is read too: its teams own nothing and keep the default window.
 """
 
 import datetime as dt
@@ -92,8 +93,8 @@ from reports.models import (
 from vsm_site.domain_errors import Conflict, Invalid
 
 FORMAT = "vsm-assess/organization"
-FORMAT_VERSION = 2
-READABLE_FORMAT_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READABLE_FORMAT_VERSIONS = (1, 2, 3)
 BATCH = 500
 User = get_user_model()
 
@@ -468,6 +469,9 @@ CARRIED = {entry.model: entry for entry in (
                        "deployment_external_id", "service", "description", "received_at",
                        "updated_at"),
             left_out={"batch": BATCH_LEFT_OUT}),
+    Carried(TeamOwnership, (Field("team", PARENT), Field("organization", From("team.organization")),
+                            "kind", "value", "created_at")),
+    Carried(AttributionSettings, (Field("team", PARENT), "incident_window_hours")),
     Carried(ValueStreamMap, (Field("team", PARENT), "kind", "version", "created_at", "stages",
                              "figures", "note", Field("created_by", USER))),
     Carried(Campaign, (Field("organization", PARENT), "name", "questionnaire_key", "period",
@@ -490,9 +494,6 @@ NOT_CARRIED = {
     # Not carried yet (issue 18): the CoE answers them again for the periods it needs.
     OrganizationPractices: "the CoE's answers to the organisation section: not carried yet",
     OrganizationPracticeAnswer: "one answer of those: not carried yet",
-    # Not carried yet (issue 20): set again on the target site's ownership page.
-    TeamOwnership: "which team owns which service or repository: not carried yet",
-    AttributionSettings: "a team's incident attribution window: not carried yet",
     UnroutedEvent: "events this site's webhooks could not route: nothing to carry",
     # A webhook's secret is sealed with this site's SECRET_KEY and its URL is this site's: the
     # organisation creates its webhooks again on the other site (issue 20).
@@ -595,6 +596,8 @@ def export_organization(org):
     deployments = _by_parent(Deployment, _values(Deployment, **of_org))
     incidents = _by_parent(Incident, _values(Incident, **of_org))
     maps = _by_parent(ValueStreamMap, _values(ValueStreamMap, **of_org))
+    ownerships = _by_parent(TeamOwnership, _values(TeamOwnership, **of_org))
+    windows = _one_per_parent(AttributionSettings, _values(AttributionSettings, **of_org))
 
     def export_result(result):
         if result is None:
@@ -661,6 +664,14 @@ def export_organization(org):
             ),
             value_stream_maps=export.rows(
                 ValueStreamMap, maps.get(team["id"], []), lambda m: (m["kind"], m["version"])
+            ),
+            ownerships=export.rows(
+                TeamOwnership, ownerships.get(team["id"], []), lambda o: (o["kind"], o["value"])
+            ),
+            attribution=(
+                export.row(AttributionSettings, windows[team["id"]])
+                if team["id"] in windows
+                else None
             ),
         )
         for team in sorted(teams, key=lambda t: t["slug"])
@@ -771,6 +782,14 @@ def _children(pairs, name):
 def _child(pairs, name):
     """``[(parent object, child row)]`` for the row (or none) under ``name`` in each parent's."""
     return [(obj, row[name]) for obj, row in pairs if row[name]]
+
+
+def _since_format_3(data, pairs):
+    """``pairs`` with the team rows of a format 1 or 2 document given the lists format 3 added
+    (a team owning nothing, with the default attribution window)."""
+    if data["format_version"] >= 3:
+        return pairs
+    return [(obj, {"ownerships": [], "attribution": None, **row}) for obj, row in pairs]
 
 
 class _Load:
@@ -968,6 +987,8 @@ def _import(data, attach_existing=False):
     load.insert(Deployment, _children(teams, "deployments"))
     load.insert(Incident, _children(teams, "incidents"))
     load.insert(ValueStreamMap, _children(teams, "value_stream_maps"))
+    load.insert(TeamOwnership, _children(_since_format_3(data, teams), "ownerships"))
+    load.insert(AttributionSettings, _child(_since_format_3(data, teams), "attribution"))
     load.insert(DoraSnapshot, _children(teams, "dora_snapshots"))
     campaigns = load.insert(Campaign, [(org, row) for row in data["campaigns"]])
     load.insert(CampaignTeam, _children(campaigns, "teams"))

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from assessments.dora import services as dora_services
 from assessments.maturity import services
 from assessments.models import (
     Answer,
@@ -29,6 +30,7 @@ from assessments.models import (
     TeamGroup,
     ValueStreamMap,
 )
+from assessments.models.dora import AttributionSettings, TeamOwnership
 from assessments.periods import current_period
 from reports.campaigns import services as campaigns
 from reports.models import Campaign, CampaignTeam, Roadmap, RoadmapItem
@@ -41,7 +43,8 @@ from vsm_site.domain_errors import Conflict, Invalid
 ORG_MODELS = [
     Organization, TeamGroup, Team, Membership, OrgRole, Assessment, DimensionTarget, Response,
     Answer, DoraSurveyAnswer, Result, Roadmap, RoadmapItem, DoraEntry, DoraSnapshot,
-    Deployment, Incident, ValueStreamMap, Campaign, CampaignTeam, Questionnaire,
+    Deployment, Incident, ValueStreamMap, Campaign, CampaignTeam, Questionnaire, TeamOwnership,
+    AttributionSettings,
 ]  # fmt: skip
 # Keys that end in "_id" but name things outside the database (events' ids at their source).
 EXTERNAL_ID_KEYS = {"external_id", "deployment_external_id"}
@@ -69,7 +72,8 @@ def row_counts():
 
 def add_what_the_demo_lacks(org):
     """Targets, a CoE review, a team's own roadmap item, evidence and a comment on a draft
-    answer, a campaign round and a deactivated member: every kind of row the export carries."""
+    answer, a campaign round, what a team owns and its attribution window, and a deactivated
+    member: every kind of row the export carries."""
     User = get_user_model()
     lead, coe = User.objects.get(username="checkout.lead"), User.objects.get(username="coe")
     team = Team.objects.get(organization=org, slug="checkout")
@@ -96,6 +100,9 @@ def add_what_the_demo_lacks(org):
         timezone.localdate() + dt.timedelta(days=14),
         group=TeamGroup.objects.get(organization=org, name="Payments"),
     )  # fmt: skip
+    dora_services.add_ownership(lead, team, "repository", "northwind/checkout-web")
+    dora_services.add_ownership(lead, team, "path", "services/checkout/")
+    dora_services.set_incident_window(lead, team, 12)
     User.objects.filter(username="data.m4").update(is_active=False)
 
 
@@ -201,6 +208,44 @@ def test_import_org_still_reads_format_version_1(world, open_assessment):
     world.org.delete()
     imported = org_transfer.import_organization(old)
     assert org_transfer.export_organization(imported) == data
+
+
+def test_team_ownerships_and_attribution_window_travel(world):
+    dora_services.add_ownership(world.lead_a, world.team_a, "service", "checkout")
+    dora_services.set_incident_window(world.lead_a, world.team_a, 6)
+    data = org_transfer.export_organization(world.org)
+    team_a = data["teams"][0]
+    assert team_a["ownerships"] == [
+        {"kind": "service", "value": "checkout",
+         "created_at": team_a["ownerships"][0]["created_at"]},
+    ]  # fmt: skip
+    assert team_a["attribution"] == {"incident_window_hours": 6}
+    assert data["teams"][1]["attribution"] is None
+    world.org.delete()
+    org = org_transfer.import_organization(data)
+    ownership = TeamOwnership.objects.get()
+    assert (ownership.organization, ownership.team.slug, ownership.value) == (
+        org, "team-a", "checkout",
+    )  # fmt: skip
+    assert dora_services.incident_window_hours(ownership.team) == 6
+
+
+def test_import_org_still_reads_format_version_2(world):
+    dora_services.add_ownership(world.lead_a, world.team_a, "service", "checkout")
+    data = org_transfer.export_organization(world.org)
+    old = {
+        **data,
+        "format_version": 2,
+        "teams": [
+            {k: v for k, v in team.items() if k not in ("ownerships", "attribution")}
+            for team in data["teams"]
+        ],
+    }
+    world.org.delete()
+    org = org_transfer.import_organization(old)
+    assert [t.slug for t in org.teams.order_by("slug")] == ["team-a", "team-b"]
+    assert TeamOwnership.objects.count() == 0
+    assert AttributionSettings.objects.count() == 0
 
 
 @pytest.mark.django_db
