@@ -262,12 +262,12 @@ def map_github(event_type, payload, options):
         action = _text(payload, "action")
         if action != "completed":
             raise Ignored(f"workflow_run {action!r}: only completed runs are deployments.")
-        name = _text(payload, "workflow_run", "name")
+        names = _workflow_names(payload)
         pattern = (options or {}).get("deploy_workflow")
         if not pattern:
             raise Ignored("No deploy_workflow pattern is set for this webhook.")
-        if not fnmatch.fnmatchcase(name, pattern):
-            raise Ignored(f"Workflow {name!r} does not match {pattern!r}.")
+        if not any(fnmatch.fnmatchcase(name, pattern) for name in names):
+            raise Ignored(f"Workflow {' / '.join(names)!r} does not match {pattern!r}.")
         conclusion = _get(payload, "workflow_run", "conclusion")
         if conclusion not in ("success", "failure"):
             raise Ignored(f"Workflow conclusion {conclusion!r} is neither success nor failure.")
@@ -286,6 +286,22 @@ def map_github(event_type, payload, options):
         # payload has no first-commit time.
         raise Ignored("pull_request: changes are taken from the pushes' commits.")
     raise Ignored(f"GitHub event {event_type!r} is not used.")
+
+
+def _workflow_names(payload):
+    """The names a ``deploy_workflow`` pattern is matched against: the run's name, the
+    workflow's name and its file path. GitHub sends an empty ``workflow_run.name`` for some
+    runs (its published ``workflow_run`` examples have ``"name": ""`` beside a top-level
+    ``workflow`` named ``test`` at ``.github/workflows/test.yml``)."""
+    run = _get(payload, "workflow_run")
+    if not isinstance(run, dict):
+        raise PayloadError("workflow_run must be an object.")
+    workflow = payload.get("workflow") if isinstance(payload.get("workflow"), dict) else {}
+    names = [run.get("name"), workflow.get("name"), run.get("path") or workflow.get("path")]
+    names = [n for n in names if isinstance(n, str) and n]
+    if not names:
+        raise PayloadError("Missing workflow_run.name in the payload.")
+    return list(dict.fromkeys(names))
 
 
 def _push_kept(payload) -> Ignored:
@@ -389,13 +405,20 @@ def map_pagerduty(event_type, payload, options):
     if event_type not in states:
         raise Ignored(f"PagerDuty event {event_type!r} is not used.")
     data = _get(payload, "event", "data")
+    if not isinstance(data, dict):
+        raise PayloadError("event.data must be an object.")
     service = data.get("service") if isinstance(data.get("service"), dict) else {}
+    occurred = parse_time(_get(payload, "event", "occurred_at"))
+    # ``data.created_at`` is documented, but not every v3 delivery carries it (ones captured in
+    # June 2021 have none): the event's time stands in, and merge_incident keeps the earliest
+    # start it has seen.
+    created = data.get("created_at")
     return "incidents", [
         {
             "external_id": f"pagerduty:{_text(data, 'id')}"[:200],
-            "started_at": parse_time(_get(data, "created_at")),
+            "started_at": parse_time(created) if created is not None else occurred,
             "state": states[event_type],
-            "occurred_at": parse_time(_get(payload, "event", "occurred_at")),
+            "occurred_at": occurred,
             "service": str(service.get("summary") or "")[:200],
             "description": str(data.get("title") or "")[:MAX_DESCRIPTION],
         }
