@@ -20,6 +20,7 @@ from assessments.models import (
     DoraSurveyAnswer,
     Incident,
     Response,
+    Webhook,
 )
 from assessments.periods import PeriodError, parse_period, period_end, period_for_date
 from vsm_site.domain_errors import Invalid, NotAllowed
@@ -868,6 +869,9 @@ def record_unrouted_event(organization, provider, summary, reason, *, delivery=N
 UNROUTED_PAGE_SIZE = 50
 
 
+PROVIDER_LABELS = dict(Webhook.PROVIDERS)
+
+
 def unrouted_subjects(organization):
     """What the organisation's unrouted events named, the most recently seen first, one row
     per name: ``{"subject", "count", "last_received_at", "providers", "kind"}``, ``kind``
@@ -892,7 +896,7 @@ def unrouted_subjects(organization):
         )  # fmt: skip
         entry["count"] += row["count"]
         entry["last_received_at"] = max(entry["last_received_at"], row["last"])
-        entry["providers"].append(row["provider"])
+        entry["providers"].append(PROVIDER_LABELS.get(row["provider"], row["provider"]))
         if row["provider"] in (wh.GITHUB, wh.GITLAB):
             entry["kind"] = TeamOwnership.REPOSITORY
     for entry in subjects.values():

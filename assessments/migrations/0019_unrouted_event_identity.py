@@ -38,4 +38,17 @@ class Migration(migrations.Migration):
             name="received_at",
             field=models.DateTimeField(default=django.utils.timezone.now),
         ),
+        migrations.AlterField(
+            model_name="unroutedevent",
+            name="provider",
+            field=models.CharField(
+                choices=[
+                    ("github", "GitHub"),
+                    ("gitlab", "GitLab"),
+                    ("pagerduty", "PagerDuty"),
+                    ("opsgenie", "Opsgenie"),
+                ],
+                max_length=20,
+            ),
+        ),
     ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from assessments.models.answering import Response
 from assessments.models.people import Organization, Team
+from assessments.models.webhooks import Webhook
 
 
 class EventBatch(models.Model):
@@ -167,7 +168,7 @@ class UnroutedEvent(models.Model):
         blank=True,
         related_name="unrouted",
     )
-    provider = models.CharField(max_length=20)
+    provider = models.CharField(max_length=20, choices=Webhook.PROVIDERS)
     event_type = models.CharField(max_length=60, blank=True)
     # What the event named and nobody owns: a service, or a repository's full name.
     subject = models.CharField(max_length=300, blank=True)
