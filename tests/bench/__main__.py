@@ -1,10 +1,11 @@
-"""``python -m tests.bench [coe|roadmap|ingest] [OPTIONS]``: the benchmarks' command line.
+"""``python -m tests.bench [coe|roadmap|ingest|webhooks] [OPTIONS]``: the benchmarks' command
+line.
 
 Without a command, the end-to-end benchmark (``end_to_end.py``, ``make bench``); ``coe``,
-``roadmap`` and ``ingest`` run the narrower tools. Django is set up first, as ``manage.py``
-does (``DJANGO_SETTINGS_MODULE`` defaults to ``vsm_site.settings``), then the benchmark's
-module is imported and its ``main`` runs. A ``BenchError`` is printed to stderr without a
-traceback and ends the process with its ``returncode``."""
+``roadmap``, ``ingest`` and ``webhooks`` run the narrower tools. Django is set up first, as
+``manage.py`` does (``DJANGO_SETTINGS_MODULE`` defaults to ``vsm_site.settings``), then the
+benchmark's module is imported and its ``main`` runs. A ``BenchError`` is printed to stderr
+without a traceback and ends the process with its ``returncode``."""
 
 import importlib
 import os
@@ -16,6 +17,7 @@ COMMANDS = {
     "coe": "tests.bench.coe",
     "roadmap": "tests.bench.roadmap",
     "ingest": "tests.bench.ingest",
+    "webhooks": "tests.bench.webhooks",
 }
 
 

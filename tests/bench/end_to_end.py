@@ -1,13 +1,16 @@
 """The performance benchmark, end to end: ``make bench`` (see README "Benchmarks").
 
-    python -m tests.bench [--teams 500] [--quarters 8] [--seconds 15] [--roadmaps 50] [--keep]
+    python -m tests.bench [--teams 500] [--quarters 8] [--seconds 15] [--roadmaps 50]
+                          [--senders 20] [--keep]
 
 1. Generates a reproducible organisation (``tests.bench.data``, bulk inserts from a seed).
 2. Serves the site with gunicorn (2 workers, DEBUG off, a generated SECRET_KEY, static files
    collected into a STATIC_ROOT of its own under var/bench/, kept for the next run while the
    static sources do not change) and loads it over loopback from a second process
    (``python -m tests.bench.load``): autosaving respondents, the questionnaire, results and
-   history pages, the CoE dashboard, the comparison API and ``/ping``, the floor.
+   history pages, the CoE dashboard, the comparison API and ``/ping``, the floor; then
+   ``--senders`` webhook senders deliver signed GitHub events to ``/hooks/<id>/`` for
+   ``--seconds`` (``webhooks.py``, from ``python -m tests.bench.webhook_load``).
 3. Renders roadmap PDFs for ``--roadmaps`` teams through 2 Celery workers on the configured
    broker (a private queue; with the filesystem transport also a private folder, so the
    development worker never takes them), and times WeasyPrint alone on one of them.
@@ -58,6 +61,7 @@ TARGETS = {
     "autosave_x_floor": 4,
     "page_x_floor": 5,
     "coe_p95_ms": 300,
+    "webhook_p95_ms": 50,
     "roadmaps_per_minute": 30,
     "render_x_weasyprint": 1.3,
     "web_worker_mb": 250,
@@ -80,6 +84,9 @@ def parse_args(argv, prog=None):
     parser.add_argument("--respondents", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=2, help="clients of the page scenarios")
     parser.add_argument("--roadmaps", type=int, default=50)
+    parser.add_argument(
+        "--senders", type=int, default=20, help="concurrent webhook senders (0: no webhooks)"
+    )
     parser.add_argument(
         "--keep", action="store_true", help="keep the generated data and the run folder"
     )
@@ -260,18 +267,27 @@ class BenchRun:
 
     # -- web -------------------------------------------------------------------------------
 
-    def serve_and_load(self, workdir, env):
-        opts = self.options
+    def start_gunicorn(self, workdir, env):
+        """gunicorn as in production (``WEB_WORKERS`` sync workers) on a free loopback port,
+        once ``/ping`` answers; its Celery tasks go to a queue of this run's own
+        (``tests/bench/gunicorn_config.py``). Returns ``(process, base_url)``."""
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
+        env["VSM_BENCH_TASK_QUEUE"] = web_task_queue()
         self.step(f"gunicorn, {WEB_WORKERS} workers, on {base_url} ...")
         gunicorn = self.spawn(
             "gunicorn",
             [sys.executable, "-m", "gunicorn", "vsm_site.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(WEB_WORKERS), "--graceful-timeout", "5", "--timeout", "60"],
+             "--workers", str(WEB_WORKERS), "--graceful-timeout", "5", "--timeout", "60",
+             "--config", "python:tests.bench.gunicorn_config"],
             env, workdir,
         )  # fmt: skip
         wait_for_http(f"{base_url}/ping", gunicorn, workdir / "gunicorn.log")
+        return gunicorn, base_url
+
+    def serve_and_load(self, workdir, env):
+        opts = self.options
+        gunicorn, base_url = self.start_gunicorn(workdir, env)
         self.sampler.watch("web", gunicorn.pid, per_child=True)
 
         plan = self.load_plan(base_url)
@@ -299,6 +315,14 @@ class BenchRun:
         self.figures["web_plan"] = {
             k: plan[k] for k in ("seconds", "concurrency", "warmup", "think_seconds", "period")
         } | {"respondents": len(plan["respondents"]), "gunicorn_workers": WEB_WORKERS}
+        if opts["senders"] > 0:
+            from tests.bench import webhooks
+
+            team = Team.objects.filter(organization=self.generated["organization"])
+            self.figures["webhooks"] = webhooks.deliveries(
+                self, workdir, env, base_url, gunicorn, team.order_by("slug").first(),
+                seconds=opts["seconds"], senders=opts["senders"],
+            )  # fmt: skip
         self.stop("gunicorn")
 
     def load_plan(self, base_url):
@@ -537,6 +561,19 @@ class BenchRun:
             cpu = "" if s.get("server_cpu_ms") is None else f"{s['server_cpu_ms']:.1f}"
             self.say(f"{label:28} {s['rps']:7.1f} {s['median_ms']:10.1f} {s['p95_ms']:8.1f} "
                      f"{ratio:8.1f} {s['errors']:7d} {cpu:>14}")  # fmt: skip
+        w = f.get("webhooks")
+        if w and "p50_ms" in w:
+            ratio = w["p50_ms"] / floor if floor else float("nan")
+            cpu = "" if w.get("server_cpu_ms") is None else f"{w['server_cpu_ms']:.1f}"
+            label = f"webhooks ({w['senders']} senders)"
+            self.say(f"{label:28} {w['per_second']:7.1f} {w['p50_ms']:10.1f} {w['p95_ms']:8.1f} "
+                     f"{ratio:8.1f} {w['non_202']:7d} {cpu:>14}")  # fmt: skip
+            self.say(
+                f"webhook deliveries: p99 {w['p99_ms']:.1f} ms; p95 / {w['target_p95_ms']} ms "
+                f"target = {w['p95_x_target']:.2f}; {w['stored']} stored = {w['queued']} queued = "
+                f"{w['acknowledged']} acknowledged; client CPU {w['client_cpu_percent']:.0f}% of "
+                "one core"
+            )
         r = f.get("roadmaps")
         if r:
             self.say(
@@ -612,6 +649,11 @@ def evaluate_targets(f):
     for key, label in (("coe_dashboard", "CoE dashboard"), ("comparison_api", "comparison API")):
         p95 = web.get(key, {}).get("p95_ms")
         add(f"{label} p95 < 300 ms", p95, p95 is not None and p95 < TARGETS["coe_p95_ms"], " ms")
+    hooks = f.get("webhooks")
+    if hooks is not None:
+        p95 = hooks.get("p95_ms")
+        add(f"webhook acknowledgement p95 < 50 ms ({hooks['senders']} senders)", p95,
+            p95 is not None and p95 < TARGETS["webhook_p95_ms"], " ms")  # fmt: skip
     rate = r and r["per_minute"]
     add("roadmaps >= 30/min with 2 workers", rate, rate and rate >= 30, "/min")
     x = r and r["render_x_weasyprint"]
@@ -727,6 +769,12 @@ def machine_figures():
         "cpu_busy_before": busy,
         "busy": busy > 25,
     }
+
+
+def web_task_queue():
+    """The queue the benchmark's gunicorn workers send their Celery tasks to (the webhook
+    receiver's): nothing consumes it, the webhook scenario counts and deletes it."""
+    return f"vsm-bench-web-{os.getpid()}"
 
 
 def configure_private_broker(app, queue, var_dir):
