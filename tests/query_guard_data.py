@@ -270,9 +270,11 @@ def build():
         campaign=campaign, first_question=first_question, due=due, answering=answering,
         answered=answered,
     )  # fmt: skip
-    for _ in range(2):
-        _webhook_with_deliveries(team=team)
-        _webhook_with_deliveries(organization=world.org)
+    # The first of each is the one the deliveries pages show.
+    d.team_webhook = _webhook_with_deliveries(team=team)
+    d.org_webhook = _webhook_with_deliveries(organization=world.org)
+    _webhook_with_deliveries(team=team)
+    _webhook_with_deliveries(organization=world.org)
     more_unrouted(d)
     touch_audited(d)
     return d
@@ -280,7 +282,13 @@ def build():
 
 def _webhook_with_deliveries(**owner):
     hook, _ = webhook_services.create_webhook(provider="github", **owner)
-    for n in range(GROWTH + 3):  # more than the list shows: the list stays the same length
+    _deliveries(hook, GROWTH + 3)  # more than the API's list shows: it stays the same length
+    return hook
+
+
+def _deliveries(hook, count):
+    start = hook.deliveries.count()
+    for n in range(start, start + count):
         WebhookDelivery.objects.create(
             webhook=hook, delivery_id=f"d{n}", event_type="ping", body=b"{}", status="ignored"
         )
@@ -470,6 +478,12 @@ def more_webhooks(d):
     for _ in range(GROWTH):
         _webhook_with_deliveries(team=d.team)
         _webhook_with_deliveries(organization=d.org)
+
+
+def more_deliveries(d):
+    """Deliveries of team A's first webhook and of the organisation's."""
+    _deliveries(d.team_webhook, GROWTH)
+    _deliveries(d.org_webhook, GROWTH)
 
 
 def more_unrouted(d):

@@ -49,6 +49,7 @@ from assessments.models import (
     Response,
     Result,
     ValueStreamMap,
+    Webhook,
 )
 from reports.models import Campaign, CampaignTeam, ReminderLog, Roadmap, RoadmapItem, RoadmapReport
 from reports.transfer.organization import export_organization
@@ -244,6 +245,20 @@ EXPECTED = {case.key: case for case in (
     Case("organization_unrouted_events", "GET",  (L, 403, 403, 403, 200, 200, 404), SLUG),
     Case("organization_unrouted_events", "POST", (L, 403, 403, 403, 403, 302, 404), SLUG,
          body={"team": Ref("team"), "kind": "service", "subject": "matrix-unrouted"}),
+    # Issue 20: the webhook pages answer as the webhook API: a team's webhooks are its leads'
+    # and the organisation's admins', an organisation's its admins'.
+    Case("team_webhooks", "GET",              (L, 403, 200, 404, 403, 200, 404), TEAM),
+    Case("team_webhooks", "POST",             (L, 403, 302, 404, 403, 302, 404), TEAM,
+         body=NEW_WEBHOOK),
+    Case("team_webhook_rotate", "POST",       (L, 403, 302, 404, 403, 302, 404), TEAM_HOOK),
+    Case("team_webhook_revoke", "POST",       (L, 403, 302, 404, 403, 302, 404), TEAM_HOOK),
+    Case("team_webhook_deliveries", "GET",    (L, 403, 200, 404, 403, 200, 404), TEAM_HOOK),
+    Case("organization_webhooks", "GET",      (L, 403, 403, 403, 403, 200, 404), SLUG),
+    Case("organization_webhooks", "POST",     (L, 403, 403, 403, 403, 302, 404), SLUG,
+         body=NEW_WEBHOOK),
+    Case("organization_webhook_rotate", "POST", (L, 403, 403, 403, 403, 302, 404), ORG_HOOK),
+    Case("organization_webhook_revoke", "POST", (L, 403, 403, 403, 403, 302, 404), ORG_HOOK),
+    Case("organization_webhook_deliveries", "GET", (L, 403, 403, 403, 403, 200, 404), ORG_HOOK),
     Case("team_value_stream", "GET",          (L, 200, 200, 404, 200, 200, 404), TEAM),
     Case("value_stream_edit", "GET",          (L, 403, 200, 404, 403, 200, 404),
          {**TEAM, "kind": "current"}),
@@ -517,6 +532,8 @@ def footprint():
         "organisation_exports": {
             org.slug: export_organization(org) for org in Organization.objects.order_by("slug")
         },
+        # Webhooks: created, rotated (a new secret) or revoked.
+        "webhooks": sorted(Webhook.objects.values_list("id", "secret_sealed", "revoked_at")),
         "emails": len(mail.outbox),
     }
 

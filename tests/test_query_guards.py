@@ -116,6 +116,14 @@ GUARDS = [
     Guard("organization_practices", "analyst", (g.more_teams, g.more_periods),
           {"slug": At("org.slug")}, shows_growth=False),
     Guard("team_dora", "lead_a", (g.more_events, g.more_periods, g.more_respondents), TEAM),
+    # The webhook pages (issue 20): each webhook with its last ten deliveries; every delivery
+    # of one webhook, a page at a time.
+    Guard("team_webhooks", "lead_a", (g.more_webhooks,), TEAM),
+    Guard("organization_webhooks", "org_admin", (g.more_webhooks,), {"slug": At("org.slug")}),
+    Guard("team_webhook_deliveries", "lead_a", (g.more_deliveries,),
+          {**TEAM, "hook_id": At("team_webhook")}),
+    Guard("organization_webhook_deliveries", "org_admin", (g.more_deliveries,),
+          {"slug": At("org.slug"), "hook_id": At("org_webhook")}),
     Guard("team_value_stream", "member_a", (g.more_map_versions,), TEAM),
     Guard("value_stream_edit", "lead_a", (g.more_map_versions,), {**TEAM, "kind": "current"},
           variant="current"),

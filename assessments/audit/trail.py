@@ -40,6 +40,7 @@ from assessments.models import (
     Response,
     Result,
     Team,
+    Webhook,
 )
 
 User = get_user_model()
@@ -127,6 +128,34 @@ def record_questionnaire(questionnaire, event, summary, *, actor=None):
     )
 
 
+def record_webhook(hook, event, *, actor=None):
+    """One entry for an event in a webhook's life: "created", "rotated" (with the time the
+    previous secret stops being valid), "revoked". What the entry holds is written out here,
+    never the webhook's fields wholesale, so that no secret, sealed or not, can reach it."""
+    if auditlog_disabled.get():
+        return None
+    extra = {"actor": actor, "actor_email": actor.email} if getattr(actor, "pk", None) else {}
+    changes = {
+        "event": [None, event],
+        "provider": [None, hook.get_provider_display()],
+        "settings": [None, ", ".join(f"{k}={v}" for k, v in sorted(hook.settings.items()))],
+    }
+    if event == "rotated":
+        changes["previous_secret_expires_at"] = [None, hook.previous_secret_expires_at.isoformat()]
+    action = {"created": LogEntry.Action.CREATE, "revoked": LogEntry.Action.DELETE}
+    team = hook.team
+    return LogEntry.objects.log_create(
+        hook,
+        action=action.get(event, LogEntry.Action.UPDATE),
+        changes=changes,
+        additional_data={
+            "organization": team.organization_id if team else hook.organization_id,
+            "team": hook.team_id,
+        },
+        **extra,
+    )
+
+
 # --- reading ------------------------------------------------------------------------------
 
 PAGE_SIZE = 50
@@ -150,6 +179,8 @@ AUDITED = {
         Audited("doraentry", DoraEntry, "DORA figures", "team"),
         Audited("eventbatch", EventBatch, "Event uploads", "team"),
         Audited("organization", Organization, "Organisation settings", ""),
+        # Webhook entries keep their organisation and team (record_webhook).
+        Audited("webhook", Webhook, "Webhooks", ""),
         # Questionnaire entries belong to the organisation that owns the version (kept in the
         # entry, so a discarded draft stays listed); library entries to superusers only.
         Audited("questionnaire", Questionnaire, "Questionnaires", ""),
@@ -201,6 +232,12 @@ def entries_for(user, team_ids=None, model_key=None):
     for a in audited:
         if a.model is Questionnaire:
             about = Q(additional_data__organization__in=org_ids)
+        elif a.model is Webhook:
+            # An organisation's webhooks are listed unless a team is asked for, like
+            # questionnaires; a team's with its team.
+            about = Q(additional_data__team__in=team_ids) | Q(
+                additional_data__organization__in=org_ids
+            )
         elif a.model is Organization:
             about = Q(object_id__in=org_ids)
         elif a.model in SERIALIZED_TEAM:
@@ -229,6 +266,8 @@ def describe(entries):
             continue
         if audited.model in SERIALIZED_TEAM:
             membership_team_ids.add(_membership_team_id(entry))
+        elif audited.model is Webhook:
+            membership_team_ids.add(_additional(entry, "team"))
         elif audited.model not in (Questionnaire, Organization):
             ids.setdefault(audited, set()).add(entry.object_id)
     team_of = {}  # (audited key, object id) -> team name
@@ -246,6 +285,9 @@ def describe(entries):
         audited = by_type.get(entry.content_type_id)
         if audited is not None and audited.model in SERIALIZED_TEAM:
             team = team_names.get(_membership_team_id(entry), "")
+        elif audited is not None and audited.model is Webhook:
+            team_id = _additional(entry, "team")
+            team = team_names.get(team_id, "") if team_id else "(organisation)"
         elif audited is not None and audited.model in (Questionnaire, Organization):
             team = "(organisation)"
         elif audited is not None:
@@ -332,3 +374,8 @@ def _membership_team_id(entry):
         return entry.serialized_data["fields"]["team"]
     except (TypeError, KeyError):
         return None
+
+
+def _additional(entry, key):
+    data = entry.additional_data
+    return data.get(key) if isinstance(data, dict) else None

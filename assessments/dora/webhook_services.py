@@ -7,24 +7,29 @@ could not be used; the reason says why and nothing was written). ``reprocess`` p
 deliveries back to ``received`` and derives them again, after a mapping change.
 """
 
+import base64
 import datetime as dt
 import json
 import logging
+import secrets
 from dataclasses import dataclass
 
 from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Prefetch
+from django.urls import reverse
 from django.utils import timezone
 
+from assessments import permissions
+from assessments.audit import trail as audit
 from assessments.dora import attribution, ingest
 from assessments.dora import services as dora_services
 from assessments.dora import webhooks as wh
 from assessments.models import Incident, Webhook, WebhookDelivery
 from assessments.models.dora import UnroutedEvent
 from assessments.models.webhooks import seal
-from vsm_site.domain_errors import Invalid
+from vsm_site.domain_errors import Invalid, NotAllowed, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +40,83 @@ MAX_OPTION_LENGTH = 200
 PUSHES_SCANNED = 200
 
 
+# --- who manages which webhooks ----------------------------------------------------------------
+# An owner is ``{"team": team}`` or ``{"organization": organization}``: the keyword arguments of
+# ``create_webhook`` and the filter of the owner's webhooks.
+
+
+def team_webhook_owner(user, team_id):
+    """A team's webhooks are managed (and read: their deliveries say what the team ships) by
+    its leads and the organisation's admins. A team the user cannot see: Http404."""
+    team = permissions.get_visible_team_or_404(user, team_id)
+    if not permissions.can_lead_team(user, team):
+        raise NotAllowed("Only the team's leads and the organisation's admins manage webhooks.")
+    return {"team": team}
+
+
+def organization_webhook_owner(user, slug):
+    """An organisation's webhooks (events routed by ownership) are its admins'."""
+    organization = permissions.member_organization(user, slug)
+    if organization is None:
+        raise NotFound("No such organisation.")
+    if not permissions.can_administer(user, organization):
+        raise NotAllowed("Only the organisation's admins manage its webhooks.")
+    return {"organization": organization}
+
+
+def receiver_path(hook):
+    """The path providers post to; ``request.build_absolute_uri`` makes it the URL to give."""
+    return reverse("webhook_receive", args=[hook.public_id])
+
+
+def list_webhooks(owner, *, deliveries, revoked_since=None):
+    """The owner's active webhooks, oldest first, then those revoked since ``revoked_since``
+    (none when None), most recently revoked first. Each has ``recent_deliveries``: its last
+    ``deliveries`` deliveries, newest first, without their bodies (one query for them all)."""
+    recent = Prefetch(
+        "deliveries",
+        queryset=WebhookDelivery.objects.defer("body", "headers")[:deliveries],
+        to_attr="recent_deliveries",
+    )
+    hooks = Webhook.objects.filter(**owner).select_related("created_by")
+    active = list(hooks.filter(revoked_at__isnull=True).prefetch_related(recent))
+    if revoked_since is None:
+        return active
+    revoked = hooks.filter(revoked_at__gte=revoked_since).order_by("-revoked_at", "-id")
+    return active + list(revoked.prefetch_related(recent))
+
+
+def get_active_webhook(owner, hook_id):
+    hook = Webhook.objects.filter(revoked_at__isnull=True, pk=hook_id, **owner).first()
+    if hook is None:
+        raise NotFound("No such webhook.")
+    return hook
+
+
+def get_webhook_deliveries(owner, hook_id):
+    """``(hook, deliveries)``: one of the owner's webhooks, revoked or not, and its deliveries
+    newest first, without their bodies (a queryset, for a paginator)."""
+    hook = Webhook.objects.filter(pk=hook_id, **owner).first()
+    if hook is None:
+        raise NotFound("No such webhook.")
+    return hook, WebhookDelivery.objects.filter(webhook=hook).defer("body", "headers")
+
+
 # --- managing webhooks ------------------------------------------------------------------------
 
 
+def _new_secret(provider):
+    """GitLab's signing token must be ``whsec_`` and a base64 32-byte key (Standard Webhooks);
+    such a secret also works as its plain secret token, so a GitLab webhook can be set up
+    either way. Other providers: a URL-safe random text."""
+    if provider == wh.GITLAB:
+        return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    return Webhook.new_secret()
+
+
 def create_webhook(*, provider, team=None, organization=None, options=None, created_by=None):
-    """A new webhook and its secret ``(webhook, secret)``; the secret is shown only now."""
+    """A new webhook and its secret ``(webhook, secret)``; the secret is shown only now.
+    Recorded in the audit trail (never the secret)."""
     if provider not in wh.PROVIDERS:
         raise Invalid(f"Unknown provider {provider!r}: use {', '.join(wh.PROVIDERS)}.")
     options = dict(options or {})
@@ -51,7 +128,7 @@ def create_webhook(*, provider, team=None, organization=None, options=None, crea
             raise Invalid(
                 f"{key} must be a text of at most {MAX_OPTION_LENGTH} characters.", field=key
             )
-    secret = Webhook.new_secret()
+    secret = _new_secret(provider)
     hook = Webhook.objects.create(
         public_id=Webhook.new_public_id(),
         provider=provider,
@@ -61,26 +138,33 @@ def create_webhook(*, provider, team=None, organization=None, options=None, crea
         secret_sealed=seal(secret),
         created_by=created_by,
     )
+    audit.record_webhook(hook, "created", actor=created_by)
     return hook, secret
 
 
-def rotate_webhook(hook, now=None):
-    """A new secret; the old one stays valid for ROTATION_GRACE."""
+def rotate_webhook(hook, now=None, *, actor=None):
+    """A new secret; the old one stays valid for ROTATION_GRACE (a secret still in its grace
+    period from an earlier rotation stops being valid now)."""
     now = now or timezone.now()
-    secret = Webhook.new_secret()
+    secret = _new_secret(hook.provider)
     hook.previous_secret_sealed = hook.secret_sealed
     hook.previous_secret_expires_at = now + ROTATION_GRACE
     hook.secret_sealed = seal(secret)
     hook.save(
         update_fields=["previous_secret_sealed", "previous_secret_expires_at", "secret_sealed"]
     )
+    audit.record_webhook(hook, "rotated", actor=actor)
     return secret
 
 
-def revoke_webhook(hook, now=None):
-    Webhook.objects.filter(pk=hook.pk, revoked_at__isnull=True).update(
-        revoked_at=now or timezone.now()
-    )
+def revoke_webhook(hook, now=None, *, actor=None):
+    """Its URL stops accepting deliveries; a webhook already revoked is left as it was."""
+    now = now or timezone.now()
+    revoked = Webhook.objects.filter(pk=hook.pk, revoked_at__isnull=True).update(revoked_at=now)
+    if revoked:
+        hook.revoked_at = now
+        audit.record_webhook(hook, "revoked", actor=actor)
+    return bool(revoked)
 
 
 # --- receiving --------------------------------------------------------------------------------

@@ -1,21 +1,17 @@
 """REST API for provider webhooks: create (the secret is in this answer only), list with the
 last deliveries, revoke, rotate. A team's webhooks are managed by its leads and the
 organisation's admins; an organisation's webhooks (routed by ownership) by its admins only.
-Thin: find the owner, ask permissions, call ``webhook_services``."""
+Thin: ``webhook_services`` finds the owner (and asks permissions), lists, creates, rotates and
+revokes; the pages (webhook_pages.py) call the same functions."""
 
-from django.db.models import Prefetch
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assessments import permissions
 from assessments.dora import webhook_services
 from assessments.dora import webhooks as wh
-from assessments.models import Webhook, WebhookDelivery
 from vsm_site.api import error_responses
-from vsm_site.domain_errors import NotAllowed, NotFound
 
 LAST_DELIVERIES = 5
 
@@ -69,7 +65,7 @@ class WebhookRotated(serializers.Serializer):
 
 
 def _url(request, hook):
-    return request.build_absolute_uri(reverse("webhook_receive", args=[hook.public_id]))
+    return request.build_absolute_uri(webhook_services.receiver_path(hook))
 
 
 def _as_dict(request, hook):
@@ -93,33 +89,6 @@ def _as_dict(request, hook):
     }
 
 
-def _team_owner(request, team_id):
-    team = permissions.get_visible_team_or_404(request.user, team_id)
-    if not permissions.can_lead_team(request.user, team):
-        raise NotAllowed("Only the team's leads and the organisation's admins manage webhooks.")
-    return {"team": team}
-
-
-def _org_owner(request, slug):
-    organization = permissions.member_organization(request.user, slug)
-    if organization is None:
-        raise NotFound("No such organisation.")
-    if not permissions.can_administer(request.user, organization):
-        raise NotAllowed("Only the organisation's admins manage its webhooks.")
-    return {"organization": organization}
-
-
-def _active(owner):
-    return Webhook.objects.filter(revoked_at__isnull=True, **owner)
-
-
-def _hook(owner, hook_id):
-    hook = _active(owner).filter(pk=hook_id).first()
-    if hook is None:
-        raise NotFound("No such webhook.")
-    return hook
-
-
 LIST_DESCRIPTION = (
     "Active webhooks without their secrets, each with its last deliveries (time, event, "
     "outcome) and how many deliveries were refused for a bad signature."
@@ -138,12 +107,7 @@ class _WebhooksView(APIView):
 
     def get(self, request, **kwargs):
         owner = self.owner(request, **kwargs)
-        recent = Prefetch(
-            "deliveries",
-            queryset=WebhookDelivery.objects.defer("body", "headers")[:LAST_DELIVERIES],
-            to_attr="recent_deliveries",
-        )
-        hooks = list(_active(owner).prefetch_related(recent))
+        hooks = webhook_services.list_webhooks(owner, deliveries=LAST_DELIVERIES)
         return Response([_as_dict(request, h) for h in hooks])
 
     def post(self, request, **kwargs):
@@ -171,8 +135,8 @@ class _WebhookView(APIView):
         raise NotImplementedError
 
     def delete(self, request, hook_id, **kwargs):
-        hook = _hook(self.owner(request, **kwargs), hook_id)
-        webhook_services.revoke_webhook(hook)
+        hook = webhook_services.get_active_webhook(self.owner(request, **kwargs), hook_id)
+        webhook_services.revoke_webhook(hook, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -181,8 +145,8 @@ class _WebhookRotateView(APIView):
         raise NotImplementedError
 
     def post(self, request, hook_id, **kwargs):
-        hook = _hook(self.owner(request, **kwargs), hook_id)
-        secret = webhook_services.rotate_webhook(hook)
+        hook = webhook_services.get_active_webhook(self.owner(request, **kwargs), hook_id)
+        secret = webhook_services.rotate_webhook(hook, actor=request.user)
         return Response(
             {
                 "id": hook.id,
@@ -206,7 +170,7 @@ ROTATE = {"summary": "Rotate a webhook's secret",
 
 class TeamWebhooksView(_WebhooksView):
     def owner(self, request, team_id):
-        return _team_owner(request, team_id)
+        return webhook_services.team_webhook_owner(request.user, team_id)
 
     @extend_schema(**LIST)
     def get(self, request, team_id):
@@ -219,7 +183,7 @@ class TeamWebhooksView(_WebhooksView):
 
 class TeamWebhookView(_WebhookView):
     def owner(self, request, team_id):
-        return _team_owner(request, team_id)
+        return webhook_services.team_webhook_owner(request.user, team_id)
 
     @extend_schema(**REVOKE)
     def delete(self, request, team_id, hook_id):
@@ -228,7 +192,7 @@ class TeamWebhookView(_WebhookView):
 
 class TeamWebhookRotateView(_WebhookRotateView):
     def owner(self, request, team_id):
-        return _team_owner(request, team_id)
+        return webhook_services.team_webhook_owner(request.user, team_id)
 
     @extend_schema(**ROTATE)
     def post(self, request, team_id, hook_id):
@@ -237,7 +201,7 @@ class TeamWebhookRotateView(_WebhookRotateView):
 
 class OrganizationWebhooksView(_WebhooksView):
     def owner(self, request, slug):
-        return _org_owner(request, slug)
+        return webhook_services.organization_webhook_owner(request.user, slug)
 
     @extend_schema(**LIST, operation_id="organization_webhooks_list")
     def get(self, request, slug):
@@ -250,7 +214,7 @@ class OrganizationWebhooksView(_WebhooksView):
 
 class OrganizationWebhookView(_WebhookView):
     def owner(self, request, slug):
-        return _org_owner(request, slug)
+        return webhook_services.organization_webhook_owner(request.user, slug)
 
     @extend_schema(**REVOKE, operation_id="organization_webhook_revoke")
     def delete(self, request, slug, hook_id):
@@ -259,7 +223,7 @@ class OrganizationWebhookView(_WebhookView):
 
 class OrganizationWebhookRotateView(_WebhookRotateView):
     def owner(self, request, slug):
-        return _org_owner(request, slug)
+        return webhook_services.organization_webhook_owner(request.user, slug)
 
     @extend_schema(**ROTATE, operation_id="organization_webhook_rotate")
     def post(self, request, slug, hook_id):

@@ -1,6 +1,7 @@
 // "Copy link" buttons: <button data-copy-target="ID"> copies the value of the input #ID and
 // says so in the element [data-copy-status="ID"] (a live region). Where the clipboard is not
 // available (plain HTTP, permissions), the link is selected so the person can copy it.
+// data-copy-what names what is copied in that message ("Secret"; "Link" by default).
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -10,15 +11,16 @@
     var input = document.getElementById(id);
     var status = document.querySelector('[data-copy-status="' + id + '"]');
     if (!input) return;
+    var what = button.getAttribute("data-copy-what") || "Link";
     function say(text) { if (status) status.textContent = text; }
     function fallback() {
       input.focus();
       input.select();
-      say("Link selected: press Ctrl+C (or ⌘C) to copy it.");
+      say(what + " selected: press Ctrl+C (or ⌘C) to copy it.");
     }
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(input.value).then(function () {
-        say("Link copied.");
+        say(what + " copied.");
       }, fallback);
     } else {
       fallback();
