@@ -431,6 +431,19 @@ EXEMPT = {
     "like password_reset_confirm (tests/assessments/people/test_services.py)",
     "webhook_receive": "public by design: providers post to it; guarded by the unguessable id "
     "in its URL and the delivery's signature (tests/assessments/dora/test_webhooks_receiver.py)",
+    # Single sign-on: the steps of signing in, before anyone is signed in; each provider's
+    # answer is checked by allauth (state, PKCE, issuer, audience, signature, expiry) and the
+    # identity kept to its organisation (tests/assessments/people/sso/).
+    "sso_start": "public by design: sends an address to its organisation's provider",
+    "openid_connect_login": "public by design: starts an OpenID Connect sign-in",
+    "openid_connect_callback": "public by design: the provider's answer, checked (state, PKCE)",
+    "saml_login": "public by design: starts a SAML sign-in",
+    "saml_acs": "public by design: the IdP posts its signed assertion here",
+    "saml_finish_acs": "public by design: checks the assertion the ACS received",
+    "saml_sls": "public by design: the IdP's single logout, signed",
+    "saml_metadata": "public by design: the service provider's metadata for the IdP",
+    "socialaccount_login_cancelled": "public by design: a page saying sign-in was cancelled",
+    "socialaccount_login_error": "public by design: a page saying sign-in failed",
 }
 # Static files are served by WhiteNoise's middleware, not by a URL pattern; media files have no
 # URL at all (test_report_files_are_not_served_from_media).

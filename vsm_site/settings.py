@@ -81,6 +81,15 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "auditlog",
+    # Single sign-on (OpenID Connect, SAML 2.0) and MFA (TOTP, recovery codes) for each
+    # organisation: django-allauth. Password sign-in stays Django's own login view (README:
+    # Single sign-on); assessments.people.sso holds the rules and the adapters.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
     "assessments",
     "reports",
 ]
@@ -98,6 +107,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Sets the actor of audit entries; a subclass of auditlog's that also sees API token users.
     "assessments.audit.trail.AuditActorMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -318,6 +328,31 @@ def _forwarded_client_ip(request):
 
 if AXES_BEHIND_PROXY:
     AXES_CLIENT_IP_CALLABLE = _forwarded_client_ip
+
+# Single sign-on and MFA (django-allauth). Each organisation's identity provider is one
+# SocialApp row written by `manage.py sso_configure` or its settings page, never settings here.
+# Sign-up is closed except for just-in-time provisioning by an organisation's own provider
+# (assessments.people.sso.adapters); identities are never joined to accounts by e-mail address,
+# so one organisation's provider cannot reach another organisation's people.
+ACCOUNT_ADAPTER = "assessments.people.sso.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "assessments.people.sso.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX = "oidc"
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
+# Calls to identity providers (discovery, keys, tokens, SAML metadata) give up after this.
+SOCIALACCOUNT_REQUESTS_TIMEOUT = _positive_int("SSO_REQUESTS_TIMEOUT", 10)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="VSM Assess")
+MFA_RECOVERY_CODE_COUNT = 10
 
 # Audit trail (django-auditlog): who changed what, shown to organisation admins at /audit/.
 # Writes that bypass model signals (bulk_create, bulk_update, QuerySet.update) are recorded

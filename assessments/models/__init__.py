@@ -18,6 +18,8 @@ from assessments.models.people import (
     TeamGroup,
 )
 from assessments.models.questionnaires import Dimension, Question, Questionnaire
+from assessments.models.scim import ScimGroup, ScimGroupMember, ScimToken, ScimUser
+from assessments.models.sso import SingleSignOn, SsoDomain, SsoGroupMapping
 from assessments.models.valuestream import ValueStreamMap
 from assessments.models.webhooks import Webhook, WebhookDelivery
 
@@ -41,6 +43,13 @@ __all__ = [
     "Questionnaire",
     "Response",
     "Result",
+    "ScimGroup",
+    "ScimGroupMember",
+    "ScimToken",
+    "ScimUser",
+    "SingleSignOn",
+    "SsoDomain",
+    "SsoGroupMapping",
     "Team",
     "TeamApiToken",
     "TeamGroup",
