@@ -18,7 +18,6 @@ from assessments.models.people import (
     TeamGroup,
 )
 from assessments.models.questionnaires import Dimension, Question, Questionnaire
-from assessments.models.scim import ScimGroup, ScimGroupMember, ScimToken, ScimUser
 from assessments.models.sso import SingleSignOn, SsoDomain, SsoGroupMapping
 from assessments.models.valuestream import ValueStreamMap
 from assessments.models.webhooks import Webhook, WebhookDelivery
@@ -43,10 +42,6 @@ __all__ = [
     "Questionnaire",
     "Response",
     "Result",
-    "ScimGroup",
-    "ScimGroupMember",
-    "ScimToken",
-    "ScimUser",
     "SingleSignOn",
     "SsoDomain",
     "SsoGroupMapping",
