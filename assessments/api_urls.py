@@ -39,6 +39,16 @@ urlpatterns = [
         name="api_org_webhook_rotate",
     ),
     path(
+        TEAM_WEBHOOKS + "<int:hook_id>/secret/",
+        webhooks_api.TeamWebhookSecretView.as_view(),
+        name="api_team_webhook_secret",
+    ),
+    path(
+        ORG_WEBHOOKS + "<int:hook_id>/secret/",
+        webhooks_api.OrganizationWebhookSecretView.as_view(),
+        name="api_org_webhook_secret",
+    ),
+    path(
         "teams/<int:team_id>/ownership/",
         ownership_api.TeamOwnershipView.as_view(),
         name="api_team_ownership",

@@ -81,6 +81,12 @@ def _own_questionnaire(world, mini):
     questionnaire_services.load_questionnaire(mini_questionnaire_yaml(), world.org)
 
 
+def _pagerduty_webhook(world, mini):
+    from assessments.dora import webhook_services
+
+    return webhook_services.create_webhook(provider="pagerduty", team=world.team_a)[0]
+
+
 def _long_username_member(world, mini):
     user = UserFactory(username="u" * 150)
     OrganizationMember.objects.create(organization=world.org, user=user)
@@ -105,6 +111,12 @@ ENDPOINTS = [
         lambda w, s: {"provider": "github", "environment": "production",
                       "deploy_workflow": "Deploy*", "secret_header": "X-Secret"},
         component="WebhookIn",
+    ),
+    Endpoint(
+        webhooks_api.ProviderSecretIn, "lead_a", "put",
+        "/api/v1/teams/{team_id}/webhooks/{hook_id}/secret/",
+        lambda w, s: {"secret": "made-by-pagerduty"}, component="ProviderSecretIn",
+        setup=_pagerduty_webhook,
     ),
     Endpoint(
         dora_api.EntryIn, "lead_a", "put", "/api/v1/teams/{team_id}/dora/entries/{period}/",
@@ -404,6 +416,7 @@ def _send(world, api_client, endpoint, data, context):
     url = endpoint.url.format(
         team_id=world.team_a.id,
         assessment_id=getattr(context, "id", None),
+        hook_id=getattr(context, "id", None),
         slug=world.org.slug,
         key="mini",
         period="2026-Q4",

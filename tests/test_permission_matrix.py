@@ -252,12 +252,18 @@ EXPECTED = {case.key: case for case in (
          body=NEW_WEBHOOK),
     Case("team_webhook_rotate", "POST",       (L, 403, 302, 404, 403, 302, 404), TEAM_HOOK),
     Case("team_webhook_revoke", "POST",       (L, 403, 302, 404, 403, 302, 404), TEAM_HOOK),
+    # The provider's own signing secret (PagerDuty's): team A's webhook is GitHub's, which
+    # is refused with a message.
+    Case("team_webhook_secret", "POST",       (L, 403, 302, 404, 403, 302, 404), TEAM_HOOK,
+         body={"secret": "from-the-provider"}),
     Case("team_webhook_deliveries", "GET",    (L, 403, 200, 404, 403, 200, 404), TEAM_HOOK),
     Case("organization_webhooks", "GET",      (L, 403, 403, 403, 403, 200, 404), SLUG),
     Case("organization_webhooks", "POST",     (L, 403, 403, 403, 403, 302, 404), SLUG,
          body=NEW_WEBHOOK),
     Case("organization_webhook_rotate", "POST", (L, 403, 403, 403, 403, 302, 404), ORG_HOOK),
     Case("organization_webhook_revoke", "POST", (L, 403, 403, 403, 403, 302, 404), ORG_HOOK),
+    Case("organization_webhook_secret", "POST", (L, 403, 403, 403, 403, 302, 404), ORG_HOOK,
+         body={"secret": "from-pagerduty"}),
     Case("organization_webhook_deliveries", "GET", (L, 403, 403, 403, 403, 200, 404), ORG_HOOK),
     Case("team_value_stream", "GET",          (L, 200, 200, 404, 200, 200, 404), TEAM),
     Case("value_stream_edit", "GET",          (L, 403, 200, 404, 403, 200, 404),
@@ -352,6 +358,12 @@ EXPECTED = {case.key: case for case in (
          body=NEW_WEBHOOK),
     Case("api_org_webhook", "DELETE",         (U, 403, 403, 403, 403, 204, 404), ORG_HOOK),
     Case("api_org_webhook_rotate", "POST",    (U, 403, 403, 403, 403, 200, 404), ORG_HOOK),
+    # Team A's webhook is GitHub's, which takes no provider secret (400); the organisation's is
+    # PagerDuty's.
+    Case("api_team_webhook_secret", "PUT",    (U, 403, 400, 404, 403, 400, 404), TEAM_HOOK,
+         body={"secret": "from-the-provider"}),
+    Case("api_org_webhook_secret", "PUT",     (U, 403, 403, 403, 403, 200, 404), ORG_HOOK,
+         body={"secret": "from-pagerduty"}),
     Case("api_questionnaires", "GET",         (U, 200, 200, 200, 200, 200, 200)),
     Case("api_questionnaire", "GET",          (U, 200, 200, 200, 200, 200, 200), MINI),
     Case("api_questionnaire", "GET",          (U, 404, 404, 404, 404, 404, 404), DRAFT,

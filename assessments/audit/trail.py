@@ -129,9 +129,10 @@ def record_questionnaire(questionnaire, event, summary, *, actor=None):
 
 
 def record_webhook(hook, event, *, actor=None):
-    """One entry for an event in a webhook's life: "created", "rotated" (with the time the
-    previous secret stops being valid), "revoked". What the entry holds is written out here,
-    never the webhook's fields wholesale, so that no secret, sealed or not, can reach it."""
+    """One entry for an event in a webhook's life: "created", "rotated" or "secret from
+    provider" (with the time the previous secret stops being valid), "revoked". What the entry
+    holds is written out here, never the webhook's fields wholesale, so that no secret, sealed
+    or not, can reach it."""
     if auditlog_disabled.get():
         return None
     extra = {"actor": actor, "actor_email": actor.email} if getattr(actor, "pk", None) else {}
@@ -140,7 +141,7 @@ def record_webhook(hook, event, *, actor=None):
         "provider": [None, hook.get_provider_display()],
         "settings": [None, ", ".join(f"{k}={v}" for k, v in sorted(hook.settings.items()))],
     }
-    if event == "rotated":
+    if event in ("rotated", "secret from provider"):
         changes["previous_secret_expires_at"] = [None, hook.previous_secret_expires_at.isoformat()]
     action = {"created": LogEntry.Action.CREATE, "revoked": LogEntry.Action.DELETE}
     team = hook.team

@@ -12,6 +12,7 @@ urlpatterns = [
     path(TEAM, pages.team_webhooks, name="team_webhooks"),
     path(f"{TEAM}<int:hook_id>/rotate/", pages.team_webhook_rotate, name="team_webhook_rotate"),
     path(f"{TEAM}<int:hook_id>/revoke/", pages.team_webhook_revoke, name="team_webhook_revoke"),
+    path(f"{TEAM}<int:hook_id>/secret/", pages.team_webhook_secret, name="team_webhook_secret"),
     path(
         f"{TEAM}<int:hook_id>/deliveries/",
         pages.team_webhook_deliveries,
@@ -27,6 +28,11 @@ urlpatterns = [
         f"{ORGANIZATION}<int:hook_id>/revoke/",
         pages.organization_webhook_revoke,
         name="organization_webhook_revoke",
+    ),
+    path(
+        f"{ORGANIZATION}<int:hook_id>/secret/",
+        pages.organization_webhook_secret,
+        name="organization_webhook_secret",
     ),
     path(
         f"{ORGANIZATION}<int:hook_id>/deliveries/",

@@ -1,6 +1,7 @@
 """The pages through which a team's leads and the organisation's admins manage provider
 webhooks: create (the URL and the secret shown once), the list with the last deliveries,
-rotate, revoke, and every delivery of one webhook. Thin: ``webhook_services`` finds the owner
+rotate, revoke, take the provider's own signing secret (PagerDuty), and every delivery of one
+webhook. Thin: ``webhook_services`` finds the owner
 and asks permissions, lists, creates, rotates and revokes, as it does for the API.
 
 The secret is shown once: it is kept in the session from the POST that made it until the first
@@ -106,6 +107,9 @@ def _hook(scope, hook_id):
 
 
 def _keep_secret_once(request, hook, secret, event):
+    """A provider that makes its own secret is never shown ours: only the URL is kept."""
+    if hook.provider in webhook_services.SECRET_FROM_PROVIDER:
+        secret = ""
     request.session[REVEAL_KEY] = {"hook_id": hook.id, "secret": secret, "event": event}
 
 
@@ -137,6 +141,8 @@ def _page(request, scope, form=None):
                 "more": len(hook.recent_deliveries) > LAST_DELIVERIES,
                 "rotate_url": scope.url("webhook_rotate", hook),
                 "revoke_url": scope.url("webhook_revoke", hook),
+                "secret_url": scope.url("webhook_secret", hook),
+                "secret_from_provider": hook.provider in webhook_services.SECRET_FROM_PROVIDER,
                 "deliveries_url": scope.url("webhook_deliveries", hook),
             }
         )
@@ -194,6 +200,19 @@ def _rotate(request, scope, hook_id):
     return redirect(scope.url("webhooks") + "#revealed")
 
 
+def _provider_secret(request, scope, hook_id):
+    hook = _hook(scope, hook_id)
+    with reported(request):
+        webhook_services.use_provider_secret(hook, request.POST.get("secret"), actor=request.user)
+        messages.success(
+            request,
+            f"Deliveries are now checked with {hook.get_provider_display()}'s signing secret "
+            f"(the previous one stays valid until "
+            f"{timezone.localtime(hook.previous_secret_expires_at):%Y-%m-%d %H:%M}).",
+        )
+    return redirect(scope.url("webhooks") + f"#hook-{hook.id}")
+
+
 def _revoke(request, scope, hook_id):
     hook = _hook(scope, hook_id)
     with reported(request):
@@ -246,6 +265,12 @@ def team_webhook_revoke(request, team_id, hook_id):
 
 
 @login_required
+@require_POST
+def team_webhook_secret(request, team_id, hook_id):
+    return _provider_secret(request, _scope(request, team_id=team_id), hook_id)
+
+
+@login_required
 def team_webhook_deliveries(request, team_id, hook_id):
     return _deliveries(request, _scope(request, team_id=team_id), hook_id)
 
@@ -268,6 +293,12 @@ def organization_webhook_rotate(request, slug, hook_id):
 @require_POST
 def organization_webhook_revoke(request, slug, hook_id):
     return _revoke(request, _scope(request, slug=slug), hook_id)
+
+
+@login_required
+@require_POST
+def organization_webhook_secret(request, slug, hook_id):
+    return _provider_secret(request, _scope(request, slug=slug), hook_id)
 
 
 @login_required

@@ -145,16 +145,46 @@ def create_webhook(*, provider, team=None, organization=None, options=None, crea
 def rotate_webhook(hook, now=None, *, actor=None):
     """A new secret; the old one stays valid for ROTATION_GRACE (a secret still in its grace
     period from an earlier rotation stops being valid now)."""
-    now = now or timezone.now()
     secret = _new_secret(hook.provider)
+    _replace_secret(hook, secret, now, "rotated", actor)
+    return secret
+
+
+# Providers that make the signing secret themselves: PagerDuty shows a v3 webhook
+# subscription's secret once, when the subscription is created, and offers no way to give it
+# one. Such a webhook takes the provider's secret in place of the one it was created with.
+SECRET_FROM_PROVIDER = {wh.PAGERDUTY}
+MAX_SECRET_LENGTH = 200
+
+
+def use_provider_secret(hook, secret, now=None, *, actor=None):
+    """The provider's own signing secret becomes the webhook's; the replaced one stays valid
+    for ROTATION_GRACE, as on a rotation. Only for SECRET_FROM_PROVIDER."""
+    if hook.provider not in SECRET_FROM_PROVIDER:
+        raise Invalid(
+            f"{hook.get_provider_display()} is given this webhook's secret: rotate it for "
+            "a new one.",
+            field="secret",
+        )
+    secret = str(secret or "").strip()
+    if not secret or len(secret) > MAX_SECRET_LENGTH:
+        raise Invalid(
+            f"Paste the signing secret {hook.get_provider_display()} showed (at most "
+            f"{MAX_SECRET_LENGTH} characters).",
+            field="secret",
+        )
+    _replace_secret(hook, secret, now, "secret from provider", actor)
+
+
+def _replace_secret(hook, secret, now, event, actor):
+    now = now or timezone.now()
     hook.previous_secret_sealed = hook.secret_sealed
     hook.previous_secret_expires_at = now + ROTATION_GRACE
     hook.secret_sealed = seal(secret)
     hook.save(
         update_fields=["previous_secret_sealed", "previous_secret_expires_at", "secret_sealed"]
     )
-    audit.record_webhook(hook, "rotated", actor=actor)
-    return secret
+    audit.record_webhook(hook, event, actor=actor)
 
 
 def revoke_webhook(hook, now=None, *, actor=None):

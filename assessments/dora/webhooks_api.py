@@ -156,6 +156,35 @@ class _WebhookRotateView(APIView):
         )
 
 
+class ProviderSecretIn(serializers.Serializer):
+    secret = serializers.CharField(
+        max_length=webhook_services.MAX_SECRET_LENGTH,
+        trim_whitespace=True,
+        help_text="The signing secret the provider showed when its subscription was created.",
+    )
+
+
+class ProviderSecretSet(serializers.Serializer):
+    id = serializers.IntegerField()
+    previous_secret_expires_at = serializers.DateTimeField()
+
+
+class _WebhookSecretView(APIView):
+    def owner(self, request, **kwargs):
+        raise NotImplementedError
+
+    def put(self, request, hook_id, **kwargs):
+        hook = webhook_services.get_active_webhook(self.owner(request, **kwargs), hook_id)
+        payload = ProviderSecretIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        webhook_services.use_provider_secret(
+            hook, payload.validated_data["secret"], actor=request.user
+        )
+        return Response(
+            {"id": hook.id, "previous_secret_expires_at": hook.previous_secret_expires_at}
+        )
+
+
 LIST = {"summary": "List webhooks", "description": LIST_DESCRIPTION,
         "responses": {200: WebhookOut(many=True), **error_responses(401, 403, 404)}}  # fmt: skip
 CREATE = {"summary": "Create a webhook", "description": CREATE_DESCRIPTION, "request": WebhookIn,
@@ -166,6 +195,14 @@ ROTATE = {"summary": "Rotate a webhook's secret",
           "description": "A new secret, shown this once; the old one stays valid for 24 hours.",
           "request": None,
           "responses": {200: WebhookRotated, **error_responses(401, 403, 404)}}  # fmt: skip
+
+PROVIDER_SECRET = {"summary": "Use the provider's signing secret",
+                   "description": "PagerDuty makes a v3 webhook subscription's signing secret "
+                   "itself and shows it once: give it here and it replaces the webhook's secret "
+                   "(the replaced one stays valid for 24 hours). Other providers: 400.",
+                   "request": ProviderSecretIn,
+                   "responses": {200: ProviderSecretSet,
+                                 **error_responses(400, 401, 403, 404)}}  # fmt: skip
 
 
 class TeamWebhooksView(_WebhooksView):
@@ -228,3 +265,21 @@ class OrganizationWebhookRotateView(_WebhookRotateView):
     @extend_schema(**ROTATE, operation_id="organization_webhook_rotate")
     def post(self, request, slug, hook_id):
         return super().post(request, hook_id, slug=slug)
+
+
+class TeamWebhookSecretView(_WebhookSecretView):
+    def owner(self, request, team_id):
+        return webhook_services.team_webhook_owner(request.user, team_id)
+
+    @extend_schema(**PROVIDER_SECRET)
+    def put(self, request, team_id, hook_id):
+        return super().put(request, hook_id, team_id=team_id)
+
+
+class OrganizationWebhookSecretView(_WebhookSecretView):
+    def owner(self, request, slug):
+        return webhook_services.organization_webhook_owner(request.user, slug)
+
+    @extend_schema(**PROVIDER_SECRET, operation_id="organization_webhook_provider_secret")
+    def put(self, request, slug, hook_id):
+        return super().put(request, hook_id, slug=slug)

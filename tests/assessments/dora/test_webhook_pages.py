@@ -134,9 +134,13 @@ def test_organization_page_creates_organization_webhook(client, world):
     hook = Webhook.objects.get()
     assert response.status_code == 302
     assert (hook.organization, hook.team) == (world.org, None)
+    assert client.session[webhook_pages.REVEAL_KEY]["secret"] == ""
     page = html(client.get(org_url(world)))
-    assert unseal(hook.secret_sealed) in page
+    assert f'value="http://testserver/hooks/{hook.public_id}/"' in page
     assert "incident.triggered" in page
+    # PagerDuty makes its own signing secret: ours is neither shown nor kept in the session.
+    assert unseal(hook.secret_sealed) not in page
+    assert "PagerDuty's signing secret" in page
 
 
 def test_list_shows_last_deliveries_and_link_to_all(lead, world):
@@ -306,3 +310,66 @@ def test_organization_settings_links_to_webhooks(client, world):
     client.force_login(world.org_admin)
     page = html(client.get(f"/organizations/{world.org.id}/settings/"))
     assert f'href="{org_url(world)}"' in page
+
+
+def sign_pagerduty(secret, body):
+    return "v1=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def test_pagerduty_takes_the_secret_pagerduty_made(client, world):
+    hook, ours = webhook_services.create_webhook(provider="pagerduty", organization=world.org)
+    client.force_login(world.org_admin)
+    page = html(client.get(org_url(world)))
+    assert f'action="{org_url(world, f"{hook.id}/rotate/")}"' not in page
+    assert f'action="{org_url(world, f"{hook.id}/secret/")}"' in page
+    theirs = "pd-made-" + "x" * 40
+    response = client.post(org_url(world, f"{hook.id}/secret/"), {"secret": f" {theirs} "})
+    assert response.status_code == 302
+    hook.refresh_from_db()
+    assert hook.secrets_valid_at(hook.created_at) == [theirs, ours]
+    body = b'{"event": {"id": "01ABC", "event_type": "pagey.ping"}}'
+    received = client.post(
+        f"/hooks/{hook.public_id}/", data=body, content_type="application/json",
+        HTTP_X_PAGERDUTY_SIGNATURE=sign_pagerduty(theirs, body),
+    )  # fmt: skip
+    assert received.status_code == 202
+    entry = LogEntry.objects.filter(object_id=hook.id).latest("id")
+    assert entry.changes_dict["event"] == [None, "secret from provider"]
+    assert theirs not in json.dumps([entry.changes, entry.additional_data], default=str)
+
+
+def test_provider_secret_refused_for_github_and_when_empty(lead, world):
+    hook, secret = webhook_services.create_webhook(provider="github", team=world.team_a)
+    response = lead.post(team_url(world, f"{hook.id}/secret/"), {"secret": "abc"}, follow=True)
+    assert "GitHub is given this webhook&#x27;s secret" in html(response)
+    pager, ours = webhook_services.create_webhook(provider="pagerduty", team=world.team_a)
+    response = lead.post(team_url(world, f"{pager.id}/secret/"), {"secret": "  "}, follow=True)
+    assert "Paste the signing secret PagerDuty showed" in html(response)
+    hook.refresh_from_db()
+    pager.refresh_from_db()
+    assert (unseal(hook.secret_sealed), unseal(pager.secret_sealed)) == (secret, ours)
+
+
+def test_api_takes_the_provider_secret(api_client, world):
+    from tests.conftest import client_for
+
+    hook, ours = webhook_services.create_webhook(provider="pagerduty", team=world.team_a)
+    client = client_for(api_client, world.lead_a)
+    url = f"/api/v1/teams/{world.team_a.id}/webhooks/{hook.id}/secret/"
+    response = client.put(url, {"secret": "from-pagerduty"}, format="json")
+    assert response.status_code == 200
+    hook.refresh_from_db()
+    assert response.json() == {
+        "id": hook.id,
+        "previous_secret_expires_at": hook.previous_secret_expires_at.isoformat().replace(
+            "+00:00", "Z"
+        ),
+    }
+    assert hook.secrets_valid_at(hook.created_at) == ["from-pagerduty", ours]
+    github, _ = webhook_services.create_webhook(provider="github", team=world.team_a)
+    refused = client.put(
+        f"/api/v1/teams/{world.team_a.id}/webhooks/{github.id}/secret/",
+        {"secret": "x"},
+        format="json",
+    )
+    assert refused.status_code == 400
