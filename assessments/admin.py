@@ -202,11 +202,17 @@ class DoraSnapshotAdmin(ReadOnlyAdmin):
 
 @admin.register(TeamApiToken)
 class TeamApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are issued with `manage.py issue_team_token` (the key is shown once); here they
-    can be inspected and revoked."""
+    """Tokens are issued on the team's tokens page or with `manage.py issue_team_token` (the
+    key is shown once); here they can be inspected and revoked."""
 
-    list_display = ["name", "team", "prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["key_hash", "prefix", "created_by", "created_at", "last_used_at"]
+    list_display = [
+        "name", "team", "prefix", "scope", "created_at", "expires_at", "last_used_at",
+        "revoked_at",
+    ]  # fmt: skip
+    list_filter = ["scope"]
+    readonly_fields = [
+        "key_hash", "prefix", "scope", "created_by", "created_at", "last_used_at",
+    ]  # fmt: skip
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -60,7 +60,8 @@ def build_side(org, team, lead, respondents, analyst, label):
     """Every kind of object a URL names, for one team: a closed assessment with its result,
     roadmap (with items) and a ready roadmap PDF; an open assessment with one submitted and
     one draft response; a ready portfolio PDF of the organisation; a DORA entry (with its
-    snapshot); current and future value stream maps; an open campaign; a team API token.
+    snapshot); current and future value stream maps; an open campaign; two team API tokens
+    (scope events, and scope metrics).
     ``lead`` may lead the team (a lead or an organisation admin), ``respondents`` are members
     (the first keeps a draft on the open assessment), ``analyst`` may analyse ``org``."""
     closed = services.open_assessment(lead, team, CLOSED_PERIOD, "mini")
@@ -91,7 +92,8 @@ def build_side(org, team, lead, respondents, analyst, label):
         analyst, org, f"{label} round", OPEN_PERIOD, timezone.localdate() + dt.timedelta(days=14),
         team_ids=[team.id], questionnaire_key="mini",
     )  # fmt: skip
-    _, token_key = TeamApiToken.issue(team, "ci")
+    token, token_key = TeamApiToken.issue(team, "ci")
+    _, metrics_key = TeamApiToken.issue(team, "dashboard", scope=TeamApiToken.METRICS)
     batch = EventBatch.objects.create(team=team, kind="deployments", uploaded_by=lead,
                                       filename=f"{label}.csv")  # fmt: skip
     # The organisation's own questionnaire, under the same key and numbers on both sides
@@ -116,7 +118,9 @@ def build_side(org, team, lead, respondents, analyst, label):
         report=report,
         portfolio_report=portfolio,
         campaign=campaign,
+        token=token,
         token_key=token_key,
+        metrics_key=metrics_key,
         batch=batch,
         own=own,
         own_draft=own_draft,

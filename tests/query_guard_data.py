@@ -511,3 +511,24 @@ def more_ownerships(d):
         TeamOwnership.objects.create(
             organization=d.org, team=d.team, kind="service", value=f"guard-service-{n}"
         )
+
+
+def more_tokens(d):
+    """Team A's API tokens, each created by another person: working, used, expired and
+    revoked ones."""
+    from assessments.models import TeamApiToken
+
+    now = timezone.now()
+    start = TeamApiToken.objects.count()
+    for n in range(start, start + GROWTH):
+        creator = UserFactory(username=f"guard-token-maker-{n}")
+        token, _ = TeamApiToken.issue(
+            d.team, f"guard token {n}", created_by=creator,
+            scope=TeamApiToken.METRICS if n % 2 else TeamApiToken.EVENTS,
+            expires_at=now + dt.timedelta(days=n + 1),
+        )  # fmt: skip
+        TeamApiToken.objects.filter(pk=token.pk).update(
+            last_used_at=now - dt.timedelta(hours=n),
+            revoked_at=now if n % 4 == 3 else None,
+            expires_at=now - dt.timedelta(days=1) if n % 4 == 2 else token.expires_at,
+        )

@@ -48,6 +48,7 @@ from assessments.models import (
     Questionnaire,
     Response,
     Result,
+    TeamApiToken,
     ValueStreamMap,
     Webhook,
 )
@@ -137,6 +138,7 @@ INVITE = {"email": "invitee@example.com", "role": "member"}
 NEW_WEBHOOK = {"provider": "github", "environment": "production"}
 TEAM_HOOK = {"team_id": Ref("team"), "hook_id": Ref("team_webhook")}
 OWNERSHIP = {"team_id": Ref("team"), "ownership_id": Ref("ownership")}
+TOKEN = {"team_id": Ref("team"), "token_id": Ref("token")}
 ORG_HOOK = {**SLUG, "hook_id": Ref("org_webhook")}
 STAGES = {"stages": matrix_data.STAGES}
 CSV = {"what": "comparison", "fmt": "csv"}
@@ -241,6 +243,12 @@ EXPECTED = {case.key: case for case in (
     Case("team_dora_ownership", "POST",       (L, 403, 302, 404, 403, 302, 404), TEAM,
          body={"kind": "path", "value": "services/matrix"}),
     Case("team_dora_ownership_delete", "POST", (L, 403, 302, 404, 403, 302, 404), OWNERSHIP),
+    # Issue 20: a team's API tokens, listed (never a key) to whoever sees the team; created
+    # and revoked by its lead and the organisation's admins.
+    Case("team_tokens", "GET",                (L, 200, 200, 404, 200, 200, 404), TEAM),
+    Case("team_tokens", "POST",               (L, 403, 302, 404, 403, 302, 404), TEAM,
+         body={"name": "matrix", "scope": "metrics", "expires_in_days": "30"}),
+    Case("team_token_revoke", "POST",         (L, 403, 302, 404, 403, 302, 404), TOKEN),
     # Issue 20: events no team owns, for the CoE; admins route them to a team.
     Case("organization_unrouted_events", "GET",  (L, 403, 403, 403, 200, 200, 404), SLUG),
     Case("organization_unrouted_events", "POST", (L, 403, 403, 403, 403, 302, 404), SLUG,
@@ -559,6 +567,10 @@ def footprint():
         },
         # Webhooks: created, rotated (a new secret) or revoked.
         "webhooks": sorted(Webhook.objects.values_list("id", "secret_sealed", "revoked_at")),
+        # Team API tokens: created or revoked.
+        "team_tokens": sorted(
+            TeamApiToken.objects.values_list("id", "name", "scope", "expires_at", "revoked_at")
+        ),
         "emails": len(mail.outbox),
     }
 
@@ -819,11 +831,24 @@ def test_report_files_are_not_served_from_media(matrix, web):
 
 # --- team API tokens ----------------------------------------------------------------------
 
+# What a team token of each scope opens (assessments/dora/token_auth.py); every other API
+# route answers it 401, as if it sent no credentials.
+TOKEN_ROUTES = {
+    "events": {"api_team_deployments:POST", "api_team_incidents:POST"},
+    "metrics": {"api_team_dora:GET"},
+}
 
-@pytest.mark.parametrize("name", ["api_team_deployments", "api_team_incidents"])
-def test_team_token_sends_events_only_for_its_own_team(matrix, web, name):
-    case = EXPECTED[f"{name}:POST"]
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {matrix.other.token_key}"}
+
+def token_key(side, scope):
+    return side.token_key if scope == "events" else side.metrics_key
+
+
+@pytest.mark.parametrize(
+    ("scope", "key"), [(scope, key) for scope, keys in TOKEN_ROUTES.items() for key in keys]
+)
+def test_team_token_works_only_for_its_own_team(matrix, web, scope, key):
+    case = EXPECTED[key]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_key(matrix.other, scope)}"}
     before = footprint()
     response = send(web, case, matrix.a, **auth)
     assert (response.status_code, changes(before)) == (404, {})
@@ -833,16 +858,20 @@ def test_team_token_sends_events_only_for_its_own_team(matrix, web, name):
 
 
 @pytest.mark.parametrize(
-    "case",
+    ("scope", "case"),
     [
-        pytest.param(c, id=c.key)
+        pytest.param(scope, c, id=f"{scope}-{c.key}")
+        for scope in TOKEN_ROUTES
         for c in EXPECTED.values()
-        if c.name.startswith("api_")
-        and c.name not in ("api_team_deployments", "api_team_incidents")
+        if c.name.startswith("api_") and c.key not in TOKEN_ROUTES[scope]
     ],
 )
-def test_team_token_opens_no_other_api_route(matrix, web, case):
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {matrix.a.token_key}"}
+def test_team_token_opens_no_other_api_route(matrix, web, scope, case):
+    """A route of the other scope refuses the token with 403; any other route does not take
+    team tokens at all (401)."""
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_key(matrix.a, scope)}"}
     before = footprint() if case.writes else None
     response = send(web, case, matrix.a, **auth)
-    assert (response.status_code, changes(before)) == (401, {})
+    other_scope = set().union(*(keys for s, keys in TOKEN_ROUTES.items() if s != scope))
+    expected = 403 if case.key in other_scope else 401
+    assert (response.status_code, changes(before)) == (expected, {})

@@ -172,6 +172,7 @@ GUARDS = [
     Guard("api_team_webhooks", "lead_a", (g.more_webhooks,), TEAM),
     Guard("api_team_ownership", "member_a", (g.more_ownerships,), TEAM),
     Guard("team_dora_ownership", "member_a", (g.more_ownerships,), TEAM),
+    Guard("team_tokens", "lead_a", (g.more_tokens,), TEAM),
     Guard("organization_unrouted_events", "org_admin", (g.more_unrouted,),
           {"slug": At("org.slug")}),
     Guard("api_org_webhooks", "org_admin", (g.more_webhooks,), {"slug": At("org.slug")}),

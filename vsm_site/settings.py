@@ -389,6 +389,14 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
         "serialize_data": True,
         "serialize_kwargs": {"fields": ["team", "kind", "filename", "rows"]},
     },
+    # Team API tokens: created and revoked, never the key's hash (nor last use, written by an
+    # UPDATE); kept with the team, so an entry stays listed under it.
+    {
+        "model": "assessments.TeamApiToken",
+        "include_fields": ["name", "prefix", "scope", "expires_at", "revoked_at"],
+        "serialize_data": True,
+        "serialize_kwargs": {"fields": ["team", "name", "prefix", "scope"]},
+    },
     {
         "model": "assessments.Organization",
         "include_fields": [

@@ -40,6 +40,7 @@ from assessments.models import (
     Response,
     Result,
     Team,
+    TeamApiToken,
     Webhook,
 )
 
@@ -179,6 +180,7 @@ AUDITED = {
         Audited("membership", Membership, "Memberships", "team"),
         Audited("doraentry", DoraEntry, "DORA figures", "team"),
         Audited("eventbatch", EventBatch, "Event uploads", "team"),
+        Audited("teamapitoken", TeamApiToken, "API tokens", "team"),
         Audited("organization", Organization, "Organisation settings", ""),
         # Webhook entries keep their organisation and team (record_webhook).
         Audited("webhook", Webhook, "Webhooks", ""),
@@ -251,7 +253,7 @@ def entries_for(user, team_ids=None, model_key=None):
 
 
 # Entries of these models keep their team in the entry, so a deletion stays listed.
-SERIALIZED_TEAM = (Membership, DoraEntry, EventBatch)
+SERIALIZED_TEAM = (Membership, DoraEntry, EventBatch, TeamApiToken)
 
 
 def describe(entries):

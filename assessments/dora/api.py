@@ -4,11 +4,13 @@ import math
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments import permissions
-from assessments.dora import quickcheck
+from assessments.dora import quickcheck, token_auth
 from assessments.dora import rules as dora
 from assessments.dora import services as dora_services
 from vsm_site.api import RequestSerializer, ServiceChecked, error_responses
@@ -348,12 +350,26 @@ class TeamDoraView(APIView):
     benchmark set and compared with DORA Quick Check 2025 benchmarks of the organisation's
     segment (its industry or size)."""
 
+    # Besides users, the team's API tokens with the scope "metrics" read it (token_auth).
+    authentication_classes = [
+        token_auth.TeamTokenAuthentication,
+        TokenAuthentication,
+        SessionAuthentication,
+    ]
+    permission_classes = [IsAuthenticated, token_auth.TeamTokenScope]
+    token_scope = token_auth.METRICS
+
     @extend_schema(
+        description="The team's metrics computed from its events over a window, classified "
+        "against a benchmark set and compared with DORA Quick Check 2025 benchmarks of the "
+        "organisation's segment (its industry or size). Read-only.\n\n"
+        + token_auth.scope_note(token_auth.METRICS),
         parameters=[TeamDoraQuery],
-        responses={200: TeamDoraOut, **error_responses(400, 401, 404)},
+        responses={200: TeamDoraOut, **error_responses(400, 401, 403, 404)},
+        extensions=token_auth.scope_extension(token_auth.METRICS),
     )
     def get(self, request, team_id):
-        team = permissions.get_visible_team_or_404(request.user, team_id)
+        team = token_auth.request_team(request, team_id)
         query = TeamDoraQuery.validated(request.query_params)
         window_days = query["window_days"]
         benchmark = dora_services.resolve_benchmark(query.get("benchmark"), team.organization)

@@ -1,126 +1,40 @@
 """REST API through which teams send deployment and incident events, as JSON or CSV. Thin:
 authenticate, ask permissions, hand the body to ``ingest``.
 
-Besides sessions and user tokens these endpoints, and only these, accept a team's API token
-(``Authorization: Bearer vsmt_...``): a CI/CD pipeline sends events with it and can do nothing
-else, because no other view lists ``TeamTokenAuthentication``.
+Besides sessions and user tokens these endpoints accept a team's API token with the scope
+``events`` (``Authorization: Bearer vsmt_...``): a CI/CD pipeline sends events with it. What
+each scope may call is decided in ``token_auth``; the only other view that lists
+``TeamTokenAuthentication`` is the team's DORA metrics (``api.TeamDoraView``, scope
+``metrics``).
 """
 
-import datetime as dt
 import io
 import json
 
 from django.conf import settings
-from django.db.models import Q
-from django.http import Http404
-from django.utils import timezone
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authentication import (
-    BaseAuthentication,
-    SessionAuthentication,
-    TokenAuthentication,
-    get_authorization_header,
-)
-from rest_framework.exceptions import (
-    APIException,
-    AuthenticationFailed,
-    ParseError,
-    PermissionDenied,
-)
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import APIException, ParseError, PermissionDenied
 from rest_framework.parsers import BaseParser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments import permissions
 from assessments.dora import ingest
-from assessments.models import Deployment, TeamApiToken
+from assessments.dora.token_auth import (
+    EVENTS,
+    TeamTokenAuthentication,
+    TeamTokenScope,
+    request_team,
+    scope_extension,
+    scope_note,
+    team_token_of,
+)
+from assessments.models import Deployment
 from vsm_site.domain_errors import Invalid
-
-TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
-NO_ROLES = permissions.Access(True, False, frozenset(), frozenset(), frozenset(), frozenset())
-
-
-# --- authentication ---------------------------------------------------------------------------
-
-
-class TeamTokenPrincipal:
-    """Who sends a request authenticated with a team token: not a user, holds no role (its
-    roles are cached as none, so ``permissions.access_for`` never queries for it); only the
-    event endpoints recognise it, through ``team_token``."""
-
-    is_authenticated = True
-    is_active = True
-    is_anonymous = False
-    is_superuser = False
-    is_staff = False
-    id = None
-    pk = None
-
-    def __init__(self, token):
-        self.team_token = token
-        self._vsm_access = NO_ROLES
-        self.username = f"team-token:{token.prefix}"
-
-    def get_username(self):
-        return self.username
-
-    def __str__(self):
-        return f"team token {self.team_token.name!r} of {self.team_token.team}"
-
-
-class TeamTokenAuthentication(BaseAuthentication):
-    """``Authorization: Bearer vsmt_...``. Other schemes are left to the next class."""
-
-    keyword = "Bearer"
-
-    def authenticate(self, request):
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != self.keyword.lower().encode():
-            return None
-        if len(parts) != 2:
-            raise AuthenticationFailed("Send the team token as 'Authorization: Bearer vsmt_...'.")
-        try:
-            key = parts[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise AuthenticationFailed("Invalid or revoked team token.") from None
-        token = TeamApiToken.find(key) if key.startswith("vsmt_") else None
-        if token is None:
-            raise AuthenticationFailed("Invalid or revoked team token.")
-        _touch(token)
-        return TeamTokenPrincipal(token), token
-
-    def authenticate_header(self, request):
-        return f'{self.keyword} realm="api"'
-
-
-def _touch(token):
-    """Record the use at most once a minute: a pipeline sending events in a loop should not
-    write the token row on every request. The conditional UPDATE keeps concurrent requests
-    from writing it twice."""
-    now = timezone.now()
-    if token.last_used_at is not None and now - token.last_used_at < TOKEN_TOUCH_INTERVAL:
-        return
-    TeamApiToken.objects.filter(pk=token.pk).filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOKEN_TOUCH_INTERVAL)
-    ).update(last_used_at=now)
-    token.last_used_at = now
-
-
-class TeamTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "assessments.dora.events_api.TeamTokenAuthentication"
-    name = "teamToken"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "vsmt_...",
-            "description": "A team's API token; accepted only by the event endpoints.",
-        }
-
 
 # --- parsers ----------------------------------------------------------------------------------
 
@@ -290,17 +204,12 @@ Send a JSON list (or `{{"{kind}": [...]}}`, at most DATA_UPLOAD_MAX_MEMORY_SIZE,
 default) or a CSV file (`Content-Type: text/csv`, UTF-8, streamed, up to 1,000,000 rows) with
 the columns `{columns}`. A batch is all-or-nothing: if any row is rejected the answer is 400
 with the reasons (at most 200) and nothing is saved. Open to the team's leads and the team's
-API token (`Authorization: Bearer vsmt_...`)."""
+API tokens with the scope `events`."""
 
 
 def _team_for_events(request, team_id):
-    token = getattr(request.user, "team_token", None)
-    if token is not None:
-        if token.team_id != team_id:
-            raise Http404("No such team.")  # like any team the caller cannot see
-        return token.team
-    team = permissions.get_visible_team_or_404(request.user, team_id)
-    if not permissions.can_lead_team(request.user, team):
+    team = request_team(request, team_id)  # a token's scope was checked by TeamTokenScope
+    if team_token_of(request) is None and not permissions.can_lead_team(request.user, team):
         raise PermissionDenied("Only the team's lead or the team's API token sends events.")
     return team
 
@@ -315,6 +224,8 @@ def _rows_from_json(payload, kind):
 
 class _EventsView(APIView):
     authentication_classes = [TeamTokenAuthentication, TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated, TeamTokenScope]
+    token_scope = EVENTS
     parser_classes = [EventsJSONParser, CsvStreamParser]
     kind = None
 
@@ -344,9 +255,10 @@ class _EventsView(APIView):
 def _schema(kind, row_serializer):
     return extend_schema(
         summary=f"Send {kind}",
-        description=INGEST_DESCRIPTION.format(
-            kind=kind, columns=",".join(ingest.CSV_COLUMNS[kind])
-        ),
+        description=INGEST_DESCRIPTION.format(kind=kind, columns=",".join(ingest.CSV_COLUMNS[kind]))
+        + "\n\n"
+        + scope_note(EVENTS),
+        extensions=scope_extension(EVENTS),
         request={"application/json": row_serializer(many=True), "text/csv": OpenApiTypes.STR},
         responses={
             200: EventIngestReport,

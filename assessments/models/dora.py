@@ -310,39 +310,89 @@ def _hash_key(key):
 
 
 class TeamApiToken(models.Model):
-    """A token a team's CI/CD pipeline uses to send deployment and incident events. It can do
-    nothing else. Only a hash is stored; the key is shown once when created."""
+    """A token a team's CI/CD pipeline or dashboard uses, with one scope: ``events`` sends the
+    team's deployment and incident events; ``metrics`` reads the team's DORA metrics. It can do
+    nothing else (assessments/dora/token_auth.py holds the rules). Only a hash of the key is
+    stored; the key is shown once when created. It stops working when revoked or, if it has
+    one, at its expiry."""
+
+    EVENTS = "events"
+    METRICS = "metrics"
+    SCOPE_CHOICES = [
+        (EVENTS, "Send events"),
+        (METRICS, "Read DORA metrics"),
+    ]
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
+    scope = models.CharField(max_length=10, choices=SCOPE_CHOICES, default=EVENTS)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["team", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope__in=["events", "metrics"]), name="team_token_scope_valid"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.team} token {self.name} ({self.prefix}…)"
 
     @classmethod
-    def issue(cls, team, name, created_by=None):
+    def issue(cls, team, name, created_by=None, scope=EVENTS, expires_at=None):
         """Create a token; returns ``(token, key)``. The key is not stored."""
+        if scope not in dict(cls.SCOPE_CHOICES):
+            raise ValueError(f"Unknown token scope {scope!r}.")
         key = "vsmt_" + secrets.token_urlsafe(32)
         token = cls.objects.create(
-            team=team, name=name, key_hash=_hash_key(key), prefix=key[5:13], created_by=created_by
+            team=team,
+            name=name,
+            key_hash=_hash_key(key),
+            prefix=key[5:13],
+            scope=scope,
+            expires_at=expires_at,
+            created_by=created_by,
         )
         return token, key
 
     @classmethod
+    def matching(cls, key):
+        """The token whose key this is, revoked and expired ones included (to say why it is
+        refused), or None."""
+        return (
+            cls.objects.select_related("team__organization").filter(key_hash=_hash_key(key)).first()
+        )
+
+    @classmethod
     def find(cls, key):
+        """The token whose key this is, if it still works (not revoked, not expired)."""
+        from django.utils import timezone as tz
+
         return (
             cls.objects.select_related("team__organization")
             .filter(key_hash=_hash_key(key), revoked_at__isnull=True)
+            .filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=tz.now()))
             .first()
         )
+
+    def is_expired(self, now=None):
+        from django.utils import timezone as tz
+
+        return self.expires_at is not None and self.expires_at <= (now or tz.now())
+
+    @property
+    def expired(self):
+        return self.is_expired()
+
+    @property
+    def active(self):
+        return self.revoked_at is None and not self.is_expired()

@@ -987,7 +987,7 @@ def test_team_token_last_used_written_at_most_once_a_minute(
 
 def test_team_token_principal_has_no_roles(world, team_token):
     from assessments import permissions
-    from assessments.dora.events_api import TeamTokenPrincipal
+    from assessments.dora.token_auth import TeamTokenPrincipal
 
     principal = TeamTokenPrincipal(team_token[0])
     assert permissions.access_for(principal) == permissions.Access(
