@@ -9,6 +9,7 @@ from assessments.dora import views as dora_views
 from assessments.maturity import views as maturity_views
 from assessments.people import team_views
 from assessments.people import views as people_views
+from assessments.people.sso import page_urls as sso_page_urls
 from assessments.questionnaires import views as questionnaire_views
 from assessments.valuestream import views as valuestream_views
 
@@ -222,4 +223,5 @@ urlpatterns = (
     + webhooks
     + webhook_page_urls.urlpatterns
     + token_urls.urlpatterns
+    + sso_page_urls.urlpatterns
 )

@@ -19,6 +19,7 @@ from assessments.maturity import services
 from assessments.models import EventBatch, TeamApiToken
 from assessments.models.dora import TeamOwnership
 from assessments.people import services as people_services
+from assessments.people.sso import mapping as sso_mapping_services
 from assessments.questionnaires import services as questionnaire_services
 from assessments.valuestream import services as valuestream_services
 from reports.campaigns import services as campaigns
@@ -106,6 +107,7 @@ def build_side(org, team, lead, respondents, analyst, label):
     ownership = TeamOwnership.objects.create(
         organization=org, team=team, kind="service", value=f"{label}-checkout"
     )
+    sso_mapping = sso_mapping_services.add_mapping(None, org, group=f"{label}-devs", team=team)
     return SimpleNamespace(
         org=org,
         team=team,
@@ -128,6 +130,7 @@ def build_side(org, team, lead, respondents, analyst, label):
         team_webhook=team_webhook,
         org_webhook=org_webhook,
         ownership=ownership,
+        sso_mapping=sso_mapping,
     )
 
 

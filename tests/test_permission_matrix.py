@@ -333,6 +333,22 @@ EXPECTED = {case.key: case for case in (
                                        "industry": "retail", "org_size": "500-999",
                                        "dora_view": "comparison",
                                        "dora_segment": "industry:retail"}),
+    # Issue 21: the organisation's identity provider, sign-in rules and group mapping, its
+    # admins' alone.
+    Case("organization_sign_in", "GET",       (L, 403, 403, 403, 403, 200, 404),
+         {"org_id": Ref("org")}),
+    Case("organization_sign_in", "POST",      (L, 403, 403, 403, 403, 302, 404),
+         {"org_id": Ref("org")}, body={"protocol": "oidc",
+                                       "issuer": "https://idp.example.org/tenant/v2.0",
+                                       "client_id": "vsm", "client_secret": "s",
+                                       "email_domains": "matrix.example",
+                                       "groups_claim": "groups", "default_role": "member"}),
+    Case("organization_sign_in_policy", "POST", (L, 403, 403, 403, 403, 302, 404),
+         {"org_id": Ref("org")}, body={"require_mfa": "on"}),
+    Case("organization_sso_mapping_add", "POST", (L, 403, 403, 403, 403, 302, 404),
+         {"org_id": Ref("org")}, body={"group": "new-group", "target": "org:coe_analyst"}),
+    Case("organization_sso_mapping_remove", "POST", (L, 403, 403, 403, 403, 302, 404),
+         {"org_id": Ref("org"), "mapping_id": Ref("sso_mapping")}),
     # A team the caller may not read is ignored as a filter: the caller's own entries are
     # listed (and the markers show none of the other side's).
     Case("audit_log", "GET",                  (L, 403, 403, 403, 403, 200, 200),

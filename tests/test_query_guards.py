@@ -90,6 +90,7 @@ GUARDS = [
     Guard("team_detail", "lead_a", (g.more_respondents, g.more_periods), TEAM),
     Guard("organization_settings", "org_admin", (g.more_teams,), {"org_id": At("org")},
           shows_growth=False),
+    Guard("organization_sign_in", "org_admin", (g.more_teams,), {"org_id": At("org")}),
     Guard("assessment_detail", "lead_a", (g.more_respondents,), OPEN),
     Guard("assessment_detail", "member_a", (g.more_respondents, g.more_my_answers), OPEN,
           variant="member", shows_growth=False),
@@ -229,6 +230,17 @@ EXCLUDED = {
     "password_reset_confirm": "Django auth form behind a signed token: one user",
     "password_reset_complete": "Django auth view: a confirmation page",
     "notification_preferences": "the caller's own settings: three fixed kinds, one query",
+    # Single sign-on: steps of signing in, before anyone is signed in; no list.
+    "sso_start": "a redirect to the address's provider: one domain lookup",
+    "openid_connect_login": "a redirect to the provider: one app",
+    "openid_connect_callback": "the provider's answer: one app, one identity",
+    "saml_login": "a redirect to the IdP: one app",
+    "saml_acs": "the IdP's assertion: one app, one identity",
+    "saml_finish_acs": "the IdP's assertion: one app, one identity",
+    "saml_sls": "the IdP's logout: one app",
+    "saml_metadata": "the service provider's metadata: one app",
+    "socialaccount_login_cancelled": "a fixed page",
+    "socialaccount_login_error": "a fixed page",
 }
 
 # In-process caches that outlive a request and hold what was read from the database (module,
