@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Q
+from django.utils import timezone
 
 from assessments import permissions
 from assessments.models import (
@@ -19,11 +21,15 @@ from assessments.models import (
     Questionnaire,
     Response,
     Result,
+    ScimGroup,
+    ScimToken,
+    ScimUser,
     Team,
     TeamApiToken,
     TeamGroup,
     ValueStreamMap,
 )
+from assessments.people.scim import groups as scim_groups
 
 
 class MembershipInline(admin.TabularInline):
@@ -216,3 +222,69 @@ class TeamApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+# --- SCIM provisioning (assessments/people/scim/, docs/scim.md) ----------------------------
+
+
+@admin.register(ScimToken)
+class ScimTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued with `manage.py scim_token ORG_SLUG` (the key is shown once); here
+    they can be inspected and revoked."""
+
+    list_display = ["prefix", "organization", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["organization"]
+    readonly_fields = ["organization", "key_hash", "prefix", "created_at", "last_used_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke the selected SCIM tokens")
+    def revoke(self, request, queryset):
+        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {revoked} SCIM token(s).")
+
+
+class ScimGroupForm(forms.ModelForm):
+    class Meta:
+        model = ScimGroup
+        fields = ["team"]
+
+    def clean_team(self):
+        team = self.cleaned_data["team"]
+        if team is not None and team.organization_id != self.instance.organization_id:
+            raise forms.ValidationError("Pick a team of the group's organisation.")
+        return team
+
+
+@admin.register(ScimGroup)
+class ScimGroupAdmin(admin.ModelAdmin):
+    """Groups are created by the identity provider; the site operator maps one to a team
+    here, and its members join that team (and leave the one it mapped to before)."""
+
+    form = ScimGroupForm
+    list_display = ["display_name", "organization", "external_id", "team"]
+    list_filter = ["organization"]
+    search_fields = ["display_name", "external_id"]
+    readonly_fields = ["organization", "display_name", "external_id"]
+    fields = ["organization", "display_name", "external_id", "team"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "team":
+            kwargs["queryset"] = Team.objects.select_related("organization")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        new_team = form.cleaned_data["team"]
+        scim_groups.map_to_team(ScimGroup.objects.get(pk=obj.pk), new_team)
+
+
+@admin.register(ScimUser)
+class ScimUserAdmin(ReadOnlyAdmin):
+    list_display = ["user", "organization", "external_id", "active", "updated_at"]
+    list_filter = ["organization", "active"]
+    search_fields = ["user__username", "external_id"]

@@ -10,6 +10,9 @@ from assessments.models import (
     Organization,
     OrganizationMember,
     OrgRole,
+    ScimGroup,
+    ScimToken,
+    ScimUser,
     Team,
     TeamGroup,
 )
@@ -85,6 +88,36 @@ class OrgRoleFactory(factory.django.DjangoModelFactory):
             OrganizationMember.objects.get_or_create(
                 organization_id=self.organization_id, user=self.user
             )
+
+
+class ScimTokenFactory(factory.django.DjangoModelFactory):
+    """``ScimTokenFactory.key`` is not a field: build tokens with ``ScimToken.issue`` when
+    the key is needed (``tests/assessments/people/scim``)."""
+
+    class Meta:
+        model = ScimToken
+
+    organization = factory.SubFactory(OrganizationFactory)
+    key_hash = factory.Sequence(lambda n: f"{n:064x}")
+    prefix = factory.Sequence(lambda n: f"{n:08x}")
+
+
+class ScimUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScimUser
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    external_id = factory.Sequence(lambda n: f"ext-{n}")
+
+
+class ScimGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScimGroup
+
+    organization = factory.SubFactory(OrganizationFactory)
+    display_name = factory.Sequence(lambda n: f"SCIM group {n}")
+    team = None
 
 
 MINI_QUESTIONNAIRE = """\

@@ -28,6 +28,7 @@ from operator import attrgetter
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import transaction
 from django.db.models import Model
@@ -45,9 +46,13 @@ from assessments.models import (
     Incident,
     Membership,
     Organization,
+    OrganizationMember,
     Questionnaire,
     Response,
     Result,
+    ScimGroup,
+    ScimToken,
+    ScimUser,
     TeamApiToken,
     ValueStreamMap,
     Webhook,
@@ -62,6 +67,7 @@ LOGIN = "302 to login"  # a page sends an anonymous visitor to /accounts/login/?
 LOGIN_URL = "/accounts/login/"
 DENIED = {LOGIN, 401, 403, 404}
 MISSING_ID = 2_147_483_000  # an id no row has
+User = get_user_model()
 # What only one side's pages may mention: Acme's names on Other Corp's screens, or the reverse,
 # would be a leak.
 MARKERS = {"acme": ("Other Corp", "Other Team"), "other": ("Acme", "Team A", "Team B")}
@@ -143,6 +149,19 @@ ORG_HOOK = {**SLUG, "hook_id": Ref("org_webhook")}
 STAGES = {"stages": matrix_data.STAGES}
 CSV = {"what": "comparison", "fmt": "csv"}
 HTMX = {"HTTP_HX_REQUEST": "true"}
+# SCIM (docs/scim.md): the organisation's identity provider only, with its SCIM token; no
+# session role reaches it (401 for everyone, nothing changed). What a SCIM token reaches is
+# tested below (test_scim_token_*) and in tests/assessments/people/scim/.
+SCIM_JSON = "application/scim+json"
+SCIM_ID = {"user_id": Ref("member")}
+SCIM_GROUP = {"group_id": "1"}
+SCIM_USER = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "scimuser"}
+SCIM_PATCH = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+              "Operations": [{"op": "replace", "value": {"active": False}}]}  # fmt: skip
+SCIM_GROUP_BODY = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                   "displayName": "Matrix", "externalId": "team-a"}  # fmt: skip
+NO_SCIM = (401,) * 7
+NO_SCIM_IDOR = (401,) * 5
 # CoE pages refuse members whatever the organisation; analysts of Acme get 404 for Other Corp.
 GATED = (403, 403, 403, 404, 404)
 
@@ -445,6 +464,30 @@ EXPECTED = {case.key: case for case in (
          variant="roadmap"),
     Case("api_roadmap_report_pdf", "GET",     (U, 404, 404, 404, 200, 200, 404), PORTFOLIO,
          variant="portfolio"),
+    # --- SCIM ----------------------------  every role: 401 (a SCIM token only)
+    Case("scim_service_provider_config", "GET", NO_SCIM),
+    Case("scim_resource_types", "GET",        NO_SCIM),
+    Case("scim_resource_type", "GET",         NO_SCIM, {"name": "User"}),
+    Case("scim_schemas", "GET",               NO_SCIM),
+    Case("scim_schema", "GET",                NO_SCIM,
+         {"urn": "urn:ietf:params:scim:schemas:core:2.0:User"}),
+    Case("scim_users", "GET",                 NO_SCIM, query={"filter": 'userName eq "member_a"'}),
+    Case("scim_users", "POST",                NO_SCIM, body=SCIM_USER, content_type=SCIM_JSON),
+    Case("scim_user", "GET",                  NO_SCIM, SCIM_ID, idor=NO_SCIM_IDOR),
+    Case("scim_user", "PUT",                  NO_SCIM, SCIM_ID, idor=NO_SCIM_IDOR,
+         body={**SCIM_USER, "active": False}, content_type=SCIM_JSON),
+    Case("scim_user", "PATCH",                NO_SCIM, SCIM_ID, idor=NO_SCIM_IDOR,
+         body=SCIM_PATCH, content_type=SCIM_JSON),
+    Case("scim_user", "DELETE",               NO_SCIM, SCIM_ID, idor=NO_SCIM_IDOR),
+    Case("scim_groups", "GET",                NO_SCIM),
+    Case("scim_groups", "POST",               NO_SCIM, body=SCIM_GROUP_BODY,
+         content_type=SCIM_JSON),
+    Case("scim_group", "GET",                 NO_SCIM, SCIM_GROUP),
+    Case("scim_group", "PUT",                 NO_SCIM, SCIM_GROUP, body=SCIM_GROUP_BODY,
+         content_type=SCIM_JSON),
+    Case("scim_group", "PATCH",               NO_SCIM, SCIM_GROUP, body=SCIM_PATCH,
+         content_type=SCIM_JSON),
+    Case("scim_group", "DELETE",              NO_SCIM, SCIM_GROUP),
 )}
 # fmt: on
 
@@ -530,7 +573,7 @@ def send(web, case, side, **extra):
     if case.method == "GET":
         return method(url, **extra)
     body = fill(case.body, side)
-    if url.startswith("/api/"):
+    if url.startswith(("/api/", "/scim/")):
         payload = body if isinstance(body, str) else "" if body is None else json.dumps(body)
         return method(url, payload, content_type=case.content_type, **extra)
     return method(url, body or {}, **extra)
@@ -566,6 +609,14 @@ def footprint():
         "dora_snapshots": DoraSnapshot.objects.count(),
         "events": (Deployment.objects.count(), Incident.objects.count()),
         "maps": ValueStreamMap.objects.count(),
+        # People (SCIM adds, deactivates and removes them) and SCIM's own records.
+        "people": sorted(OrganizationMember.objects.values_list("organization_id", "user_id")),
+        "active_accounts": sorted(User.objects.filter(is_active=True).values_list("id", flat=True)),
+        "scim": (
+            sorted(ScimUser.objects.values_list("organization_id", "user_id", "active")),
+            sorted(ScimGroup.objects.values_list("id", "display_name", "team_id")),
+            sorted(ScimToken.objects.values_list("id", "revoked_at")),
+        ),
         "roadmaps": Roadmap.objects.count(),
         "roadmap_items": sorted(
             RoadmapItem.objects.values_list("id", "phase", "done", "due_date", "owner_id")
@@ -724,11 +775,12 @@ def test_matrix_names_only_existing_routes_and_methods(matrix):
             wrong.append(f"{case.key}: the view answers only {sorted(methods)}")
         if case.name.startswith("api_") != route.startswith("api/"):
             wrong.append(f"{case.key}: API names start with api_, page names do not")
-        if case.expected[0] != (U if route.startswith("api/") else LOGIN) and case.name not in (
+        bearer = route.startswith(("api/", "scim/"))  # the API and SCIM answer 401
+        if case.expected[0] != (U if bearer else LOGIN) and case.name not in (
             "healthz",
             "ping",
         ):
-            wrong.append(f"{case.key}: anonymous gets {LOGIN!r} on pages and 401 on the API")
+            wrong.append(f"{case.key}: anonymous gets {LOGIN!r} on pages, 401 on the API and SCIM")
     assert wrong == []
 
 
@@ -891,3 +943,50 @@ def test_team_token_opens_no_other_api_route(matrix, web, scope, case):
     other_scope = set().union(*(keys for s, keys in TOKEN_ROUTES.items() if s != scope))
     expected = 403 if case.key in other_scope else 401
     assert (response.status_code, changes(before)) == (expected, {})
+
+
+# --- SCIM tokens --------------------------------------------------------------------------
+
+SCIM_CASES = [c for c in EXPECTED.values() if c.name.startswith("scim_")]
+# What Acme's token gets on Acme's objects (the group in the URL does not exist: 404; a PUT
+# of the person renames them to a free name).
+SCIM_OWN = {
+    "scim_users:POST": 201, "scim_user:DELETE": 204, "scim_groups:POST": 201,
+    "scim_group:GET": 404, "scim_group:PUT": 404, "scim_group:PATCH": 404,
+    "scim_group:DELETE": 404,
+}  # fmt: skip
+
+
+def scim_auth(side):
+    _, key = ScimToken.issue(side.org)
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+@pytest.mark.parametrize("case", SCIM_CASES, ids=lambda c: c.key)
+def test_scim_token_reaches_its_own_organisation(matrix, web, case):
+    response = send(web, case, matrix.a, **scim_auth(matrix.a))
+    assert response.status_code == SCIM_OWN.get(case.key, 200)
+    assert {"private", "no-store"} <= {
+        d.strip() for d in response.get("Cache-Control", "").split(",")
+    }
+
+
+@pytest.mark.parametrize("case", [c for c in SCIM_CASES if c.names_objects], ids=lambda c: c.key)
+def test_scim_token_of_other_organisation_404_nothing_changed(matrix, web, case):
+    """Other Corp's token on Acme's person: 404 like an id nobody has, nothing written."""
+    auth = scim_auth(matrix.other)
+    before = footprint()
+    response = send(web, case, matrix.a, **auth)
+    missing = send(web, case, MISSING, **auth)
+    assert (response.status_code, changes(before)) == (404, {})
+    assert response.json() == missing.json()
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in EXPECTED.values() if c.name.startswith("api_")], ids=lambda c: c.key
+)
+def test_scim_token_opens_no_api_route(matrix, web, case):
+    auth = scim_auth(matrix.a)
+    before = footprint() if case.writes else None
+    response = send(web, case, matrix.a, **auth)
+    assert (response.status_code, changes(before)) == (401, {})

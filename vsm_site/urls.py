@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("assessments.api_urls")),
     path("api/v1/", include("reports.api_urls")),
+    # SCIM 2.0 provisioning by an organisation's identity provider (docs/scim.md).
+    path("scim/v2/", include("assessments.people.scim.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # The split view serves Swagger UI's init script as its own request (?script=), so the page
     # runs under script-src 'self' without an inline script.

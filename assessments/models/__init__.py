@@ -18,6 +18,7 @@ from assessments.models.people import (
     TeamGroup,
 )
 from assessments.models.questionnaires import Dimension, Question, Questionnaire
+from assessments.models.scim import ScimGroup, ScimGroupMember, ScimToken, ScimUser
 from assessments.models.sso import SingleSignOn, SsoDomain, SsoGroupMapping
 from assessments.models.valuestream import ValueStreamMap
 from assessments.models.webhooks import Webhook, WebhookDelivery
@@ -42,6 +43,10 @@ __all__ = [
     "Questionnaire",
     "Response",
     "Result",
+    "ScimGroup",
+    "ScimGroupMember",
+    "ScimToken",
+    "ScimUser",
     "SingleSignOn",
     "SsoDomain",
     "SsoGroupMapping",

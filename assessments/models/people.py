@@ -172,11 +172,13 @@ class OrganizationMember(models.Model):
     OPERATOR = "operator"
     MIGRATION = "migration"
     IMPORT = "import"
+    SCIM = "scim"
     SOURCE_CHOICES = [
         (INVITATION, "Accepted an invitation"),
         (OPERATOR, "Added by the site operator"),
         (MIGRATION, "Had a team or role when organisations got members"),
         (IMPORT, "Imported with the organisation"),
+        (SCIM, "Provisioned by the organisation's identity provider (SCIM)"),
     ]
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
