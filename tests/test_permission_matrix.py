@@ -514,6 +514,8 @@ EXEMPT = {
     # answer is checked by allauth (state, PKCE, issuer, audience, signature, expiry) and the
     # identity kept to its organisation (tests/assessments/people/sso/).
     "sso_start": "public by design: sends an address to its organisation's provider",
+    "login_code": "public by design: the code step of the caller's own password sign-in",
+    "mfa_setup": "the caller's own second factor, like password_change",
     "openid_connect_login": "public by design: starts an OpenID Connect sign-in",
     "openid_connect_callback": "public by design: the provider's answer, checked (state, PKCE)",
     "saml_login": "public by design: starts a SAML sign-in",

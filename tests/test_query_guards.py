@@ -234,6 +234,8 @@ EXCLUDED = {
     "notification_preferences": "the caller's own settings: three fixed kinds, one query",
     # Single sign-on: steps of signing in, before anyone is signed in; no list.
     "sso_start": "a redirect to the address's provider: one domain lookup",
+    "login_code": "the code step of a password sign-in: one user, no list",
+    "mfa_setup": "the caller's own second factor: their authenticators, no list",
     "openid_connect_login": "a redirect to the provider: one app",
     "openid_connect_callback": "the provider's answer: one app, one identity",
     "saml_login": "a redirect to the IdP: one app",

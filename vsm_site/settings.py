@@ -108,6 +108,8 @@ MIDDLEWARE = [
     # Sets the actor of audit entries; a subclass of auditlog's that also sees API token users.
     "assessments.audit.trail.AuditActorMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Someone who must use MFA and has none yet sets it up before anything else.
+    "assessments.people.sso.middleware.mfa_enrolment_required",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -353,6 +355,9 @@ SOCIALACCOUNT_REQUESTS_TIMEOUT = _positive_int("SSO_REQUESTS_TIMEOUT", 10)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="VSM Assess")
 MFA_RECOVERY_CODE_COUNT = 10
+# Turning MFA on or off asks for the password again on this site's own page (sso.views), not
+# through allauth's reauthentication pages, which are not routed here.
+MFA_REAUTHENTICATION_REQUIRED = False
 
 # Audit trail (django-auditlog): who changed what, shown to organisation admins at /audit/.
 # Writes that bypass model signals (bulk_create, bulk_update, QuerySet.update) are recorded

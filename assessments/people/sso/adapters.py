@@ -43,6 +43,12 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False
 
+    def get_login_stages(self):
+        # allauth's MFA step would ask SSO sign-ins for a code on a page this site does not
+        # route; the organisation's provider enforces its own MFA, and password sign-in asks
+        # for the second factor in sso.views.
+        return [stage for stage in super().get_login_stages() if ".mfa." not in stage]
+
     def login(self, request, user):
         # The session remembers Django's model backend, as for a password sign-in (allauth
         # would pick its own, which this site does not list).

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 
 from assessments import permissions
 from assessments.models import Membership, OrgRole, SingleSignOn, SsoDomain
+from assessments.people.sso import mfa
 from assessments.people.sso.domains import parse_domains
 from vsm_site.domain_errors import Conflict, Invalid, NotAllowed, NotFound
 
@@ -179,6 +180,12 @@ def set_policy(actor, organization, *, require_sso, break_glass_username="", req
                 f"{organization.name} has no organisation admin named {username!r}.",
                 field="break_glass_username",
             )
+    if require_sso and user is not None and not mfa.has_mfa(user):
+        raise Invalid(
+            f"{user.username} has no MFA yet: a break-glass sign-in always needs it. They set "
+            "it up under Two-factor authentication first.",
+            field="break_glass_username",
+        )
     sso.require_sso = bool(require_sso)
     sso.break_glass_user = user
     sso.require_mfa = bool(require_mfa)

@@ -37,6 +37,11 @@ def password_refusal(user):
     return None
 
 
+def is_break_glass(user):
+    """Whether ``user`` signs in with a password only as an organisation's break-glass admin."""
+    return any(sso.require_sso and sso.break_glass_user_id == user.pk for sso in _rules(user))
+
+
 def mfa_required(user):
     """Whether a password sign-in of ``user`` needs a second factor."""
     return any(

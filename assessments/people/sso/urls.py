@@ -9,6 +9,8 @@ from assessments.people.sso import views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/code/", views.login_code, name="login_code"),
+    path("mfa/", views.mfa_setup, name="mfa_setup"),
     path("sso/start/", views.sso_start, name="sso_start"),
     path("", include("allauth.socialaccount.providers.openid_connect.urls")),
     path("", include("allauth.socialaccount.providers.saml.urls")),
