@@ -14,7 +14,7 @@ def _time(moment):
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def user_resource(user, *, external_id, active, location):
+def user_resource(user, *, external_id, active, last_modified, location):
     """A person as the organisation's identity provider sees them."""
     data = {
         "schemas": [USER_SCHEMA],
@@ -31,7 +31,7 @@ def user_resource(user, *, external_id, active, location):
         "meta": {
             "resourceType": "User",
             "created": _time(user.date_joined),
-            "lastModified": _time(user.date_joined),
+            "lastModified": _time(last_modified),
             "location": location,
         },
     }

@@ -96,19 +96,26 @@ def list_users(organization, filter_text=None):
 
 
 def states(organization, users):
-    """``{user id: (externalId, active)}`` for ``users`` (two queries, whatever their number)."""
+    """``{user id: (externalId, active, last modified)}`` for ``users`` (two queries, whatever
+    their number). Last modified: the last write through SCIM, else when the account was
+    made."""
     ids = [u.pk for u in users]
-    external = dict(
-        ScimUser.objects.filter(organization=organization, user_id__in=ids).values_list(
-            "user_id", "external_id"
-        )
-    )
+    rows = ScimUser.objects.filter(organization=organization, user_id__in=ids)
+    known = {pk: (external_id, updated) for pk, external_id, updated in rows.values_list(
+        "user_id", "external_id", "updated_at")}  # fmt: skip
     members = set(
         OrganizationMember.objects.filter(organization=organization, user_id__in=ids).values_list(
             "user_id", flat=True
         )
     )
-    return {u.pk: (external.get(u.pk, ""), u.is_active and u.pk in members) for u in users}
+    return {
+        u.pk: (
+            known.get(u.pk, ("", None))[0],
+            u.is_active and u.pk in members,
+            known.get(u.pk, ("", None))[1] or u.date_joined,
+        )
+        for u in users
+    }
 
 
 # --- the body -----------------------------------------------------------------------------
@@ -235,7 +242,11 @@ def create_user(organization, data):
             )
     except IntegrityError:  # the same name created a moment ago
         raise ScimError(409, f"The userName {fields.username!r} is taken.", UNIQUENESS) from None
-    ScimUser.objects.create(organization=organization, user=user, external_id=fields.external_id)
+    _saving_external_id(
+        lambda: ScimUser.objects.create(
+            organization=organization, user=user, external_id=fields.external_id
+        )
+    )
     if fields.active is False:
         _deactivate(organization, user)
     else:
@@ -245,9 +256,13 @@ def create_user(organization, data):
 
 @transaction.atomic
 def replace_user(organization, user, data, *, require_schema=True):
-    """PUT (and the end of PATCH): the fields the body gives, under the rules above."""
+    """PUT (and the end of PATCH): the fields the body gives, under the rules above. Only a
+    change of ``active`` deactivates or reactivates: a PATCH of a name, which carries the
+    current ``active`` along, changes nothing else (it does not put back in a team someone
+    an admin took out)."""
     fields = read_user(data, require_schema=require_schema)
     user = User.objects.select_for_update().get(pk=user.pk)
+    was_active = states(organization, [user])[user.pk][1]
     row, _ = ScimUser.objects.get_or_create(organization=organization, user=user)
     owned = owns_profile(organization, user)
     _check_unique(organization, fields, user, username=owned)
@@ -264,12 +279,21 @@ def replace_user(organization, user, data, *, require_schema=True):
             ) from None
     if row.external_id != fields.external_id:
         row.external_id = fields.external_id
-        row.save(update_fields=["external_id", "updated_at"])
-    if fields.active is True:
+        _saving_external_id(lambda: row.save(update_fields=["external_id", "updated_at"]))
+    if fields.active is True and not was_active:
         _reactivate(organization, user)
-    elif fields.active is False:
+    elif fields.active is False and was_active:
         _deactivate(organization, user)
+    ScimUser.objects.filter(pk=row.pk).update(updated_at=timezone.now())
     return user
+
+
+def _saving_external_id(save):
+    try:
+        with transaction.atomic():
+            return save()
+    except IntegrityError:  # the same externalId given to another person a moment ago
+        raise ScimError(409, "Another user has this externalId.", UNIQUENESS) from None
 
 
 @transaction.atomic

@@ -104,10 +104,14 @@ class ScimView(APIView):
     def user_json(self, user, state=None):
         if state is None:
             state = users.states(self.organization, [user])[user.pk]
-        external_id, active = state
+        external_id, active, last_modified = state
         location = self.request.build_absolute_uri(reverse("scim_user", args=[user.pk]))
         return resources.user_resource(
-            user, external_id=external_id, active=active, location=location
+            user,
+            external_id=external_id,
+            active=active,
+            last_modified=last_modified,
+            location=location,
         )
 
     def group_json(self, group, members=None):

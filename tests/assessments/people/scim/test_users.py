@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 
 from assessments.models import Membership, OrganizationMember, ScimUser
 from tests.assessments.people.scim.conftest import SCIM, USER_SCHEMA, ScimClient
-from tests.factories import MembershipFactory, ScimUserFactory, UserFactory
+from tests.factories import MembershipFactory, ScimGroupFactory, ScimUserFactory, UserFactory
 
 User = get_user_model()
 
@@ -448,3 +448,18 @@ def test_service_provider_config_says_what_is_supported(world, acme):
 
 def test_unknown_schema_404(world, acme):
     assert error(acme.get("Schemas/urn:nothing")) == (404, None, ERROR)
+
+
+def test_patch_of_a_name_changes_no_membership(world, acme):
+    """A PATCH carries the current ``active`` along: it must not put back in a team someone
+    an admin took out while their group still maps to it."""
+    group = ScimGroupFactory(organization=world.org, team=world.team_b)
+    group.members.add(world.member_a)
+    acme.patch(
+        f"Users/{world.member_a.pk}", {"op": "replace", "path": "name.givenName", "value": "Ann"}
+    )
+    assert list(
+        Membership.objects.filter(user=world.member_a).values_list("team__slug", flat=True)
+    ) == ["team-a"]
+    world.member_a.refresh_from_db()
+    assert world.member_a.first_name == "Ann"
