@@ -273,10 +273,13 @@ class ScimGroupAdmin(admin.ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "team":
-            kwargs["queryset"] = Team.objects.select_related("organization")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:  # only the teams of the group's organisation are offered
+            form.base_fields["team"].queryset = Team.objects.filter(
+                organization_id=obj.organization_id
+            )
+        return form
 
     def save_model(self, request, obj, form, change):
         new_team = form.cleaned_data["team"]

@@ -44,3 +44,31 @@ def test_scim_token_revoke_of_another_organisation_refused(world):
 def test_scim_token_unknown_organisation(world):
     with pytest.raises(CommandError):
         run("nobody")
+
+
+def test_admin_lists_and_revokes_tokens(world, client):
+    token, key = ScimToken.issue(world.org)
+    client.force_login(world.superuser)
+    listing = client.get("/admin/assessments/scimtoken/")
+    assert (listing.status_code, token.prefix in listing.content.decode()) == (200, True)
+    assert key not in listing.content.decode()
+    response = client.post(
+        "/admin/assessments/scimtoken/",
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    token.refresh_from_db()
+    assert (response.status_code, token.revoked_at is not None) == (302, True)
+    assert client.get("/scim/v2/Users", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
+
+
+def test_admin_group_page_offers_only_its_organisations_teams(world, client):
+    from tests.factories import ScimGroupFactory
+
+    group = ScimGroupFactory(organization=world.org)
+    client.force_login(world.superuser)
+    url = f"/admin/assessments/scimgroup/{group.pk}/change/"
+    page = client.get(url).content.decode()
+    assert ("Team A" in page, "Other Team" in page) == (True, False)
+    response = client.post(url, {"team": world.other_team.pk})
+    group.refresh_from_db()
+    assert (response.status_code, group.team) == (200, None)  # the form's error, nothing saved
