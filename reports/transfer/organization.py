@@ -60,6 +60,10 @@ from assessments.models import (
     Questionnaire,
     Response,
     Result,
+    ScimGroup,
+    ScimGroupMember,
+    ScimToken,
+    ScimUser,
     Team,
     TeamApiToken,
     TeamGroup,
@@ -499,6 +503,13 @@ NOT_CARRIED = {
     # organisation creates its webhooks again on the other site (issue 20).
     Webhook: "this site's receiving addresses and sealed secrets: created again on the other",
     WebhookDelivery: "raw bodies this site received (kept for retention only): nothing to carry",
+    # SCIM (docs/scim.md): the identity provider is pointed at the other site, where it finds
+    # the people again by userName and pushes its groups again; the memberships its groups gave
+    # are carried as memberships.
+    ScimToken: "credentials: the other site's operator issues a new one",
+    ScimUser: "the identity provider's ids on this site: it matches people again by userName",
+    ScimGroup: "the identity provider's groups: pushed again to the other site and mapped there",
+    ScimGroupMember: "a member of one of those groups: pushed again with its group",
 }
 
 
