@@ -66,12 +66,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     ):
         # The person sees one sentence; the operator's log says which check refused what.
         cause = exception.__cause__ if exception is not None else None
+        saml_reason = (extra_context or {}).get("saml_last_error_reason")
         logger.warning(
-            "SSO sign-in refused by %s: %s %r%s",
+            "SSO sign-in refused by %s: %s %r%s%s",
             getattr(getattr(provider, "app", None), "provider_id", None) or provider.id,
             error,
             exception,
             f" ({cause!r})" if cause is not None else "",
+            f" ({saml_reason})" if saml_reason else "",
         )
 
     def pre_social_login(self, request, sociallogin):
