@@ -158,4 +158,10 @@ def sso_start(request):
     kwargs = {}
     if sso.protocol == sso.OIDC:
         kwargs["auth_params"] = {"login_hint": email}
-    return provider.redirect(request, AuthProcess.LOGIN, next_url=next_url or None, **kwargs)
+    response = provider.redirect(request, AuthProcess.LOGIN, next_url=next_url or None, **kwargs)
+    if request.GET.get("via") == "form" and response.status_code == 302:
+        # Browsers hold a form submission's redirects to the page's CSP form-action ('self'),
+        # so the login page's form is answered with a page that moves on by itself (a
+        # refresh is a navigation, not a form submission) instead of the redirect.
+        return render(request, "registration/sso_continue.html", {"url": response["Location"]})
+    return response

@@ -333,3 +333,15 @@ def test_inactive_account_is_refused(client, acme, provider):
 
     assert response.status_code == 403
     assert session_user(client) is None
+
+
+def test_start_from_the_login_form_answers_with_a_page_that_moves_on(client, acme, provider):
+    """The login page's CSP (form-action 'self') would stop a form's redirect to another
+    origin: the form's request gets a page that refreshes to the provider instead."""
+    connect(acme, provider)
+
+    response = client.get("/accounts/sso/start/", {"email": "ada@acme.example", "via": "form"})
+
+    assert response.status_code == 200
+    location = response.content.decode().split('content="0;url=')[1].split('"')[0]
+    assert location.replace("&amp;", "&").startswith(f"{provider.issuer}/oauth2/authorize?")
