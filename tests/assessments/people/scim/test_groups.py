@@ -248,3 +248,15 @@ def test_group_of_other_organisation_404_nothing_changed(world, acme, other, met
     assert (response.status_code, response.json()["schemas"]) == (404, ERROR)
     assert other.get(path).json()["members"] == theirs["members"]
     assert acme.get("Groups").json()["totalResults"] == 0
+
+
+def test_patch_group_rfc_replace_members(world, acme):
+    """RFC 7644 section 3.5.2.3: replace all members."""
+    body = group_body("Tour Guides", world.member_a, external_id="team-b")
+    group_id = acme.post("Groups", body).json()["id"]
+    response = acme.patch(
+        f"Groups/{group_id}",
+        {"op": "replace", "path": "members", "value": [{"value": str(world.analyst.pk)}]},
+    )
+    assert [m["display"] for m in response.json()["members"]] == ["analyst"]
+    assert team_members(world, world.team_b) == {"analyst": "member", "member_b": "member"}

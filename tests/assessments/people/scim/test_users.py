@@ -463,3 +463,52 @@ def test_patch_of_a_name_changes_no_membership(world, acme):
     ) == ["team-a"]
     world.member_a.refresh_from_db()
     assert world.member_a.first_name == "Ann"
+
+
+def test_entra_id_provisioning_cycle(world, acme):
+    """What Entra ID sends for one person: a lookup, the create, an attribute update, the
+    group push, the soft delete (active false) and, 30 days on, the delete."""
+    lookup = acme.get("Users", {"filter": 'userName eq "jane@acme.example"'}).json()
+    assert (lookup["totalResults"], lookup["Resources"]) == (0, [])
+    created = acme.post(
+        "Users",
+        {
+            "schemas": [USER_SCHEMA, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+            "externalId": "1a2b-3c4d",
+            "userName": "jane@acme.example",
+            "active": True,
+            "displayName": "Jane Doe",
+            "emails": [{"primary": True, "type": "work", "value": "jane@acme.example"}],
+            "name": {"formatted": "Jane Doe", "familyName": "Doe", "givenName": "Jane"},
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "X"},
+        },
+    )
+    user_id = created.json()["id"]
+    updated = acme.patch(
+        f"Users/{user_id}",
+        {"op": "Replace", "path": "name.familyName", "value": "Roe"},
+        {"op": "Add", "path": "title", "value": "Engineer"},
+    )
+    group = acme.post(
+        "Groups",
+        {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "Team A people",
+            "externalId": "team-a",
+            "members": [],
+        },
+    )
+    acme.patch(
+        f"Groups/{group.json()['id']}",
+        {"op": "Add", "path": "members", "value": [{"value": user_id}]},
+    )
+    assert Membership.objects.filter(user_id=user_id, team=world.team_a).exists()
+    acme.patch(f"Users/{user_id}", {"op": "Replace", "path": "active", "value": "False"})
+    assert not Membership.objects.filter(user_id=user_id).exists()
+    deleted = acme.delete(f"Users/{user_id}")
+    assert [created.status_code, updated.status_code, deleted.status_code] == [201, 200, 204]
+    assert (User.objects.get(pk=user_id).last_name, User.objects.get(pk=user_id).is_active) == (
+        "Roe",
+        False,
+    )
+    assert acme.get(f"Users/{user_id}").status_code == 404
