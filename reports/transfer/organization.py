@@ -64,6 +64,9 @@ from assessments.models import (
     ScimGroupMember,
     ScimToken,
     ScimUser,
+    SingleSignOn,
+    SsoDomain,
+    SsoGroupMapping,
     Team,
     TeamApiToken,
     TeamGroup,
@@ -510,6 +513,13 @@ NOT_CARRIED = {
     ScimUser: "the identity provider's ids on this site: it matches people again by userName",
     ScimGroup: "the identity provider's groups: pushed again to the other site and mapped there",
     ScimGroupMember: "a member of one of those groups: pushed again with its group",
+    # Single sign-on (docs/sso.md): the provider registers this site's redirect or ACS address
+    # and its client secret is this site's; the organisation connects it again on the other
+    # site (where its domains may already be another organisation's) and maps its groups there.
+    # The accounts it created are carried as people.
+    SingleSignOn: "this site's connection to the identity provider and its rules: set again",
+    SsoDomain: "the domains of that connection: given again with it",
+    SsoGroupMapping: "the groups of that connection, mapped again to the other site's teams",
 }
 
 
