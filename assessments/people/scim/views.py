@@ -39,7 +39,38 @@ DEFAULT_COUNT = 100
 MAX_START = 2**31
 
 
-class ScimJSONParser(JSONParser):
+MAX_DEPTH = 32  # a SCIM resource nests three levels; anything much deeper is hostile
+
+
+class DepthGuardedJSONParser(JSONParser):
+    """JSON whose nesting is bounded: Python's parser gives up on deep nesting with a
+    RecursionError (a 500), and a deep body would do the same further on (PATCH copies it)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(f"The body nests deeper than {MAX_DEPTH} levels.") from None
+        if _depth(data) > MAX_DEPTH:
+            raise ParseError(f"The body nests deeper than {MAX_DEPTH} levels.")
+        return data
+
+
+def _depth(value):
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return deepest
+
+
+class ScimJSONParser(DepthGuardedJSONParser):
     media_type = "application/scim+json"
 
 
@@ -62,7 +93,7 @@ def scim_exception_handler(exc, context):
     elif isinstance(exc, Http404):
         error = ScimError(404, "No such resource.")
     elif isinstance(exc, ParseError):
-        error = ScimError(400, "The body is not valid JSON.", INVALID_SYNTAX)
+        error = ScimError(400, f"The body is not valid JSON: {exc.detail}", INVALID_SYNTAX)
     elif isinstance(exc, NotAuthenticated | AuthenticationFailed):
         error = ScimError(
             401,
@@ -85,7 +116,7 @@ def scim_exception_handler(exc, context):
 class ScimView(APIView):
     authentication_classes = [ScimTokenAuthentication]
     permission_classes = [IsAuthenticated]
-    parser_classes = [ScimJSONParser, JSONParser]
+    parser_classes = [ScimJSONParser, DepthGuardedJSONParser]
     renderer_classes = [ScimJSONRenderer]
     content_negotiation_class = ScimNegotiation
 

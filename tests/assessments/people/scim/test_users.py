@@ -512,3 +512,11 @@ def test_entra_id_provisioning_cycle(world, acme):
         False,
     )
     assert acme.get(f"Users/{user_id}").status_code == 404
+
+
+@pytest.mark.parametrize("depth", [40, 100_000])
+def test_deeply_nested_body_400_invalid_syntax(world, acme, depth):
+    body = '{"schemas": ' + "[" * depth + "]" * depth + "}"
+    assert error(acme.post("Users", body)) == (400, "invalidSyntax", ERROR)
+    patch = acme.send("PATCH", f"Users/{world.member_a.pk}", body)
+    assert error(patch) == (400, "invalidSyntax", ERROR)
