@@ -218,4 +218,25 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        # People an organisation's provider signs in are recorded as such (choices only: no
+        # change to the table).
+        migrations.AlterField(
+            model_name="organizationmember",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("invitation", "Accepted an invitation"),
+                    ("operator", "Added by the site operator"),
+                    ("migration", "Had a team or role when organisations got members"),
+                    ("import", "Imported with the organisation"),
+                    ("scim", "Provisioned by the organisation's identity provider (SCIM)"),
+                    (
+                        "sso",
+                        "Signed in through the organisation's identity provider (single sign-on)",
+                    ),
+                ],
+                default="operator",
+                max_length=20,
+            ),
+        ),
     ]

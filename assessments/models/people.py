@@ -173,12 +173,14 @@ class OrganizationMember(models.Model):
     MIGRATION = "migration"
     IMPORT = "import"
     SCIM = "scim"
+    SSO = "sso"
     SOURCE_CHOICES = [
         (INVITATION, "Accepted an invitation"),
         (OPERATOR, "Added by the site operator"),
         (MIGRATION, "Had a team or role when organisations got members"),
         (IMPORT, "Imported with the organisation"),
         (SCIM, "Provisioned by the organisation's identity provider (SCIM)"),
+        (SSO, "Signed in through the organisation's identity provider (single sign-on)"),
     ]
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")

@@ -83,7 +83,7 @@ def apply_groups(user, organization, groups, default_role=Membership.MEMBER):
     """Make ``user``'s teams and organisation roles in ``organization`` what ``groups`` give.
     Returns the Roles applied."""
     roles = groups_to_roles(groups, rules_of(organization), default_role)
-    people_services.add_person(organization, user, OrganizationMember.OPERATOR)
+    people_services.add_person(organization, user, OrganizationMember.SSO)
     current = dict(
         Membership.objects.filter(user=user, team_id__in=roles.governed_team_ids).values_list(
             "team_id", "role"

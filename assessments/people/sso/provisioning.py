@@ -80,7 +80,7 @@ def provision(sso, email, claims):
         )
         user.set_unusable_password()
         user.save()
-    people_services.add_person(sso.organization, user, OrganizationMember.OPERATOR)
+    people_services.add_person(sso.organization, user, OrganizationMember.SSO)
     return user
 
 
