@@ -39,6 +39,7 @@ from assessments.models import (
     Questionnaire,
     Response,
     Result,
+    SingleSignOn,
     Team,
     TeamApiToken,
     Webhook,
@@ -129,6 +130,22 @@ def record_questionnaire(questionnaire, event, summary, *, actor=None):
     )
 
 
+def record_sign_in(sso, event, details, *, actor=None):
+    """One entry for a change of how an organisation signs in (issue 21): the provider
+    "connected" or "disconnected", the "rules" for password sign-in, a group "mapped" or
+    "unmapped", with a one-line ``details`` written by the caller (never a secret)."""
+    if auditlog_disabled.get():
+        return None
+    extra = {"actor": actor, "actor_email": actor.email} if getattr(actor, "pk", None) else {}
+    return LogEntry.objects.log_create(
+        sso,
+        action=LogEntry.Action.UPDATE,
+        changes={"event": [None, event], "details": [None, details]},
+        additional_data={"organization": sso.organization_id},
+        **extra,
+    )
+
+
 def record_webhook(hook, event, *, actor=None):
     """One entry for an event in a webhook's life: "created", "rotated" or "secret from
     provider" (with the time the previous secret stops being valid), "revoked". What the entry
@@ -187,6 +204,8 @@ AUDITED = {
         # Questionnaire entries belong to the organisation that owns the version (kept in the
         # entry, so a discarded draft stays listed); library entries to superusers only.
         Audited("questionnaire", Questionnaire, "Questionnaires", ""),
+        # Sign-in entries keep their organisation (record_sign_in).
+        Audited("signin", SingleSignOn, "Sign-in and single sign-on", ""),
     )
 }
 
@@ -233,7 +252,7 @@ def entries_for(user, team_ids=None, model_key=None):
         team_ids = list(teams_for(user).values_list("id", flat=True))
     scopes = []
     for a in audited:
-        if a.model is Questionnaire:
+        if a.model in (Questionnaire, SingleSignOn):
             about = Q(additional_data__organization__in=org_ids)
         elif a.model is Webhook:
             # An organisation's webhooks are listed unless a team is asked for, like
@@ -271,7 +290,7 @@ def describe(entries):
             membership_team_ids.add(_membership_team_id(entry))
         elif audited.model is Webhook:
             membership_team_ids.add(_additional(entry, "team"))
-        elif audited.model not in (Questionnaire, Organization):
+        elif audited.model not in (Questionnaire, Organization, SingleSignOn):
             ids.setdefault(audited, set()).add(entry.object_id)
     team_of = {}  # (audited key, object id) -> team name
     for audited, object_ids in ids.items():
@@ -291,7 +310,7 @@ def describe(entries):
         elif audited is not None and audited.model is Webhook:
             team_id = _additional(entry, "team")
             team = team_names.get(team_id, "") if team_id else "(organisation)"
-        elif audited is not None and audited.model in (Questionnaire, Organization):
+        elif audited is not None and audited.model in (Questionnaire, Organization, SingleSignOn):
             team = "(organisation)"
         elif audited is not None:
             team = team_of.get((audited.key, entry.object_id), "")

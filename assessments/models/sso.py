@@ -143,5 +143,7 @@ class SsoGroupMapping(models.Model):
         ]
 
     def __str__(self):
-        target = self.team.name if self.team_id else self.get_org_role_display()
-        return f"{self.group} -> {target}"
+        if self.team_id:
+            role = self.get_team_role_display().lower() if self.team_role else "default role"
+            return f"{self.group} -> {self.team.name} ({role})"
+        return f"{self.group} -> {self.get_org_role_display()}"

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from assessments import permissions
+from assessments.audit import trail as audit
 from assessments.models import Membership, OrgRole, SingleSignOn, SsoDomain
 from assessments.people.sso import mfa
 from assessments.people.sso.domains import parse_domains
@@ -47,6 +48,21 @@ def sign_in_settings(organization):
     return sso or SingleSignOn(organization=organization)
 
 
+def sign_in_row(organization):
+    """The organisation's SingleSignOn, saved (audit entries are about it)."""
+    sso, _ = SingleSignOn.objects.get_or_create(organization=organization)
+    return sso
+
+
+def _describe_connection(sso, domains):
+    app = sso.social_app
+    where = oidc_issuer(sso) or app.settings.get("idp", {}).get("entity_id", "")
+    return (
+        f"{sso.get_protocol_display()} {where} (client {app.client_id}); domains "
+        f"{', '.join(domains)}; groups claim {sso.groups_claim}; default role {sso.default_role}"
+    )
+
+
 def _check_url(url, field):
     """An https address; plain http only on this machine (development and the tests)."""
     parts = urlsplit((url or "").strip())
@@ -65,7 +81,7 @@ def _check_role(role):
     return role
 
 
-def _save(organization, protocol, app_fields, email_domains, groups_claim, default_role):
+def _save(actor, organization, protocol, app_fields, email_domains, groups_claim, default_role):
     """Write the app, the SingleSignOn and the domains (replacing the previous ones)."""
     domains = parse_domains(email_domains)
     taken = (
@@ -105,6 +121,7 @@ def _save(organization, protocol, app_fields, email_domains, groups_claim, defau
         raise Conflict(
             "One of these domains was just taken by another organisation.", field="email_domains"
         ) from None
+    audit.record_sign_in(sso, "connected", _describe_connection(sso, domains), actor=actor)
     return sso
 
 
@@ -144,7 +161,9 @@ def configure_oidc(
             "openid_configuration_overrides": {"issuer": issuer},
         },
     }
-    return _save(organization, SingleSignOn.OIDC, fields, email_domains, groups_claim, default_role)
+    return _save(
+        actor, organization, SingleSignOn.OIDC, fields, email_domains, groups_claim, default_role
+    )
 
 
 def oidc_issuer(sso):
@@ -190,6 +209,11 @@ def set_policy(actor, organization, *, require_sso, break_glass_username="", req
     sso.break_glass_user = user
     sso.require_mfa = bool(require_mfa)
     sso.save()
+    details = (
+        f"require SSO {'yes' if sso.require_sso else 'no'}; break-glass admin "
+        f"{user.username if user else 'none'}; require MFA {'yes' if sso.require_mfa else 'no'}"
+    )
+    audit.record_sign_in(sso, "rules", details, actor=actor)
     return sso
 
 
@@ -208,6 +232,7 @@ def disconnect(actor, organization):
     SsoDomain.objects.filter(organization=organization).delete()
     if app is not None:
         app.delete()
+    audit.record_sign_in(sso, "disconnected", "", actor=actor)
     return sso
 
 
@@ -290,7 +315,9 @@ def configure_saml(
             },
         },
     }
-    return _save(organization, SingleSignOn.SAML, fields, email_domains, groups_claim, default_role)
+    return _save(
+        actor, organization, SingleSignOn.SAML, fields, email_domains, groups_claim, default_role
+    )
 
 
 def return_addresses(sso):

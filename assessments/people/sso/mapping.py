@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from assessments import permissions
+from assessments.audit import trail as audit
 from assessments.maturity import services as team_services
 from assessments.models import Membership, OrganizationMember, OrgRole, SsoGroupMapping, Team
 from assessments.people import services as people_services
-from assessments.people.sso.configuration import check_admin
+from assessments.people.sso.configuration import check_admin, sign_in_row
 from vsm_site.domain_errors import Conflict, Invalid, NotFound
 
 MAX_GROUPS = 500  # more than any provider sends in a token; a longer claim is cut
@@ -141,15 +142,24 @@ def add_mapping(actor, organization, *, group, team=None, team_role="", org_role
         )
     if duplicate.exists():
         raise Conflict(f"{group!r} is mapped to that already.", field="group")
-    return SsoGroupMapping.objects.create(
+    row = SsoGroupMapping.objects.create(
         organization=organization, group=group, team=team, team_role=team_role,
         org_role=org_role,
     )  # fmt: skip
+    audit.record_sign_in(sign_in_row(organization), "mapped", str(row), actor=actor)
+    return row
 
 
 @transaction.atomic
 def remove_mapping(actor, organization, mapping_id):
     check_admin(actor, organization)
-    deleted, _ = SsoGroupMapping.objects.filter(organization=organization, pk=mapping_id).delete()
-    if not deleted:
+    row = (
+        SsoGroupMapping.objects.select_related("team")
+        .filter(organization=organization, pk=mapping_id)
+        .first()
+    )
+    if row is None:
         raise NotFound("No such mapping.")
+    description = str(row)
+    row.delete()
+    audit.record_sign_in(sign_in_row(organization), "unmapped", description, actor=actor)

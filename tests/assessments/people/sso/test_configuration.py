@@ -7,8 +7,9 @@ import pytest
 from allauth.socialaccount.models import SocialApp
 from django.core.management import CommandError, call_command
 
+from assessments.audit import trail
 from assessments.models import SingleSignOn, SsoDomain
-from assessments.people.sso import configuration, domains
+from assessments.people.sso import configuration, domains, mapping
 from tests.factories import OrganizationFactory
 from vsm_site.domain_errors import Conflict, Invalid, NotAllowed, NotFound
 
@@ -155,3 +156,30 @@ def test_conflict_is_a_conflict(acme):
             None, acme, issuer=ISSUER, client_id="c", client_secret="s",
             email_domains="shared.example",
         )  # fmt: skip
+
+
+def test_changes_to_sign_in_are_in_the_organisations_audit_trail(world):
+    configuration.configure_oidc(
+        world.org_admin, world.org, issuer=ISSUER, client_id="cid", client_secret="secret",
+        email_domains="acme.example",
+    )  # fmt: skip
+    configuration.set_policy(world.org_admin, world.org, require_sso=True, require_mfa=True)
+    row = mapping.add_mapping(world.org_admin, world.org, group="devs", team=world.team_a)
+    mapping.remove_mapping(world.org_admin, world.org, row.id)
+    configuration.disconnect(world.org_admin, world.org)
+
+    rows = trail.describe(trail.entries_for(world.org_admin, model_key="signin"))
+
+    assert [(r["team"], r["what"], dict(r["changes"])["Event"][1]) for r in rows] == [
+        ("(organisation)", "Sign-in and single sign-on", event)
+        for event in ("disconnected", "unmapped", "mapped", "rules", "connected")
+    ]
+    details = [dict(r["changes"])["Details"][1] for r in rows]
+    assert details[1] == "devs -> Team A (default role)"
+    assert details[3] == "require SSO yes; break-glass admin none; require MFA yes"
+    assert details[4] == (
+        f"OpenID Connect {ISSUER} (client cid); domains acme.example; groups claim groups; "
+        "default role member"
+    )
+    assert "secret" not in str([r["changes"] for r in rows])
+    assert trail.entries_for(world.other_admin, model_key="signin").count() == 0
