@@ -53,6 +53,9 @@ from assessments.models import (
     ScimGroup,
     ScimToken,
     ScimUser,
+    SingleSignOn,
+    SsoDomain,
+    SsoGroupMapping,
     TeamApiToken,
     ValueStreamMap,
     Webhook,
@@ -639,6 +642,21 @@ def footprint():
         # Team API tokens: created or revoked.
         "team_tokens": sorted(
             TeamApiToken.objects.values_list("id", "name", "scope", "expires_at", "revoked_at")
+        ),
+        # Single sign-on: the provider, the rules for password sign-in, domains, group mapping.
+        "sign_in": (
+            sorted(
+                SingleSignOn.objects.values_list(
+                    "organization_id",
+                    "protocol",
+                    "social_app_id",
+                    "require_sso",
+                    "break_glass_user_id",
+                    "require_mfa",
+                )
+            ),
+            sorted(SsoDomain.objects.values_list("organization_id", "domain")),
+            sorted(SsoGroupMapping.objects.values_list("id", "group", "team_id", "org_role")),
         ),
         "emails": len(mail.outbox),
     }

@@ -20,7 +20,7 @@ def provider(monkeypatch):
 
 
 def test_email_first_login_goes_to_the_provider_and_back_into_the_team(page, demo, provider):
-    northwind = demo if hasattr(demo, "slug") else demo.organization
+    northwind = demo.organization
     checkout = northwind.teams.get(slug="checkout")
     configuration.configure_oidc(
         None, northwind, issuer=provider.issuer, client_id="vsm-assess",
@@ -50,7 +50,7 @@ def test_email_first_login_goes_to_the_provider_and_back_into_the_team(page, dem
 
 
 def test_unconfigured_domain_gets_the_password_form(page, demo, provider):
-    northwind = demo if hasattr(demo, "slug") else demo.organization
+    northwind = demo.organization
     configuration.configure_oidc(
         None, northwind, issuer=provider.issuer, client_id="vsm-assess",
         client_secret="secret", email_domains="northwind.example",

@@ -3,6 +3,8 @@ signed in the test by a test key (saml_idp.py): the email-first start, just-in-t
 provisioning with the groups attribute, and what is refused: an unsigned or expired
 assertion, another key, another audience, a replayed response, an unsolicited one."""
 
+import http.server
+import threading
 from io import StringIO
 
 import pytest
@@ -208,3 +210,47 @@ def test_metadata_without_a_certificate_is_refused(world, idp):
             None, world.org, metadata_xml=broken, email_domains="acme.example"
         )
     assert not SocialApp.objects.exists()
+
+
+@pytest.fixture
+def metadata_server(idp):
+    """The IdP's metadata served over HTTP on localhost, as IdPs publish it."""
+    body = idp.metadata().encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/samlmetadata+xml")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/metadata"
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+
+
+def test_metadata_url_is_read_for_the_entity_id_and_at_sign_in(client, world, idp, metadata_server):
+    out = StringIO()
+    call_command(
+        "sso_configure", "acme", "--protocol", "saml", "--metadata-url", metadata_server,
+        "--email-domains", "acme.example", stdout=out,
+    )  # fmt: skip
+    assert SocialApp.objects.get().settings["idp"] == {
+        "entity_id": ENTITY_ID, "metadata_url": metadata_server,
+    }  # fmt: skip
+    assert "ACS URL: http://127.0.0.1:8000/accounts/saml/org-acme/acs/" in out.getvalue()
+
+    request_id = start(client)
+    response = post_to_acs(client, PROVIDER_ID, idp.response(
+        PROVIDER_ID, in_response_to=request_id, email="ada@acme.example",
+    ))  # fmt: skip
+
+    assert response.status_code == 302
+    assert session_user(client).email == "ada@acme.example"
