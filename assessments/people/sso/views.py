@@ -159,6 +159,16 @@ def sso_start(request):
     if sso.protocol == sso.OIDC:
         kwargs["auth_params"] = {"login_hint": email}
     response = provider.redirect(request, AuthProcess.LOGIN, next_url=next_url or None, **kwargs)
+    location = response.get("Location", "")
+    if response.status_code == 302 and not location.startswith(("https://", "http://")):
+        # Only a web address leaves for the provider (its discovery document is the
+        # organisation's to write): never a javascript: or data: URL onto the page below.
+        return render(
+            request,
+            "registration/sso_error.html",
+            {"message": "This organisation's identity provider is misconfigured."},
+            status=502,
+        )
     if request.GET.get("via") == "form" and response.status_code == 302:
         # Browsers hold a form submission's redirects to the page's CSP form-action ('self'),
         # so the login page's form is answered with a page that moves on by itself (a

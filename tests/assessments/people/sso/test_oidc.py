@@ -345,3 +345,20 @@ def test_start_from_the_login_form_answers_with_a_page_that_moves_on(client, acm
     assert response.status_code == 200
     location = response.content.decode().split('content="0;url=')[1].split('"')[0]
     assert location.replace("&amp;", "&").startswith(f"{provider.issuer}/oauth2/authorize?")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "status"),
+    [("ftp://idp.example/authorize", 502), ("javascript:alert(1)//", 400)],  # 400: Django's own
+)
+def test_start_refuses_a_provider_address_that_is_not_a_web_address(
+    client, acme, provider, endpoint, status
+):
+    sso = connect(acme, provider)
+    sso.social_app.settings["openid_configuration_overrides"]["authorization_endpoint"] = endpoint
+    sso.social_app.save()
+
+    response = client.get("/accounts/sso/start/", {"email": "ada@acme.example", "via": "form"})
+
+    assert response.status_code == status
+    assert endpoint.encode() not in response.content
