@@ -4,13 +4,35 @@ described and checked in one place (``RequestSerializer``, ``ServiceChecked``)."
 
 from collections.abc import Mapping
 
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
+from rest_framework.exceptions import ParseError
 from rest_framework.fields import empty
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from vsm_site import jsonbody
 from vsm_site.domain_errors import DomainError, Invalid
+
+
+class BoundedJSONParser(JSONParser):
+    """The API's JSON: nesting bounded (``vsm_site.jsonbody``), so that a deep body is a 400
+    saying so, never a RecursionError (500) here or further on."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            return jsonbody.loads(stream.read().decode(encoding), parse_constant=_no_constant)
+        except jsonbody.TooDeep as exc:
+            raise ParseError(f"The body is refused: {exc}.") from None
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from None
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
 
 
 def exception_handler(exc, context):

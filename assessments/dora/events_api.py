@@ -9,7 +9,6 @@ each scope may call is decided in ``token_auth``; the only other view that lists
 """
 
 import io
-import json
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
@@ -34,6 +33,7 @@ from assessments.dora.token_auth import (
     team_token_of,
 )
 from assessments.models import Deployment
+from vsm_site import jsonbody
 from vsm_site.domain_errors import Invalid
 
 # --- parsers ----------------------------------------------------------------------------------
@@ -66,7 +66,9 @@ class EventsJSONParser(BaseParser):
                     "split them into smaller JSON batches."
                 )
         try:
-            return json.loads(stream.read(), parse_constant=_refuse_constant)
+            return jsonbody.loads(stream.read(), parse_constant=_refuse_constant)
+        except jsonbody.TooDeep as exc:
+            raise ParseError(f"The body is refused: {exc}.") from None
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
 

@@ -9,7 +9,6 @@ deliveries back to ``received`` and derives them again, after a mapping change.
 
 import base64
 import datetime as dt
-import json
 import logging
 import secrets
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from assessments.dora import webhooks as wh
 from assessments.models import Incident, Webhook, WebhookDelivery
 from assessments.models.dora import UnroutedEvent
 from assessments.models.webhooks import seal
+from vsm_site import jsonbody
 from vsm_site.domain_errors import Invalid, NotAllowed, NotFound
 
 log = logging.getLogger(__name__)
@@ -225,7 +225,7 @@ def receive_delivery(public_id, headers, body, now=None):
         )
         return Receipt(401, "Missing or bad signature.")
     try:
-        payload = json.loads(body)
+        payload = jsonbody.loads(body)
     except ValueError:
         payload = None
     delivery_id, event_type = wh.delivery_identity(hook.provider, headers, payload, body)
@@ -312,7 +312,7 @@ def _recent_pushes(hook):
     pushes = []
     for body in bodies:
         try:
-            pushes.append(json.loads(bytes(body)))
+            pushes.append(jsonbody.loads(bytes(body)))
         except ValueError:
             continue
     return pushes
@@ -341,7 +341,7 @@ def _rederive_deployments_of_push(delivery_id):
     provider = push.webhook.provider
     deployment_event = wh.DEPLOYMENT_EVENT[provider]
     try:
-        after = json.loads(bytes(push.body)).get("after")
+        after = jsonbody.loads(bytes(push.body)).get("after")
     except (ValueError, AttributeError):
         return
     earlier = (
@@ -357,7 +357,7 @@ def _rederive_deployments_of_push(delivery_id):
     shipped = []
     for pk, body in earlier:
         try:
-            payload = json.loads(bytes(body))
+            payload = jsonbody.loads(bytes(body))
         except ValueError:
             continue
         if after and wh.deployed_sha(provider, deployment_event, payload) == after:
@@ -380,7 +380,9 @@ def _derive(delivery_id):
             return None
         hook = delivery.webhook
         try:
-            payload = json.loads(bytes(delivery.body))
+            payload = jsonbody.loads(bytes(delivery.body))
+        except jsonbody.TooDeep as exc:
+            return _finish(delivery, WebhookDelivery.FAILED, f"The body is refused: {exc}.")
         except ValueError:
             return _finish(delivery, WebhookDelivery.FAILED, "The body is not JSON.")
         try:

@@ -12,7 +12,6 @@ from rest_framework.exceptions import (
     ParseError,
 )
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -33,44 +32,14 @@ from assessments.people.scim.openapi import (
     errors,
     ok,
 )
+from vsm_site.api import BoundedJSONParser
 from vsm_site.domain_errors import DomainError
 
 DEFAULT_COUNT = 100
 MAX_START = 2**31
 
 
-MAX_DEPTH = 32  # a SCIM resource nests three levels; anything much deeper is hostile
-
-
-class DepthGuardedJSONParser(JSONParser):
-    """JSON whose nesting is bounded: Python's parser gives up on deep nesting with a
-    RecursionError (a 500), and a deep body would do the same further on (PATCH copies it)."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            data = super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise ParseError(f"The body nests deeper than {MAX_DEPTH} levels.") from None
-        if _depth(data) > MAX_DEPTH:
-            raise ParseError(f"The body nests deeper than {MAX_DEPTH} levels.")
-        return data
-
-
-def _depth(value):
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        value, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > MAX_DEPTH:
-            break
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
-    return deepest
-
-
-class ScimJSONParser(DepthGuardedJSONParser):
+class ScimJSONParser(BoundedJSONParser):
     media_type = "application/scim+json"
 
 
@@ -116,7 +85,7 @@ def scim_exception_handler(exc, context):
 class ScimView(APIView):
     authentication_classes = [ScimTokenAuthentication]
     permission_classes = [IsAuthenticated]
-    parser_classes = [ScimJSONParser, DepthGuardedJSONParser]
+    parser_classes = [ScimJSONParser, BoundedJSONParser]
     renderer_classes = [ScimJSONRenderer]
     content_negotiation_class = ScimNegotiation
 
