@@ -321,21 +321,27 @@ def configure_saml(
 
 
 def return_addresses(sso):
-    """What the provider's administrator registers: the redirect URI (OIDC), or the ACS URL
-    and entity id (SAML), on SITE_URL."""
+    """What the provider's administrator registers for the organisation's configured protocol:
+    the redirect URI (OIDC), or the ACS URL and entity id (SAML), on SITE_URL."""
+    if sso.social_app is None:
+        return []
+    return addresses_for(sso.organization)[sso.protocol]
+
+
+def addresses_for(organization):
+    """Both protocols' addresses for the organisation, known before anything is configured
+    (the provider's administrator needs them to create the client or application first):
+    ``{protocol: [(label, url), ...]}``."""
     from django.conf import settings
     from django.urls import reverse
 
-    app = sso.social_app
-    if app is None:
-        return []
     site = settings.SITE_URL
-    if sso.protocol == SingleSignOn.OIDC:
-        url = reverse("openid_connect_callback", kwargs={"provider_id": app.provider_id})
-        return [("Redirect URI", site + url)]
-    slug = {"organization_slug": app.client_id}
-    metadata = site + reverse("saml_metadata", kwargs=slug)
-    return [
-        ("ACS URL", site + reverse("saml_acs", kwargs=slug)),
-        ("Entity ID (SP metadata)", metadata),
-    ]
+    oidc = reverse("openid_connect_callback", kwargs={"provider_id": provider_id(organization)})
+    slug = {"organization_slug": provider_id(organization)}
+    return {
+        SingleSignOn.OIDC: [("Redirect URI", site + oidc)],
+        SingleSignOn.SAML: [
+            ("ACS URL", site + reverse("saml_acs", kwargs=slug)),
+            ("Entity ID (SP metadata)", site + reverse("saml_metadata", kwargs=slug)),
+        ],
+    }

@@ -26,7 +26,7 @@ class OidcForm(forms.Form):
 
 
 class SamlForm(forms.Form):
-    metadata_url = forms.URLField(required=False, label="IdP metadata URL")
+    metadata_url = forms.URLField(required=False, label="IdP metadata URL", assume_scheme="https")
     metadata_file = forms.FileField(required=False, label="or the IdP metadata file")
     entity_id = forms.CharField(
         max_length=500, required=False, label="IdP entity id",

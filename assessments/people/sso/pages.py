@@ -88,6 +88,7 @@ def organization_sign_in(request, org_id):
             "mapping_form": MappingForm(teams=teams),
             "mappings": mapping.mappings(organization),
             "return_addresses": configuration.return_addresses(sso),
+            "addresses": configuration.addresses_for(organization),
         },
         status=400 if protocol in ("oidc", "saml") else 200,
     )

@@ -183,3 +183,14 @@ def test_changes_to_sign_in_are_in_the_organisations_audit_trail(world):
     )
     assert "secret" not in str([r["changes"] for r in rows])
     assert trail.entries_for(world.other_admin, model_key="signin").count() == 0
+
+
+def test_sign_in_page_shows_the_addresses_to_register_before_anything_is_configured(
+    client, world, settings
+):
+    settings.SITE_URL = "https://vsm.example"
+    client.force_login(world.org_admin)
+    body = client.get(f"/organizations/{world.org.id}/sign-in/").content.decode()
+    assert "https://vsm.example/accounts/oidc/org-acme/login/callback/" in body
+    assert "https://vsm.example/accounts/saml/org-acme/acs/" in body
+    assert "https://vsm.example/accounts/saml/org-acme/metadata/" in body
