@@ -238,8 +238,8 @@ def receive_delivery(public_id, headers, body, now=None):
     }
     try:
         # One INSERT is atomic by itself: outside a transaction it needs no BEGIN and COMMIT
-        # (two of the five round trips to PostgreSQL a delivery took). Inside one, a savepoint
-        # keeps a replay's IntegrityError from breaking it.
+        # (two round trips to PostgreSQL). Inside one, a savepoint keeps a replay's
+        # IntegrityError from breaking it.
         if transaction.get_connection().in_atomic_block:
             with transaction.atomic():
                 delivery = WebhookDelivery.objects.create(**fields)
