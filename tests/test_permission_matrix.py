@@ -932,7 +932,7 @@ def token_key(side, scope):
 
 
 @pytest.mark.parametrize(
-    ("scope", "key"), [(scope, key) for scope, keys in TOKEN_ROUTES.items() for key in keys]
+    ("scope", "key"), [(scope, key) for scope, keys in TOKEN_ROUTES.items() for key in sorted(keys)]
 )
 def test_team_token_works_only_for_its_own_team(matrix, web, scope, key):
     case = EXPECTED[key]
