@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib import admin
 from django.db.models import Q
-from django.utils import timezone
 
 from assessments import permissions
 from assessments.models import (
@@ -30,6 +29,7 @@ from assessments.models import (
     ValueStreamMap,
 )
 from assessments.people.scim import groups as scim_groups
+from assessments.people.scim import tokens as scim_tokens
 
 
 class MembershipInline(admin.TabularInline):
@@ -229,12 +229,14 @@ class TeamApiTokenAdmin(admin.ModelAdmin):
 
 @admin.register(ScimToken)
 class ScimTokenAdmin(admin.ModelAdmin):
-    """Tokens are issued with `manage.py scim_token ORG_SLUG` (the key is shown once); here
-    they can be inspected and revoked."""
+    """Tokens are issued on the organisation's provisioning page or with `manage.py scim_token
+    ORG_SLUG` (the key is shown once); here they can be inspected and revoked."""
 
-    list_display = ["prefix", "organization", "created_at", "last_used_at", "revoked_at"]
+    list_display = ["prefix", "organization", "created_by", "created_at", "last_used_at",
+                    "revoked_at"]  # fmt: skip
     list_filter = ["organization"]
-    readonly_fields = ["organization", "key_hash", "prefix", "created_at", "last_used_at"]
+    readonly_fields = ["organization", "key_hash", "prefix", "created_by", "created_at",
+                       "last_used_at"]  # fmt: skip
     actions = ["revoke"]
 
     def has_add_permission(self, request, obj=None):
@@ -242,7 +244,10 @@ class ScimTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected SCIM tokens")
     def revoke(self, request, queryset):
-        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        revoked = sum(
+            scim_tokens.revoke_token(token.organization, token_id=token.pk, actor=request.user)
+            for token in queryset.select_related("organization")
+        )
         self.message_user(request, f"Revoked {revoked} SCIM token(s).")
 
 
@@ -260,8 +265,9 @@ class ScimGroupForm(forms.ModelForm):
 
 @admin.register(ScimGroup)
 class ScimGroupAdmin(admin.ModelAdmin):
-    """Groups are created by the identity provider; the site operator maps one to a team
-    here, and its members join that team (and leave the one it mapped to before)."""
+    """Groups are created by the identity provider; an organisation admin maps one to a team
+    on the provisioning page, the site operator here, and its members join that team (and
+    leave the one it mapped to before)."""
 
     form = ScimGroupForm
     list_display = ["display_name", "organization", "external_id", "team"]
@@ -283,7 +289,7 @@ class ScimGroupAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         new_team = form.cleaned_data["team"]
-        scim_groups.map_to_team(ScimGroup.objects.get(pk=obj.pk), new_team)
+        scim_groups.map_to_team(ScimGroup.objects.get(pk=obj.pk), new_team, actor=request.user)
 
 
 @admin.register(ScimUser)

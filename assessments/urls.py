@@ -9,6 +9,7 @@ from assessments.dora import views as dora_views
 from assessments.maturity import views as maturity_views
 from assessments.people import team_views
 from assessments.people import views as people_views
+from assessments.people.scim import page_urls as scim_page_urls
 from assessments.people.sso import page_urls as sso_page_urls
 from assessments.questionnaires import views as questionnaire_views
 from assessments.valuestream import views as valuestream_views
@@ -224,4 +225,5 @@ urlpatterns = (
     + webhook_page_urls.urlpatterns
     + token_urls.urlpatterns
     + sso_page_urls.urlpatterns
+    + scim_page_urls.urlpatterns
 )

@@ -19,6 +19,8 @@ from assessments.maturity import services
 from assessments.models import EventBatch, TeamApiToken
 from assessments.models.dora import TeamOwnership
 from assessments.people import services as people_services
+from assessments.people.scim import groups as scim_groups
+from assessments.people.scim import tokens as scim_tokens
 from assessments.people.sso import mapping as sso_mapping_services
 from assessments.questionnaires import services as questionnaire_services
 from assessments.valuestream import services as valuestream_services
@@ -62,7 +64,7 @@ def build_side(org, team, lead, respondents, analyst, label):
     roadmap (with items) and a ready roadmap PDF; an open assessment with one submitted and
     one draft response; a ready portfolio PDF of the organisation; a DORA entry (with its
     snapshot); current and future value stream maps; an open campaign; two team API tokens
-    (scope events, and scope metrics).
+    (scope events, and scope metrics); a SCIM token and a SCIM group.
     ``lead`` may lead the team (a lead or an organisation admin), ``respondents`` are members
     (the first keeps a draft on the open assessment), ``analyst`` may analyse ``org``."""
     closed = services.open_assessment(lead, team, CLOSED_PERIOD, "mini")
@@ -108,6 +110,10 @@ def build_side(org, team, lead, respondents, analyst, label):
         organization=org, team=team, kind="service", value=f"{label}-checkout"
     )
     sso_mapping = sso_mapping_services.add_mapping(None, org, group=f"{label}-devs", team=team)
+    scim_token, _ = scim_tokens.issue_token(org)
+    scim_group = scim_groups.create_group(
+        org, {"schemas": [scim_groups.GROUP_SCHEMA], "displayName": f"{label} provisioned"}
+    )
     return SimpleNamespace(
         org=org,
         team=team,
@@ -131,6 +137,8 @@ def build_side(org, team, lead, respondents, analyst, label):
         org_webhook=org_webhook,
         ownership=ownership,
         sso_mapping=sso_mapping,
+        scim_token=scim_token,
+        scim_group=scim_group,
     )
 
 

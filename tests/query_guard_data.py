@@ -276,8 +276,35 @@ def build():
     _webhook_with_deliveries(team=team)
     _webhook_with_deliveries(organization=world.org)
     more_unrouted(d)
+    _scim(d, 2)
     touch_audited(d)
     return d
+
+
+def _scim(d, count):
+    """SCIM tokens of the organisation, each issued by another admin (every other one revoked
+    and used), and SCIM groups with two members each, mapped to team A or to no team."""
+    from assessments.people.scim import groups as scim_groups
+    from assessments.people.scim import tokens as scim_tokens
+
+    now = timezone.now()
+    start = d.org.scim_tokens.count()
+    for n in range(start, start + count):
+        admin = UserFactory(username=f"guard-scim-admin-{n}")
+        token, _ = scim_tokens.issue_token(d.org, actor=admin)
+        if n % 2:
+            scim_tokens.revoke_token(d.org, token_id=token.pk, actor=admin)
+            token.__class__.objects.filter(pk=token.pk).update(last_used_at=now)
+        members = [UserFactory(username=f"guard-scim-{n}-{i}") for i in range(2)]
+        for user in members:
+            people_services.add_person(d.org, user)
+        body = {
+            "schemas": [scim_groups.GROUP_SCHEMA],
+            "displayName": f"guard group {n}",
+            "externalId": d.team.slug if n % 2 else "",
+            "members": [{"value": str(u.pk)} for u in members],
+        }
+        scim_groups.create_group(d.org, body)
 
 
 def _webhook_with_deliveries(**owner):
@@ -511,6 +538,12 @@ def more_ownerships(d):
         TeamOwnership.objects.create(
             organization=d.org, team=d.team, kind="service", value=f"guard-service-{n}"
         )
+
+
+def more_scim(d):
+    """The organisation's SCIM tokens (by other admins, some revoked) and SCIM groups (with
+    members, some mapped to team A)."""
+    _scim(d, GROWTH)
 
 
 def more_tokens(d):

@@ -157,10 +157,12 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 # tested below (test_scim_token_*) and in tests/assessments/people/scim/.
 SCIM_JSON = "application/scim+json"
 SCIM_ID = {"user_id": Ref("member")}
-SCIM_GROUP = {"group_id": "1"}
+SCIM_GROUP = {"group_id": Ref("scim_group")}
 SCIM_USER = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "scimuser"}
 SCIM_PATCH = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
               "Operations": [{"op": "replace", "value": {"active": False}}]}  # fmt: skip
+SCIM_GROUP_PATCH = {**SCIM_PATCH, "Operations": [{"op": "replace",
+                                                 "value": {"displayName": "Matrix"}}]}  # fmt: skip
 SCIM_GROUP_BODY = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
                    "displayName": "Matrix", "externalId": "team-a"}  # fmt: skip
 NO_SCIM = (401,) * 7
@@ -371,6 +373,16 @@ EXPECTED = {case.key: case for case in (
          {"org_id": Ref("org")}, body={"group": "new-group", "target": "org:coe_analyst"}),
     Case("organization_sso_mapping_remove", "POST", (L, 403, 403, 403, 403, 302, 404),
          {"org_id": Ref("org"), "mapping_id": Ref("sso_mapping")}),
+    # Issue 21: SCIM provisioning, its admins' alone: tokens created and revoked, the
+    # provider's groups mapped to a team.
+    Case("organization_provisioning", "GET",  (L, 403, 403, 403, 403, 200, 404),
+         {"org_id": Ref("org")}),
+    Case("organization_scim_token_create", "POST", (L, 403, 403, 403, 403, 302, 404),
+         {"org_id": Ref("org")}),
+    Case("organization_scim_token_revoke", "POST", (L, 403, 403, 403, 403, 302, 404),
+         {"org_id": Ref("org"), "token_id": Ref("scim_token")}),
+    Case("organization_scim_group_map", "POST", (L, 403, 403, 403, 403, 302, 404),
+         {"org_id": Ref("org"), "group_id": Ref("scim_group")}, body={"team": Ref("team")}),
     # A team the caller may not read is ignored as a filter: the caller's own entries are
     # listed (and the markers show none of the other side's).
     Case("audit_log", "GET",                  (L, 403, 403, 403, 403, 200, 200),
@@ -485,12 +497,12 @@ EXPECTED = {case.key: case for case in (
     Case("scim_groups", "GET",                NO_SCIM),
     Case("scim_groups", "POST",               NO_SCIM, body=SCIM_GROUP_BODY,
          content_type=SCIM_JSON),
-    Case("scim_group", "GET",                 NO_SCIM, SCIM_GROUP),
-    Case("scim_group", "PUT",                 NO_SCIM, SCIM_GROUP, body=SCIM_GROUP_BODY,
-         content_type=SCIM_JSON),
-    Case("scim_group", "PATCH",               NO_SCIM, SCIM_GROUP, body=SCIM_PATCH,
-         content_type=SCIM_JSON),
-    Case("scim_group", "DELETE",              NO_SCIM, SCIM_GROUP),
+    Case("scim_group", "GET",                 NO_SCIM, SCIM_GROUP, idor=NO_SCIM_IDOR),
+    Case("scim_group", "PUT",                 NO_SCIM, SCIM_GROUP, idor=NO_SCIM_IDOR,
+         body=SCIM_GROUP_BODY, content_type=SCIM_JSON),
+    Case("scim_group", "PATCH",               NO_SCIM, SCIM_GROUP, idor=NO_SCIM_IDOR,
+         body=SCIM_GROUP_PATCH, content_type=SCIM_JSON),
+    Case("scim_group", "DELETE",              NO_SCIM, SCIM_GROUP, idor=NO_SCIM_IDOR),
 )}
 # fmt: on
 
@@ -972,8 +984,7 @@ SCIM_CASES = [c for c in EXPECTED.values() if c.name.startswith("scim_")]
 # of the person renames them to a free name).
 SCIM_OWN = {
     "scim_users:POST": 201, "scim_user:DELETE": 204, "scim_groups:POST": 201,
-    "scim_group:GET": 404, "scim_group:PUT": 404, "scim_group:PATCH": 404,
-    "scim_group:DELETE": 404,
+    "scim_group:DELETE": 204,
 }  # fmt: skip
 
 

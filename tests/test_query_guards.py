@@ -91,6 +91,9 @@ GUARDS = [
     Guard("organization_settings", "org_admin", (g.more_teams,), {"org_id": At("org")},
           shows_growth=False),
     Guard("organization_sign_in", "org_admin", (g.more_teams,), {"org_id": At("org")}),
+    # SCIM provisioning (issue 21): every token and every group, with its member count and team.
+    Guard("organization_provisioning", "org_admin", (g.more_scim, g.more_teams),
+          {"org_id": At("org")}),
     Guard("assessment_detail", "lead_a", (g.more_respondents,), OPEN),
     Guard("assessment_detail", "member_a", (g.more_respondents, g.more_my_answers), OPEN,
           variant="member", shows_growth=False),

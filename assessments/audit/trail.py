@@ -39,6 +39,8 @@ from assessments.models import (
     Questionnaire,
     Response,
     Result,
+    ScimGroup,
+    ScimToken,
     SingleSignOn,
     Team,
     TeamApiToken,
@@ -175,6 +177,24 @@ def record_webhook(hook, event, *, actor=None):
     )
 
 
+def record_provisioning(obj, event, details, *, actor=None):
+    """One entry for a change an organisation admin makes to SCIM provisioning (issue 21): a
+    SCIM token "created" or "revoked", a SCIM group "mapped" to a team or "unmapped", with a
+    one-line ``details`` written by the caller. Written out here, never the row's fields
+    wholesale, so that neither a token's key nor its hash can reach the entry."""
+    if auditlog_disabled.get():
+        return None
+    extra = {"actor": actor, "actor_email": actor.email} if getattr(actor, "pk", None) else {}
+    action = {"created": LogEntry.Action.CREATE, "revoked": LogEntry.Action.DELETE}
+    return LogEntry.objects.log_create(
+        obj,
+        action=action.get(event, LogEntry.Action.UPDATE),
+        changes={"event": [None, event], "details": [None, details]},
+        additional_data={"organization": obj.organization_id},
+        **extra,
+    )
+
+
 # --- reading ------------------------------------------------------------------------------
 
 PAGE_SIZE = 50
@@ -206,6 +226,9 @@ AUDITED = {
         Audited("questionnaire", Questionnaire, "Questionnaires", ""),
         # Sign-in entries keep their organisation (record_sign_in).
         Audited("signin", SingleSignOn, "Sign-in and single sign-on", ""),
+        # SCIM entries keep their organisation (record_provisioning).
+        Audited("scimtoken", ScimToken, "SCIM tokens", ""),
+        Audited("scimgroup", ScimGroup, "SCIM groups", ""),
     )
 }
 
@@ -252,7 +275,7 @@ def entries_for(user, team_ids=None, model_key=None):
         team_ids = list(teams_for(user).values_list("id", flat=True))
     scopes = []
     for a in audited:
-        if a.model in (Questionnaire, SingleSignOn):
+        if a.model in ORGANIZATION_ENTRIES:
             about = Q(additional_data__organization__in=org_ids)
         elif a.model is Webhook:
             # An organisation's webhooks are listed unless a team is asked for, like
@@ -271,6 +294,8 @@ def entries_for(user, team_ids=None, model_key=None):
     return entries.filter(functools.reduce(operator.or_, scopes))
 
 
+# Entries of these models are about an organisation and keep it in the entry.
+ORGANIZATION_ENTRIES = (Questionnaire, SingleSignOn, ScimToken, ScimGroup)
 # Entries of these models keep their team in the entry, so a deletion stays listed.
 SERIALIZED_TEAM = (Membership, DoraEntry, EventBatch, TeamApiToken)
 
@@ -290,7 +315,7 @@ def describe(entries):
             membership_team_ids.add(_membership_team_id(entry))
         elif audited.model is Webhook:
             membership_team_ids.add(_additional(entry, "team"))
-        elif audited.model not in (Questionnaire, Organization, SingleSignOn):
+        elif audited.model not in (Organization, *ORGANIZATION_ENTRIES):
             ids.setdefault(audited, set()).add(entry.object_id)
     team_of = {}  # (audited key, object id) -> team name
     for audited, object_ids in ids.items():
@@ -310,7 +335,7 @@ def describe(entries):
         elif audited is not None and audited.model is Webhook:
             team_id = _additional(entry, "team")
             team = team_names.get(team_id, "") if team_id else "(organisation)"
-        elif audited is not None and audited.model in (Questionnaire, Organization, SingleSignOn):
+        elif audited is not None and audited.model in (Organization, *ORGANIZATION_ENTRIES):
             team = "(organisation)"
         elif audited is not None:
             team = team_of.get((audited.key, entry.object_id), "")

@@ -20,14 +20,22 @@ def hash_key(key):
 class ScimToken(models.Model):
     """The bearer token an organisation's identity provider sends to /scim/v2/. It sees and
     changes that organisation's people and groups only. Only a hash of the key is stored; the
-    key is printed once by ``manage.py scim_token``. Revoked in the Django admin or with
-    ``scim_token --revoke PREFIX``."""
+    key is shown once, by ``manage.py scim_token`` or on the organisation's provisioning page.
+    Revoked on that page, in the Django admin or with ``scim_token --revoke PREFIX``."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="scim_tokens"
     )
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
+    # Empty for a token issued on the command line (there is no user behind it).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -40,11 +48,14 @@ class ScimToken(models.Model):
         return f"SCIM token {self.prefix}… of {self.organization}"
 
     @classmethod
-    def issue(cls, organization):
+    def issue(cls, organization, created_by=None):
         """Create a token; returns ``(token, key)``. The key is not stored."""
         key = KEY_PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(
-            organization=organization, key_hash=hash_key(key), prefix=key[5:13]
+            organization=organization,
+            key_hash=hash_key(key),
+            prefix=key[5:13],
+            created_by=created_by,
         )
         return token, key
 
@@ -93,7 +104,8 @@ class ScimUser(models.Model):
 class ScimGroup(models.Model):
     """A group of the organisation's identity provider. Its members are members of ``team``
     (with the member role) while it maps to one: set on creation when ``externalId`` is a
-    team's slug, or by the site operator in the Django admin."""
+    team's slug, or by an organisation admin on the provisioning page (or the site operator in
+    the Django admin)."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="scim_groups"

@@ -509,7 +509,7 @@ NOT_CARRIED = {
     # SCIM (docs/scim.md): the identity provider is pointed at the other site, where it finds
     # the people again by userName and pushes its groups again; the memberships its groups gave
     # are carried as memberships.
-    ScimToken: "credentials: the other site's operator issues a new one",
+    ScimToken: "credentials: an admin of the organisation creates one on the other site",
     ScimUser: "the identity provider's ids on this site: it matches people again by userName",
     ScimGroup: "the identity provider's groups: pushed again to the other site and mapped there",
     ScimGroupMember: "a member of one of those groups: pushed again with its group",

@@ -83,7 +83,8 @@ class ScimTokenScheme(OpenApiAuthenticationExtension):
             "type": "http",
             "scheme": "bearer",
             "bearerFormat": "vsms_...",
-            "description": "An organisation's SCIM token (`python manage.py scim_token "
-            "ORG_SLUG`), accepted by the /scim/v2/ endpoints only; it sees and changes that "
-            "organisation's people and groups only.",
+            "description": "An organisation's SCIM token (created by its admins on the "
+            "organisation's provisioning page, or with `python manage.py scim_token ORG_SLUG`), "
+            "accepted by the /scim/v2/ endpoints only; it sees and changes that organisation's "
+            "people and groups only.",
         }

@@ -1,13 +1,16 @@
 """An organisation's SCIM groups. A group maps to at most one team of the organisation: on
-creation, the team whose slug is the group's ``externalId``; later, whichever team the site
-operator picks in the Django admin (``map_to_team``). While it maps to a team, its members are
-members of that team (``teams``)."""
+creation, the team whose slug is the group's ``externalId``; later, whichever team an
+organisation admin picks on the provisioning page, or the site operator in the Django admin
+(both ``map_to_team``). While it maps to a team, its members are members of that team
+(``teams``)."""
 
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
+from assessments.audit import trail as audit
 from assessments.models import ScimGroup, ScimGroupMember, Team
 from assessments.people.scim import teams
 from assessments.people.scim.errors import (
@@ -21,6 +24,7 @@ from assessments.people.scim.errors import (
 from assessments.people.scim.filters import GROUP_ATTRIBUTES, parse_filter
 from assessments.people.scim.resources import GROUP_SCHEMA
 from assessments.people.scim.users import visible_users
+from vsm_site.domain_errors import NotFound
 
 MAX_MEMBERS = 10_000
 
@@ -169,9 +173,10 @@ def delete_group(organization, group):
 
 
 @transaction.atomic
-def map_to_team(group, team):
+def map_to_team(group, team, *, actor=None):
     """The admin's mapping: the group's members leave the team it mapped to and join
-    ``team`` (of the group's organisation, or None)."""
+    ``team`` (of the group's organisation, or None), at once. An audit entry says so when the
+    mapping changed; ``actor`` is the admin who chose."""
     if team is not None and team.organization_id != group.organization_id:
         raise ValueError("A group maps to a team of its own organisation.")
     group = ScimGroup.objects.select_for_update().get(pk=group.pk)
@@ -181,6 +186,53 @@ def map_to_team(group, team):
     for membership in group.memberships.select_related("user"):
         teams.sync(group.organization, membership.user, old)
         teams.sync(group.organization, membership.user, team)
+    if old != team:
+        details = f"{group.display_name}: {old.name if old else 'no team'} -> "
+        details += team.name if team else "no team"
+        audit.record_provisioning(group, "mapped" if team else "unmapped", details, actor=actor)
+    return group
+
+
+BY_EXTERNAL_ID = "externalId"
+BY_ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """A group as the provisioning page lists it. ``mapped_by``: ``BY_EXTERNAL_ID`` when the
+    team's slug is the group's externalId (the rule at creation), ``BY_ADMIN`` for another
+    team an admin chose, None for no team."""
+
+    group: ScimGroup
+    members: int
+    mapped_by: str | None
+
+
+def group_rows(organization):
+    """The organisation's groups by name, with their member counts (one query)."""
+    groups = (
+        ScimGroup.objects.filter(organization=organization)
+        .select_related("team")
+        .annotate(member_count=Count("memberships"))
+        .order_by("display_name", "pk")
+    )
+    rows = []
+    for group in groups:
+        mapped_by = None
+        if group.team is not None:
+            by_slug = group.external_id and group.team.slug == group.external_id
+            mapped_by = BY_EXTERNAL_ID if by_slug else BY_ADMIN
+        rows.append(GroupRow(group, group.member_count, mapped_by))
+    return rows
+
+
+def find_organization_group(organization, group_id):
+    """The organisation's group with this id; NotFound for another organisation's or a
+    missing one alike."""
+    group = ScimGroup.objects.filter(organization=organization, pk=group_id).first()
+    if group is None:
+        raise NotFound("No such SCIM group.")
+    return group
 
 
 def _set_members(group, member_ids):

@@ -86,7 +86,8 @@ def service_provider_config(base_url, documentation_url):
             {
                 "type": "oauthbearertoken",
                 "name": "OAuth Bearer Token",
-                "description": "The organisation's SCIM token (manage.py scim_token ORG_SLUG), "
+                "description": "The organisation's SCIM token (from its provisioning page, or "
+                "manage.py scim_token ORG_SLUG), "
                 "sent as 'Authorization: Bearer vsms_...'.",
                 "primary": True,
             }
