@@ -13,9 +13,6 @@ is refused with 403, a write with a read-only token too, and a token never reach
 team than its own (404, like any team the caller cannot see).
 """
 
-import datetime as dt
-
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -23,11 +20,8 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from assessments import permissions
+from assessments import credentials, permissions
 from assessments.models import TeamApiToken
-
-TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
-NO_ROLES = permissions.Access(True, False, frozenset(), frozenset(), frozenset(), frozenset())
 
 EVENTS, METRICS = TeamApiToken.EVENTS, TeamApiToken.METRICS
 # What a token of each scope may call, in words: refusals and the OpenAPI description say it.
@@ -38,29 +32,18 @@ SCOPE_USES = {
 }
 
 
-class TeamTokenPrincipal:
-    """Who sends a request authenticated with a team token: not a user, holds no role (its
-    roles are cached as none, so ``permissions.access_for`` never queries for it); only the
-    views that list ``TeamTokenAuthentication`` recognise it, through ``team_token``."""
+class TeamTokenPrincipal(credentials.TokenPrincipal):
+    """Who sends a request authenticated with a team token; the views that list
+    ``TeamTokenAuthentication`` recognise it through ``team_token``."""
 
-    is_authenticated = True
-    is_active = True
-    is_anonymous = False
-    is_superuser = False
-    is_staff = False
-    id = None
-    pk = None
+    kind = "team-token"
 
-    def __init__(self, token):
-        self.team_token = token
-        self._vsm_access = NO_ROLES
-        self.username = f"team-token:{token.prefix}"
-
-    def get_username(self):
-        return self.username
+    @property
+    def team_token(self):
+        return self.token
 
     def __str__(self):
-        return f"team token {self.team_token.name!r} of {self.team_token.team}"
+        return f"team token {self.token.name!r} of {self.token.team}"
 
 
 def _expiry_text(moment):
@@ -90,24 +73,11 @@ class TeamTokenAuthentication(BaseAuthentication):
                 f"This team token expired at {_expiry_text(token.expires_at)}; "
                 "ask the team's lead for a new one."
             )
-        _touch(token)
+        credentials.touch(token)
         return TeamTokenPrincipal(token), token
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="api"'
-
-
-def _touch(token):
-    """Record the use at most once a minute: a pipeline sending events in a loop should not
-    write the token row on every request. The conditional UPDATE keeps concurrent requests
-    from writing it twice."""
-    now = timezone.now()
-    if token.last_used_at is not None and now - token.last_used_at < TOKEN_TOUCH_INTERVAL:
-        return
-    TeamApiToken.objects.filter(pk=token.pk).filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOKEN_TOUCH_INTERVAL)
-    ).update(last_used_at=now)
-    token.last_used_at = now
 
 
 def team_token_of(request):
