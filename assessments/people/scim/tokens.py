@@ -4,6 +4,7 @@ the functions here. A revoked token is refused at once. Each issue and revocatio
 audit entry that names the token by its prefix only: never the key, never its hash."""
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from assessments.audit import trail as audit
@@ -16,7 +17,8 @@ def organization_tokens(organization):
     return list(
         ScimToken.objects.filter(organization=organization)
         .select_related("created_by")
-        .order_by("revoked_at", "-created_at", "-pk")
+        # Working (not revoked) first on every engine: PostgreSQL sorts NULL last by default.
+        .order_by(F("revoked_at").asc(nulls_first=True), "-created_at", "-pk")
     )
 
 
