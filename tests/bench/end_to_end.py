@@ -373,6 +373,9 @@ class BenchRun:
         queue = f"vsm-bench-{os.getpid()}"
         configure_private_broker(celery_app, queue, Path(env["VAR_DIR"]))
         self.step(f"{CELERY_WORKERS} Celery workers (--concurrency 1) on queue {queue} ...")
+        # One at a time, each ready before the next starts: the filesystem transport binds a
+        # queue by rewriting a shared exchange-table file, and two workers binding at once can
+        # read it half written (one of them then exits with a JSONDecodeError).
         workers = []
         for n in range(1, CELERY_WORKERS + 1):
             name = f"celery{n}"
@@ -402,9 +405,8 @@ class BenchRun:
                     workdir,
                 )  # fmt: skip
             )
-        for n, worker in enumerate(workers, 1):
-            wait_for_log(workdir / f"celery{n}.log", " ready.", worker)
-            self.sampler.watch(f"celery{n}", worker.pid, per_child=False)
+            wait_for_log(workdir / f"{name}.log", " ready.", workers[-1])
+            self.sampler.watch(name, workers[-1].pid, per_child=False)
 
         org = self.generated["organization"]
         period = self.generated["periods"][-1]
