@@ -405,19 +405,20 @@ def run(plan, log=print):
     return figures
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="python -m tests.bench.load", description=__doc__.splitlines()[0]
-    )
+def plan_main(argv, module, doc, run):
+    """The command line of a load process: ``python -m MODULE PLAN.json [--out RESULT.json]``;
+    ``run(plan)`` gives the figures, written as JSON to ``--out`` or stdout. A LoadError is
+    printed and ends the process with 2."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc.splitlines()[0])
     parser.add_argument("plan", help="the plan, JSON (see the module docstring)")
     parser.add_argument("--out", help="write the figures here as JSON (default: stdout)")
     args = parser.parse_args(argv)
     with open(args.plan, encoding="utf-8") as handle:
         plan = json.load(handle)
     try:
-        figures = run(plan, log=lambda text: print(text, file=sys.stderr, flush=True))
+        figures = run(plan)
     except LoadError as exc:
-        print(f"tests.bench.load: {exc}", file=sys.stderr)
+        print(f"{module}: {exc}", file=sys.stderr)
         return 2
     text = json.dumps(figures, indent=2)
     if args.out:
@@ -426,6 +427,15 @@ def main(argv=None):
     else:
         print(text)
     return 0
+
+
+def main(argv=None):
+    return plan_main(
+        argv,
+        "tests.bench.load",
+        __doc__,
+        lambda plan: run(plan, log=lambda text: print(text, file=sys.stderr, flush=True)),
+    )
 
 
 if __name__ == "__main__":

@@ -25,11 +25,9 @@ comes first. An acknowledgement is a 202; anything else, or no answer, counts in
 ``non_202``. Latency is measured around the whole request (connect, send, answer).
 """
 
-import argparse
 import asyncio
 import hashlib
 import hmac
-import json
 import sys
 import time
 import uuid
@@ -38,7 +36,14 @@ from urllib.parse import urlsplit
 
 import psutil
 
-from tests.bench.load import REQUEST_TIMEOUT, LoadError, ServerCPU, check_loopback, percentile
+from tests.bench.load import (
+    REQUEST_TIMEOUT,
+    LoadError,
+    ServerCPU,
+    check_loopback,
+    percentile,
+    plan_main,
+)
 
 
 def signed_headers(secret, body, event, delivery_id):
@@ -231,26 +236,7 @@ def run(plan):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="python -m tests.bench.webhook_load", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument("plan", help="the plan, JSON (see the module docstring)")
-    parser.add_argument("--out", help="write the figures here as JSON (default: stdout)")
-    args = parser.parse_args(argv)
-    with open(args.plan, encoding="utf-8") as handle:
-        plan = json.load(handle)
-    try:
-        figures = run(plan)
-    except LoadError as exc:
-        print(f"tests.bench.webhook_load: {exc}", file=sys.stderr)
-        return 2
-    text = json.dumps(figures, indent=2)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    else:
-        print(text)
-    return 0
+    return plan_main(argv, "tests.bench.webhook_load", __doc__, run)
 
 
 if __name__ == "__main__":
