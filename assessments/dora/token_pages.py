@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from assessments import permissions
 from assessments.dora import token_services
 from assessments.models import TeamApiToken
+from vsm_site import shown_once
 from vsm_site.domain_errors import Invalid
 from vsm_site.http import reported
 
@@ -74,17 +75,14 @@ def _example(request, team, scope, key):
 
 def _new_key(request, team):
     """The key created just before, popped: shown on this page view and never again."""
-    shown = request.session.pop(NEW_KEY_SESSION, None)
-    if not isinstance(shown, dict) or shown.get("team") != team.id:
+    shown = shown_once.take(request, NEW_KEY_SESSION, team.id)
+    if shown is None:
         return None
-    token = TeamApiToken.objects.filter(team=team, pk=shown.get("token")).first()
+    token_id, key = shown
+    token = TeamApiToken.objects.filter(team=team, pk=token_id).first()
     if token is None:
         return None
-    return {
-        "token": token,
-        "key": shown["key"],
-        "example": _example(request, team, token.scope, shown["key"]),
-    }
+    return {"token": token, "key": key, "example": _example(request, team, token.scope, key)}
 
 
 @login_required
@@ -106,7 +104,7 @@ def team_tokens(request, team_id):
                 token, key = token_services.create_token(
                     request.user, team, data["name"], data["scope"], data["expires_at"]
                 )
-                request.session[NEW_KEY_SESSION] = {"team": team.id, "token": token.id, "key": key}
+                shown_once.keep(request, NEW_KEY_SESSION, team.id, token.id, key)
                 messages.success(request, f"Token {token.name!r} created.")
                 return redirect("team_tokens", team_id=team.id)
     context = {

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from assessments import permissions
 from assessments.models import ScimToken, Team
 from assessments.people.scim import groups, tokens
+from vsm_site import shown_once
 from vsm_site.http import reported
 
 REFUSAL = "Only organisation admins manage how its identity provider provisions people."
@@ -37,11 +38,12 @@ def _organization(request, org_id):
 
 def _new_key(request, organization):
     """The key created just before, popped: shown on this page view and never again."""
-    shown = request.session.pop(NEW_KEY_SESSION, None)
-    if not isinstance(shown, dict) or shown.get("organization") != organization.id:
+    shown = shown_once.take(request, NEW_KEY_SESSION, organization.id)
+    if shown is None:
         return None
-    token = ScimToken.objects.filter(organization=organization, pk=shown.get("token")).first()
-    return {"token": token, "key": shown["key"]} if token is not None else None
+    token_id, key = shown
+    token = ScimToken.objects.filter(organization=organization, pk=token_id).first()
+    return {"token": token, "key": key} if token is not None else None
 
 
 @login_required
@@ -69,11 +71,7 @@ def organization_provisioning(request, org_id):
 def organization_scim_token_create(request, org_id):
     organization = _organization(request, org_id)
     token, key = tokens.issue_token(organization, actor=request.user)
-    request.session[NEW_KEY_SESSION] = {
-        "organization": organization.id,
-        "token": token.id,
-        "key": key,
-    }
+    shown_once.keep(request, NEW_KEY_SESSION, organization.id, token.id, key)
     messages.success(request, f"SCIM token vsms_{token.prefix}… created.")
     return redirect("organization_provisioning", org_id=organization.id)
 
