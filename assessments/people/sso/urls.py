@@ -13,7 +13,7 @@ urlpatterns = [
     path("mfa/", views.mfa_setup, name="mfa_setup"),
     path("sso/start/", views.sso_start, name="sso_start"),
     path("", include("allauth.socialaccount.providers.openid_connect.urls")),
-    path("", include("allauth.socialaccount.providers.saml.urls")),
+    path("", include("assessments.people.sso.saml_urls")),
     path("sso/cancelled/", social_views.login_cancelled, name="socialaccount_login_cancelled"),
     path("sso/error/", social_views.login_error, name="socialaccount_login_error"),
 ]
