@@ -237,9 +237,40 @@ def compare(team_scores: Scores, segment: Segment) -> dict[str, Comparison]:
         if value is None:
             continue
         stat = segment.stats[aspect]
-        z = exact_z(value, stat)
-        out[aspect] = Comparison(value, stat.mean, stat.sd, float(round(z, 2)), band(z))
+        z = (value - stat.mean) / stat.sd
+        if _near_edge(z):
+            rounded, z_band = _exact_comparison(value, stat)
+        else:
+            # round(-0.001, 2) is -0.0; the exact z rounds to 0 (no sign).
+            rounded, z_band = round(z, 2) + 0.0, band(z)
+        out[aspect] = Comparison(value, stat.mean, stat.sd, rounded, z_band)
     return out
+
+
+# The float z is within about 1e-14 of the exact one (a few units in the last place of
+# figures under 10, divided by an sd of at least 1.1, the smallest published). Within this
+# margin of a band edge or of a rounding half-way point the exact z decides; a wider margin
+# would only send more z-scores the slow way.
+_MARGIN = 1e-9
+
+
+def _near_edge(z: float) -> bool:
+    """Whether the float z is close enough to a band edge or to a half-way point of the
+    2-decimal rounding (x.xx5) that only the exact z can tell which side it is on. Elsewhere
+    the float z gives the same band and the same rounded value, at a small part of the cost
+    (a dashboard compares every team's five metrics and three factors)."""
+    if any(abs(z - edge) < _MARGIN for edge in BAND_EDGES):
+        return True
+    hundredths = abs(z) * 100
+    return abs(hundredths - math.floor(hundredths) - 0.5) < _MARGIN * 100
+
+
+@functools.lru_cache(maxsize=4096)
+def _exact_comparison(score: float, stat: Stat) -> tuple[float, str]:
+    """The z (2 decimals) and band of the exact z. Kept: the scores on an edge repeat (a
+    bucket answer scores 0, 2, 4, 6, 8 or 10)."""
+    z = exact_z(score, stat)
+    return float(round(z, 2)), band(z)
 
 
 def exact_z(score: float, stat: Stat) -> Fraction:
