@@ -18,6 +18,8 @@ derived from an organisation's data: every write to what those pages read moves 
 the writer's transaction.
 """
 
+import hashlib
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -28,7 +30,7 @@ from django.core.cache import cache
 
 RESULT_BODY_SECONDS = 600
 HISTORY_BODY_SECONDS = 600
-ANSWER_CARDS_SECONDS = 600
+ANSWER_BODY_SECONDS = 600
 
 
 def result_body_key(result_id, data_version, candour):
@@ -54,6 +56,13 @@ def answer_cards_key(
     parts = ("answer-cards-v2", assessment_id, user_id, updated, content_hash, int(read_only),
              data_version)  # fmt: skip
     return ":".join(str(part) for part in parts)
+
+
+def answer_body_key(cards_key, shown):
+    """One respondent's answering page content: what ``answer_cards_key`` holds, and ``shown``,
+    the other values the page prints (JSON-serialisable), by digest."""
+    digest = hashlib.sha256(json.dumps(shown, sort_keys=True, default=str).encode()).hexdigest()
+    return f"answer-page-v1:{cards_key}:{digest[:20]}"
 
 
 def kept(key, seconds, build):

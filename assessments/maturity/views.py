@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -89,6 +90,8 @@ CSRF_SLOT = "<csrf-slot>"
 
 
 def _answer_context(request, assessment):
+    """The answering page: its body is rendered once per what it shows (``_answer_body``) and
+    kept in the shared cache; a request adds its CSRF token and the site's frame."""
     response = (
         Response.objects.filter(assessment=assessment, respondent=request.user)
         .select_related("dora")
@@ -97,28 +100,43 @@ def _answer_context(request, assessment):
     read_only = (
         response is not None and response.status == Response.SUBMITTED
     ) or not assessment.is_open
-    structure = questionnaire_selectors.questionnaire_structure(assessment.questionnaire)
-    # Kept per what they depend on (caching.answer_cards_key), the cards cost one cache read
-    # instead of two queries and fifty cards.
-    key = caching.answer_cards_key(
+    dora_answers = presenters.dora_answers_json(response)
+    team, questionnaire = assessment.team, assessment.questionnaire
+    cards_key = caching.answer_cards_key(
         assessment.id, request.user.id, response.updated_at if response else None,
-        assessment.questionnaire.content_hash, read_only,
-        assessment.team.organization.data_version,
+        questionnaire.content_hash, read_only, team.organization.data_version,
     )  # fmt: skip
-    kept = caching.kept(
+    # What the body shows besides the cards: a rename, a DORA answer or a submission (whose
+    # saves may not touch the response's ``updated_at``) makes another key.
+    key = caching.answer_body_key(
+        cards_key,
+        [team.name, assessment.period, questionnaire.title, questionnaire.description,
+         response.status if response else None, dora_answers],
+    )  # fmt: skip
+    body = caching.kept(
         key,
-        caching.ANSWER_CARDS_SECONDS,
-        lambda: _answer_cards(request.user, assessment, response, structure, read_only),
+        caching.ANSWER_BODY_SECONDS,
+        lambda: _answer_body(request.user, assessment, response, read_only, dora_answers),
     )
     csrf_input = format_html(
         '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
     )
+    return {
+        "assessment": assessment,
+        "team": team,
+        "body": mark_safe(body.replace(CSRF_SLOT, csrf_input)),
+    }
+
+
+def _answer_body(user, assessment, response, read_only, dora_answers):
+    """The answering page's content (``assessments/_answer_body.html``), with CSRF_SLOT where
+    each form's hidden CSRF field goes."""
+    structure = questionnaire_selectors.questionnaire_structure(assessment.questionnaire)
+    kept = _answer_cards(user, assessment, response, structure, read_only)
     sections = [
-        {"dimension": dimension, "cards": mark_safe(cards.replace(CSRF_SLOT, csrf_input))}
+        {"dimension": dimension, "cards": mark_safe(cards)}
         for (dimension, _), cards in zip(structure, kept["cards"], strict=True)
     ]
-    total = sum(len(questions) for _, questions in structure)
-    dora_answers = presenters.dora_answers_json(response)
     dora_questions = [
         {
             "metric": metric,
@@ -132,19 +150,23 @@ def _answer_context(request, assessment):
             ("time_to_restore", "How long does it take to restore service after a failure?"),
         )
     ]
-    return {
-        "dora_questions": dora_questions,
-        "dora_answers": dora_answers,
-        "assessment": assessment,
-        "team": assessment.team,
-        "response": response,
-        "sections": sections,
-        "answered": kept["answered"],
-        "total": total,
-        "has_previous": kept["has_previous"],
-        "unanswered": kept["unanswered"],
-        "read_only": read_only,
-    }
+    return render_to_string(
+        "assessments/_answer_body.html",
+        {
+            "csrf_slot": mark_safe(CSRF_SLOT),
+            "dora_questions": dora_questions,
+            "dora_answers": dora_answers,
+            "assessment": assessment,
+            "team": assessment.team,
+            "response": response,
+            "sections": sections,
+            "answered": kept["answered"],
+            "total": sum(len(questions) for _, questions in structure),
+            "has_previous": kept["has_previous"],
+            "unanswered": kept["unanswered"],
+            "read_only": read_only,
+        },
+    )
 
 
 @login_required

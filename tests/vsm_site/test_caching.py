@@ -30,6 +30,17 @@ def test_answer_cards_key_without_a_response_yet():
     )
 
 
+def test_answer_body_key_changes_with_anything_the_page_shows():
+    shown = ["Checkout", "2026-Q4", "VSM maturity", "", "draft", {"lead_time": "day"}]
+    key = caching.answer_body_key("answer-cards-v2:5:9:-:abc123:1:4", shown)
+    assert key.startswith("answer-page-v1:answer-cards-v2:5:9:-:abc123:1:4:")
+    assert key == caching.answer_body_key("answer-cards-v2:5:9:-:abc123:1:4", list(shown))
+    for index, other in enumerate(["Payments", "2027-Q1", "VSM v2", "Intro", "submitted", {}]):
+        changed = shown[:index] + [other] + shown[index + 1 :]
+        assert caching.answer_body_key("answer-cards-v2:5:9:-:abc123:1:4", changed) != key
+    assert caching.answer_body_key("answer-cards-v2:5:9:-:abc123:0:4", shown) != key
+
+
 # --- the shared cache ------------------------------------------------------------------------
 
 

@@ -110,6 +110,28 @@ def test_answer_page_kept_cards_follow_every_save_and_carry_this_requests_token(
     assert "checked" not in client.get(url).content.decode().split('id="dora"')[0]
 
 
+def test_answer_page_kept_body_follows_dora_answers_renames_and_carries_tokens(
+    world, open_assessment, client
+):
+    client.force_login(world.member_a)
+    url = f"/assessments/{open_assessment.id}/answer/"
+    client.post(save_url(open_assessment, "flow-wip"), {"level": "2"}, **HTMX)
+    client.get(url)  # the body is kept from here on
+    client.post(f"{url}dora/", {"rework_rate": "12", "lead_time": "less_than_one_day"}, **HTMX)
+    html = client.get(url).content.decode()
+    assert 'name="rework_rate"' in html and 'value="12' in html.split('name="rework_rate"')[1]
+    assert '<option value="less_than_one_day" selected>' in html
+    open_assessment.team.name = "Checkout Renamed"
+    open_assessment.team.save(update_fields=["name"])
+    html = client.get(url).content.decode()
+    assert "Checkout Renamed" in html.split('<nav aria-label="breadcrumb">')[1]
+    # every form of the kept body (cards, DORA, submit) carries this request's token
+    forms = re.findall(r'<form [^>]*method="post".*?</form>', html, re.S)
+    assert len(forms) >= 3
+    assert all(form.count('name="csrfmiddlewaretoken" value="') == 1 for form in forms)
+    assert "<csrf-slot>" not in html
+
+
 def test_a_comment_cannot_pose_as_the_token_slot(world, open_assessment, client):
     client.force_login(world.member_a)
     client.post(save_url(open_assessment, "flow-wip"), {"level": "3", "comment": "<csrf-slot>"},
