@@ -8,7 +8,7 @@ PORT ?= 8000
 # Two processes (pytest-xdist), a test file each at a time: module-wide data stays in one.
 PYTEST_PARALLEL ?= -n 2 --dist loadfile
 
-.PHONY: install run test lint format worker clean help bench screenshots
+.PHONY: install run test lint format worker clean help bench screenshots scale-check
 
 help:
 	@echo "make run      serve the demo site on http://$(HOST):$(PORT) with a Celery worker"
@@ -16,6 +16,7 @@ help:
 	@echo "make install  create .venv and install the project"
 	@echo "make bench    the performance benchmark (README: Benchmarks; about 6 minutes)"
 	@echo "make screenshots  PNGs of the main pages (desktop and phone) into docs/screens/"
+	@echo "make scale-check  2 web instances, 2 workers and beat on PostgreSQL + Redis, with faults (README: Scaling out; about 2.5 minutes)"
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -72,6 +73,17 @@ bench: install
 	@mkdir -p var/bench
 	DATABASE_URL='$(BENCH_DATABASE_URL)' $(PY) manage.py migrate --noinput
 	DATABASE_URL='$(BENCH_DATABASE_URL)' $(PY) -m tests.bench $(BENCH_ARGS)
+
+# The scale-out check (tests/scale/): needs PostgreSQL and Redis (README: Scaling out), by
+# default this machine's; it runs on a database of its own (vsm_scale, dropped and created
+# again) and Redis databases 12 and 13 of that server, never the development or CI data.
+SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+SCALE_REDIS_URL ?= redis://127.0.0.1:6379
+SCALE_ARGS ?=
+
+scale-check: install
+	DATABASE_URL='$(SCALE_DATABASE_URL)' CELERY_BROKER_URL='$(SCALE_REDIS_URL)' \
+		CACHE_URL='$(SCALE_REDIS_URL)' $(PY) -m tests.scale $(SCALE_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

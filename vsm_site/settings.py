@@ -229,6 +229,9 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+# filemail:///abs/path (one file per connection in that folder; `make scale-check` counts them).
+if _email.get("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = "/" + _email["EMAIL_FILE_PATH"].lstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="VSM Assess <vsm@localhost>")
 
 # The site's public address (scheme and host, no path): every link in an e-mail is built on it,
@@ -509,9 +512,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.task_prune_old_reports",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Daily at 08:00; REMINDER_INTERVAL_SECONDS (for `make scale-check`) runs it every so many
+    # seconds instead: safe, each person is reminded at most once a day (ReminderLog).
     "send-campaign-reminders": {
         "task": "reports.task_send_reminders",
-        "schedule": crontab(hour=8, minute=0),
+        "schedule": (
+            _positive_int("REMINDER_INTERVAL_SECONDS", 1)
+            if env.str("REMINDER_INTERVAL_SECONDS", default="").strip()
+            else crontab(hour=8, minute=0)
+        ),
     },
     "notify-due-tomorrow": {
         "task": "reports.task_notify_due_tomorrow",
