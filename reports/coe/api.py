@@ -16,6 +16,7 @@ from assessments.dora.api import (
     quick_check_payload,
 )
 from assessments.periods import PERIOD_RE, PeriodError, parse_period
+from vsm_site import caching
 from vsm_site.api import RequestSerializer, ServiceChecked, error_responses
 from vsm_site.domain_errors import Invalid, NotAllowed, NotFound
 
@@ -156,6 +157,18 @@ class ComparisonView(APIView):
             organization, period, group, benchmark_key=query.get("benchmark")
         )
         segment = dora_services.resolve_segment(query.get("segment"), organization)
+        # The teams' part depends only on the comparison and the segment: kept with the cached
+        # comparison, so a repeated request renders JSON and nothing else (500 teams' DORA 2025
+        # comparisons were most of the time).
+        memo = data.derived.get("api_teams")
+        if memo is None:
+            memo = data.derived.setdefault(
+                "api_teams", caching.ProcessMemo(size=caching.DERIVED_MEMO_SIZE)
+            )
+        teams = memo.get_or_build(
+            quickcheck.segment_value(segment),
+            lambda: [_comparison_team(row, segment) for row in data.rows],
+        )
         return Response(
             {
                 "period": period,
@@ -169,7 +182,7 @@ class ComparisonView(APIView):
                     "citation": quickcheck.CITATION,
                 },
                 "dimensions": [{"key": k, "name": n} for k, n in data.columns],
-                "teams": [_comparison_team(row, segment) for row in data.rows],
+                "teams": teams,
             }
         )
 
