@@ -329,9 +329,10 @@ class ScaleRun(BenchRun):
         elapsed = time.monotonic() - started
         process.wait(10)
 
-        acked = sum(len(r.saves) for r in respondents)
-        on_b = sum(1 for r in respondents for _, i in r.saves if i == 1)
-        after = [sum(1 for t, _ in r.saves if t > killed_at[0]) for r in respondents]
+        saves = [[(t, i) for t, i in r.saves if t >= started] for r in respondents]
+        acked = sum(len(s) for s in saves)
+        on_b = sum(1 for s in saves for _, i in s if i == 1)
+        after = [sum(1 for t, _ in s if t > killed_at[0]) for s in saves]
         errors = [e for r in respondents for e in r.errors]
         failovers = sum(p.failovers for p in [*respondents, coe])
         missing = self.unsaved(respondents)
@@ -341,7 +342,8 @@ class ScaleRun(BenchRun):
             and coe_figures["errors"] == 0,
             f"{acked} autosaves acknowledged in {elapsed:.0f} s ({on_b} by B before the kill), "
             f"{sum(after)} after it, every respondent ({min(after)}+ each); {failovers} requests "
-            f"re-sent to A; {len(missing)} acknowledged answers missing from the database; "
+            f"B did not answer sent again to A; {len(missing)} acknowledged answers missing "
+            "from the database; "
             f"{len(errors)} errors; CoE dashboard {coe_figures['ok']} ok "
             f"({coe_figures['after_kill']} after), {coe_figures['errors']} errors"
             + (f"; first error: {errors[0]}" if errors else ""),
