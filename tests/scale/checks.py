@@ -32,7 +32,6 @@ Checks, in order (each a row of the table; any failure makes the exit status 1):
 Every process started is stopped when the run ends, on errors and on Ctrl-C too
 (``BenchRun.stop_all``)."""
 
-import contextlib
 import datetime as dt
 import os
 import secrets
@@ -529,20 +528,4 @@ def celery_beat(schedule):
 
 def run(options, services, out=None):
     """Run every check; True when all passed."""
-    scale = ScaleRun(out or sys.stdout, options, services)
-    with contextlib.suppress(AttributeError):
-        scale.sampler = _NoSampler()
-    return scale.execute()
-
-
-class _NoSampler:
-    """The benchmark samples memory; this check does not."""
-
-    def start(self):
-        pass
-
-    def stop(self):
-        return {}
-
-    def watch(self, *args, **kwargs):
-        pass
+    return ScaleRun(out or sys.stdout, options, services).execute()
