@@ -18,6 +18,7 @@ COMMANDS = {
     "roadmap": "tests.bench.roadmap",
     "ingest": "tests.bench.ingest",
     "webhooks": "tests.bench.webhooks",
+    "growth": "tests.bench.growth",
 }
 
 
