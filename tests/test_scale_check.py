@@ -63,6 +63,7 @@ WORKER_LOG = """\
 def test_worker_log_says_which_reports_it_rendered_and_what_reminders_it_sent():
     assert logs.rendered_reports(WORKER_LOG) == {7: 2}  # a spare message (None) is no render
     assert logs.received(WORKER_LOG, logs.RENDER_TASK) == 2
+    assert logs.finished(WORKER_LOG, logs.RENDER_TASK) == 3  # one received before the log
     assert logs.reminder_runs(WORKER_LOG) == [16, 0]
     beat = (
         "[2026-12-07 12:46:10,000: INFO/MainProcess] Scheduler: Sending due task "

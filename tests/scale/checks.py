@@ -463,7 +463,14 @@ class ScaleRun(BenchRun):
             if report.status != RoadmapReport.QUEUED:
                 break
             time.sleep(0.05)
-        got = [n for n, t in tails.items() if logs.received(t.new_text(), logs.RENDER_TASK)]
+        # The worker rendering it: a render message received and not finished (a spare
+        # message, which finds nothing to render, finishes at once).
+        got = [
+            n
+            for n, t in tails.items()
+            if logs.received(t.new_text(), logs.RENDER_TASK)
+            > logs.finished(t.new_text(), logs.RENDER_TASK)
+        ]
         if report.status != RoadmapReport.RENDERING or len(got) != 1:
             figures = f"report {report.status}, received by {got or 'no worker'}"
             self.check("worker SIGKILLed mid-render: rendered once by the sweeper", False, figures)

@@ -34,6 +34,11 @@ def received(text, task):
     return sum(1 for name in RECEIVED.findall(text) if name == task)
 
 
+def finished(text, task):
+    """How many tasks of ``task`` a worker's log says succeeded."""
+    return sum(1 for name, _ in SUCCEEDED.findall(text) if name == task)
+
+
 def reminder_runs(text):
     """The e-mail counts of every finished reminder run in a worker's log."""
     return [int(v) for task, v in SUCCEEDED.findall(text) if task == REMINDER_TASK and v.isdigit()]
