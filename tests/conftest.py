@@ -101,6 +101,7 @@ def _fresh_comparison_cache():
     from reports.coe import comparison
 
     comparison._cache.clear()
+    comparison._trend_cache.clear()
     cache.clear()  # pages kept per data version: ids and versions repeat after a rollback
     yield
 

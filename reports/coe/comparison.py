@@ -381,6 +381,21 @@ def organisation_trend(organization, questionnaire_key="vsm-maturity", group=Non
     return summarise_trend(scores, last=last)
 
 
+def cached_trend(organization, group=None, questionnaire_key="vsm-maturity"):
+    """``organisation_trend`` kept per organisation data version, as ``cached_comparison`` is:
+    it reads every result of the organisation (16,000 rows at 2,000 teams and 8 quarters) and
+    depends on no period or benchmark, so the dashboard of another period or benchmark set
+    reuses it."""
+    key = (organization.id, getattr(group, "id", None), questionnaire_key,
+           data_version(organization))  # fmt: skip
+    return _trend_cache.get_or_build(
+        key, lambda: organisation_trend(organization, questionnaire_key, group)
+    )
+
+
+_trend_cache = ProcessMemo(size=COMPARISON_MEMO_SIZE, seconds=COMPARISON_MEMO_SECONDS)
+
+
 def summarise_trend(scores, last=8, min_teams=TREND_MIN_TEAMS):
     """``scores``: (period, team id, created at, id, overall score) rows. Each team counts once
     per period, with its latest result there. Per period (the newest ``last``): ``teams`` (n),

@@ -287,7 +287,7 @@ def _dashboard_summary(data, organization, group, period, dora_view="tiers", seg
             dora_dist, previous_period, period,
             f"{scope}: {teams} per DORA tier ({data.benchmark.name})", "coe-tiers",
         )  # fmt: skip
-    trend = comparison.organisation_trend(organization, group=group)
+    trend = comparison.cached_trend(organization, group=group)
     periods = list(
         Result.objects.filter(team__organization=organization)
         .order_by("-period")
@@ -362,7 +362,12 @@ def export(request, what, fmt):
             )
         if data is None:
             return redirect("coe_dashboard")
-        table = exports.comparison_table(data, segment)
+        table = _memo(
+            data.derived,
+            "export_table",
+            quickcheck.segment_value(segment),
+            lambda: exports.comparison_table(data, segment),
+        )
     else:
         table = exports.answers_table(request.user, organization, period, group)
     content, content_type = exports.render(table, fmt)
