@@ -254,6 +254,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Security: secure cookies and HSTS whenever DEBUG is off (production serves over HTTPS).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Django's database sessions; vsm_site/sessions.py reads them with SQL written once.
+SESSION_ENGINE = "vsm_site.sessions"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True

@@ -27,6 +27,7 @@ from assessments.questionnaires import selectors as questionnaire_selectors
 from vsm_site import caching
 from vsm_site.domain_errors import DomainError
 from vsm_site.http import raise_for_page, reported
+from vsm_site.prepared import Prepared
 
 
 @login_required
@@ -92,11 +93,8 @@ CSRF_SLOT = "<csrf-slot>"
 def _answer_context(request, assessment):
     """The answering page: its body is rendered once per what it shows (``_answer_body``) and
     kept in the shared cache; a request adds its CSRF token and the site's frame."""
-    response = (
-        Response.objects.filter(assessment=assessment, respondent=request.user)
-        .select_related("dora")
-        .first()
-    )
+    found = _own_response(assessment.id, request.user.id)
+    response = found[0] if found else None
     read_only = (
         response is not None and response.status == Response.SUBMITTED
     ) or not assessment.is_open
@@ -126,6 +124,15 @@ def _answer_context(request, assessment):
         "team": team,
         "body": mark_safe(body.replace(CSRF_SLOT, csrf_input)),
     }
+
+
+# The respondent's response with their DORA answers, on every view of the answering page.
+_own_response = Prepared(
+    lambda assessment_id, user_id: Response.objects.filter(
+        assessment_id=assessment_id, respondent_id=user_id
+    ).select_related("dora"),
+    2,
+)
 
 
 def _answer_body(user, assessment, response, read_only, dora_answers):

@@ -18,6 +18,7 @@ and invitations skip those who already submitted. Links in e-mails are absolute 
 """
 
 import datetime as dt
+import functools
 import logging
 import smtplib
 from functools import partial
@@ -25,7 +26,7 @@ from functools import partial
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -127,7 +128,20 @@ def invite_team(user, assessment):
 
 
 def unread_count(user):
-    return Notice.objects.filter(user=user, read_at__isnull=True).count()
+    """The navigation's badge, on every page: one COUNT written once (``_unread_sql``) rather
+    than built by the ORM per request (about 0.2 ms of CPU each time)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_unread_sql(), [user.pk])
+        return cursor.fetchone()[0]
+
+
+@functools.cache
+def _unread_sql():
+    n, q = Notice._meta, connection.ops.quote_name
+    return (
+        f"SELECT COUNT(*) FROM {q(n.db_table)} WHERE {q(n.get_field('user').column)} = %s "
+        f"AND {q(n.get_field('read_at').column)} IS NULL"
+    )
 
 
 def notices_for(user, limit=50):
