@@ -375,3 +375,25 @@ def test_legend_lists_only_the_tiers_of_the_set_in_use(roadmap_context):
     legend = html_2022.split('<ul class="legend">')[2].split("</ul>")[0]
     assert "Elite" not in legend and "High" in legend
     assert "Elite" in pdf.render_roadmap_html(roadmap_context).split('<ul class="legend">')[2]
+
+
+def test_svg_texts_are_drawn_as_runs_and_placed_letters_one_by_one():
+    import gc
+
+    import weasyprint.svg
+
+    assert weasyprint.svg.TAGS["text"] is pdf._draw_svg_text
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="90" font-size="12">'
+        '<text x="200" y="20" text-anchor="middle">Flow optimisation</text>'
+        '<text x="390" y="40" text-anchor="end">Lead <tspan font-weight="bold">4.0</tspan></text>'
+        '<text x="10 40 70" y="60">xyz</text><text x="10" y="80" dx="0 5">Spaced</text></svg>'
+    )
+    enabled = gc.isenabled()
+    document = pdf.html_to_pdf(f"<html><body>{svg}</body></html>")
+    assert gc.isenabled() == enabled
+    text = PdfReader(io.BytesIO(document)).pages[0].extract_text()
+    assert "Flow optimisation" in text
+    assert "Lead" in text and "4.0" in text
+    assert {"x", "y", "z"} <= set(text)
+    assert "Spaced" in text.replace(" ", "")
