@@ -1,8 +1,8 @@
-"""``python -m tests.bench [coe|roadmap|ingest|webhooks] [OPTIONS]``: the benchmarks' command
-line.
+"""``python -m tests.bench [coe|roadmap|ingest|webhooks|peer|growth] [OPTIONS]``: the
+benchmarks' command line.
 
-Without a command, the end-to-end benchmark (``end_to_end.py``, ``make bench``); ``coe``,
-``roadmap``, ``ingest`` and ``webhooks`` run the narrower tools. Django is set up first, as
+Without a command, the end-to-end benchmark (``end_to_end.py``, ``make bench``); the others
+run the narrower tools (``peer``: side by side with django-survey-and-report). Django is set up first, as
 ``manage.py`` does (``DJANGO_SETTINGS_MODULE`` defaults to ``vsm_site.settings``), then the
 benchmark's module is imported and its ``main`` runs. A ``BenchError`` is printed to stderr
 without a traceback and ends the process with its ``returncode``."""
@@ -18,6 +18,7 @@ COMMANDS = {
     "roadmap": "tests.bench.roadmap",
     "ingest": "tests.bench.ingest",
     "webhooks": "tests.bench.webhooks",
+    "peer": "tests.bench.peer",
     "growth": "tests.bench.growth",
 }
 
