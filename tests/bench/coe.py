@@ -38,11 +38,12 @@ def analyst_client(username="bench-coe"):
     return client
 
 
-def time_requests(client, url, requests, before=None):
-    """GET ``url`` once unmeasured (caches, template loading), then ``requests`` times, each
-    after ``before()`` when given; each answer must be a 200. Returns (wall ms, CPU ms) per
-    request."""
-    client.get(url)
+def time_requests(client, url, requests, before=None, warmup=1):
+    """GET ``url`` ``warmup`` times unmeasured (caches, template loading), then ``requests``
+    times, each after ``before()`` when given; each answer must be a 200. Returns (wall ms,
+    CPU ms) per request."""
+    for _ in range(warmup):
+        client.get(url)
     wall, cpu = [], []
     for _ in range(requests):
         if before is not None:

@@ -87,7 +87,7 @@ def measure(teams, args, say):
                 "csv": (f"/coe/export/comparison.csv?period={period}", args.requests, None),
             }
             for key, (url, requests, before) in urls.items():
-                wall, cpu = time_requests(client, url, requests, before)
+                wall, cpu = time_requests(client, url, requests, before, warmup=3)
                 figures[key] = (statistics.median(wall), statistics.median(cpu))
         if args.org_export:
             started, started_cpu = time.perf_counter(), time.process_time()
