@@ -15,6 +15,7 @@ help:
 	@echo "make test     ruff + the whole test suite"
 	@echo "make install  create .venv and install the project"
 	@echo "make bench    the performance benchmark (README: Benchmarks; about 6 minutes)"
+	@echo "make bench BENCH_ARGS=growth  the CoE pages and exports at 100, 500 and 2,000 teams (README: How cost grows; about 4 minutes)"
 	@echo "make screenshots  PNGs of the main pages (desktop and phone) into docs/screens/"
 	@echo "make scale-check  2 web instances, 2 workers and beat on PostgreSQL + Redis, with faults (README: Scaling out; about 2.5 minutes)"
 
