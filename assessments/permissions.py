@@ -248,7 +248,7 @@ def _assessment_by_key(related):
     if read is None:
         read = _ASSESSMENT_READS.setdefault(
             related,
-            Prepared(lambda pk: Assessment.objects.select_related(*related).filter(pk=pk), 1),
+            Prepared(lambda pk: Assessment.objects.select_related(*related).filter(pk=pk), int),
         )
     return read
 

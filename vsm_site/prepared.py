@@ -7,42 +7,46 @@ SQL and the compiler's description of the columns, and on each call runs the SQL
 arguments and makes the model instances (with their ``select_related`` objects) as the
 queryset itself would: same SQL, same converters, same instances.
 
-Only integer arguments (keys) are supported: each stands-in is a distinct negative number that
-must come out of the compiler unchanged, which ``Prepared`` checks when it builds the SQL."""
+Arguments are integers (keys) or strings (such as a period), declared by kind: each stand-in
+is a distinct value (a negative number, a string no one types) that must come out of the
+compiler unchanged among the query's parameters, which ``Prepared`` checks when it builds the
+SQL."""
 
 import threading
 
 from django.db import connections, router
 from django.db.models.query import get_related_populators
 
-_STAND_INS = (-7_340_001, -7_340_002, -7_340_003, -7_340_004)
+
+def _stand_in(kind, position):
+    return -7_340_001 - position if kind is int else f"\x1fvsm-prepared-{position}\x1f"
 
 
 class Prepared:
-    """``Prepared(build, arity)``: ``build(*keys)`` returns the queryset (model instances,
-    optionally ``select_related``); calling the ``Prepared`` with the keys returns the list of
-    instances the queryset would."""
+    """``Prepared(build, *kinds)``: ``build(*args)`` returns the queryset (model instances,
+    optionally ``select_related``), each argument of the given kind (``int`` or ``str``);
+    calling the ``Prepared`` with the arguments returns the list of instances the queryset
+    would."""
 
-    def __init__(self, build, arity):
-        if not 1 <= arity <= len(_STAND_INS):
-            raise ValueError(f"arity must be 1 to {len(_STAND_INS)}")
+    def __init__(self, build, *kinds):
+        if not kinds or any(kind not in (int, str) for kind in kinds):
+            raise ValueError("kinds: one or more of int and str")
         self.build = build
-        self.arity = arity
+        self.kinds = kinds
+        self.stand_ins = tuple(_stand_in(kind, i) for i, kind in enumerate(kinds))
         self._model = None
         self._plans = {}
         self._lock = threading.Lock()
 
-    def __call__(self, *keys):
-        if len(keys) != self.arity:
-            raise TypeError(f"expected {self.arity} keys, got {len(keys)}")
-        keys = [int(key) for key in keys]  # ValueError/TypeError for what is not a key
-        if not all(-(2**63) <= key < 2**63 for key in keys):
-            raise ValueError("a key out of the database's integer range")
+    def __call__(self, *args):
+        if len(args) != len(self.kinds):
+            raise TypeError(f"expected {len(self.kinds)} arguments, got {len(args)}")
+        args = [_checked(kind, arg) for kind, arg in zip(self.kinds, args, strict=True)]
         if self._model is None:
-            self._model = self.build(*_STAND_INS[: self.arity]).model
+            self._model = self.build(*self.stand_ins).model
         alias = router.db_for_read(self._model)
         plan = self._plans.get(alias) or self._plan(alias)
-        params = [keys[i] if i is not None else value for i, value in plan.params]
+        params = [args[i] if i is not None else value for i, value in plan.params]
         with connections[alias].cursor() as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
@@ -58,16 +62,14 @@ class Prepared:
         with self._lock:
             if alias in self._plans:
                 return self._plans[alias]
-            queryset = self.build(*_STAND_INS[: self.arity])
+            queryset = self.build(*self.stand_ins)
             compiler = queryset.query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
-            positions = [
-                (_STAND_INS.index(v) if isinstance(v, int) and v in _STAND_INS else None, v)
-                for v in params
-            ]
+            where = {(type(v), v): i for i, v in enumerate(self.stand_ins)}
+            positions = [(where.get((type(v), v)), v) for v in params]
             found = {i for i, _ in positions if i is not None}
-            if found != set(range(self.arity)):
-                raise ValueError("each key must appear in the query's parameters unchanged")
+            if found != set(range(len(self.kinds))):
+                raise ValueError("each argument must appear in the query's parameters unchanged")
             info = compiler.klass_info
             fields = info["select_fields"]
             plan = _Plan(
@@ -84,6 +86,17 @@ class Prepared:
             )
             self._plans[alias] = plan
             return plan
+
+
+def _checked(kind, value):
+    if kind is str:
+        if not isinstance(value, str):
+            raise TypeError(f"expected a string, got {type(value).__name__}")
+        return value
+    value = int(value)  # ValueError/TypeError for what is not a key
+    if not -(2**63) <= value < 2**63:
+        raise ValueError("a key out of the database's integer range")
+    return value
 
 
 class _Plan:

@@ -131,7 +131,8 @@ _own_response = Prepared(
     lambda assessment_id, user_id: Response.objects.filter(
         assessment_id=assessment_id, respondent_id=user_id
     ).select_related("dora"),
-    2,
+    int,
+    int,
 )
 
 

@@ -20,6 +20,7 @@ from assessments.questionnaires.format import (
     QuestionnaireDoc,
 )
 from vsm_site.caching import STRUCTURE_MEMO_SIZE, ProcessMemo
+from vsm_site.prepared import Prepared
 
 _structure_cache = ProcessMemo(size=STRUCTURE_MEMO_SIZE)
 
@@ -229,12 +230,30 @@ def practices_questionnaire(organization, key="vsm-maturity"):
 def practices_answers(organization, questionnaire, period):
     """``{question key: answer}`` of the organisation's set for the version and period (one
     query; empty when nothing is saved)."""
-    rows = OrganizationPracticeAnswer.objects.filter(
-        practices__organization=organization,
-        practices__questionnaire=questionnaire,
-        practices__period=period,
-    ).select_related("question")
+    rows = _practice_answers(organization.id, questionnaire.id, period)
     return {answer.question.key: answer for answer in rows}
+
+
+# Every result page view reads these two (organization_practices): SQL built once.
+_practice_answers = Prepared(
+    lambda organization_id, questionnaire_id, period: OrganizationPracticeAnswer.objects.filter(
+        practices__organization_id=organization_id,
+        practices__questionnaire_id=questionnaire_id,
+        practices__period=period,
+    ).select_related("question"),
+    int,
+    int,
+    str,
+)
+_newest_practices = Prepared(
+    lambda organization_id, period: (
+        OrganizationPractices.objects.filter(organization_id=organization_id, period=period)
+        .select_related("questionnaire", "updated_by")
+        .order_by("-questionnaire__published_at", "-questionnaire__version")[:1]
+    ),
+    int,
+    str,
+)
 
 
 def organization_practices(organization, period, key="vsm-maturity"):
@@ -250,12 +269,8 @@ def organization_practices(organization, period, key="vsm-maturity"):
 
     with "rows" empty when the CoE has not answered for the period yet. Three queries at most
     after the section's structure is kept."""
-    practices = (
-        OrganizationPractices.objects.filter(organization=organization, period=period)
-        .select_related("questionnaire", "updated_by")
-        .order_by("-questionnaire__published_at", "-questionnaire__version")
-        .first()
-    )
+    newest = _newest_practices(organization.id, period)
+    practices = newest[0] if newest else None
     questionnaire = (
         practices.questionnaire if practices else practices_questionnaire(organization, key)
     )

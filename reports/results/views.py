@@ -12,6 +12,16 @@ from assessments.models import Result
 from assessments.questionnaires import selectors as questionnaire_selectors
 from reports.results.content import individual_answers, result_page_context
 from vsm_site import caching
+from vsm_site.prepared import Prepared
+
+_result_of = Prepared(
+    lambda assessment_id: (
+        Result.objects.filter(assessment_id=assessment_id)
+        .select_related("questionnaire")
+        .order_by("pk")[:1]
+    ),
+    int,
+)
 
 
 @login_required
@@ -23,9 +33,10 @@ def result_page(request, assessment_id):
     per version and detail and kept in the cache. The review form and the individual answers
     are per viewer."""
     assessment = permissions.get_visible_assessment_or_404(request.user, assessment_id)
-    result = Result.objects.filter(assessment=assessment).select_related("questionnaire").first()
-    if result is None:
+    found = _result_of(assessment.id)
+    if not found:
         raise Http404("This assessment has no result yet.")
+    result = found[0]
     team = assessment.team
     result.assessment, result.team = assessment, team  # loaded already
     candour = permissions.candour(request.user, team.organization, result.low_confidence)

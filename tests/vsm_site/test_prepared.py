@@ -17,7 +17,7 @@ from vsm_site.sessions import SessionStore
 pytestmark = pytest.mark.django_db
 
 teams_with_group = Prepared(
-    lambda pk: Team.objects.select_related("organization", "group").filter(pk=pk), 1
+    lambda pk: Team.objects.select_related("organization", "group").filter(pk=pk), int
 )
 memberships_of = Prepared(
     lambda team_id, user_id: (
@@ -25,11 +25,13 @@ memberships_of = Prepared(
         .select_related("user")
         .order_by("pk")
     ),
-    2,
+    int,
+    int,
 )
 own_response = Prepared(
     lambda a, u: Response.objects.filter(assessment_id=a, respondent_id=u).select_related("dora"),
-    2,
+    int,
+    int,
 )
 
 
@@ -80,8 +82,8 @@ def test_what_is_not_a_key_is_refused_before_any_query(key):
 
 
 def test_a_build_whose_key_does_not_reach_the_sql_is_refused(world):
-    ignores_its_key = Prepared(lambda pk: Team.objects.filter(name="Team A"), 1)
-    with pytest.raises(ValueError, match="each key"):
+    ignores_its_key = Prepared(lambda pk: Team.objects.filter(name="Team A"), int)
+    with pytest.raises(ValueError, match="each argument"):
         ignores_its_key(world.team_a.pk)
 
 
@@ -97,3 +99,14 @@ def test_sessions_load_save_and_expire_as_djangos(world):
     expired = SessionStore(store.session_key)
     assert expired.load() == {} and expired.session_key is None
     assert SessionStore("no-such-session-key-000000000000").load() == {}
+
+
+def test_string_arguments_in_their_place(world):
+    by_org_and_name = Prepared(
+        lambda org_id, name: Team.objects.filter(organization_id=org_id, name=name), int, str
+    )
+    assert [t.pk for t in by_org_and_name(world.org.pk, "Team B")] == [world.team_b.pk]
+    assert by_org_and_name(world.other.pk, "Team B") == []
+    assert by_org_and_name(world.org.pk, "Team B' OR '1'='1") == []  # a parameter, not SQL
+    with pytest.raises(TypeError):
+        by_org_and_name(world.org.pk, 7)
