@@ -299,6 +299,8 @@ class BenchRun:
 
         plan = self.load_plan(base_url)
         plan["server_pids"] = [p.pid for p in psutil.Process(gunicorn.pid).children()]
+        if connection.vendor == "postgresql":  # what the database (and Redis) spend per request
+            plan["service_processes"] = ["postgres", "redis-server"]
         plan_path, out_path = workdir / "plan.json", workdir / "load.json"
         plan_path.write_text(json.dumps(plan, indent=2))
         self.step(
@@ -574,8 +576,10 @@ class BenchRun:
         web = f.get("web", {})
         floor = web.get("floor", {}).get("median_ms")
         self.say("")
+        services = any("services_cpu_ms" in s for s in web.values() if isinstance(s, dict))
         self.say(f"{'scenario':28} {'req/s':>7} {'median ms':>10} {'p95 ms':>8} "
-                 f"{'x floor':>8} {'errors':>7} {'server CPU ms':>14}")  # fmt: skip
+                 f"{'x floor':>8} {'errors':>7} {'server CPU ms':>14}"
+                 + (f" {'db+Redis CPU ms':>16}" if services else ""))  # fmt: skip
         labels = dict(SCENARIO_LABELS)
         labels["autosave"] = f"autosave ({f.get('web_plan', {}).get('respondents', '?')} resp.)"
         for key, label in labels.items():
@@ -585,8 +589,9 @@ class BenchRun:
             ratio = s["median_ms"] / floor if floor else float("nan")
             s["x_floor"] = round(ratio, 1)
             cpu = "" if s.get("server_cpu_ms") is None else f"{s['server_cpu_ms']:.1f}"
+            db = f" {s['services_cpu_ms']:16.1f}" if "services_cpu_ms" in s else ""
             self.say(f"{label:28} {s['rps']:7.1f} {s['median_ms']:10.1f} {s['p95_ms']:8.1f} "
-                     f"{ratio:8.1f} {s['errors']:7d} {cpu:>14}")  # fmt: skip
+                     f"{ratio:8.1f} {s['errors']:7d} {cpu:>14}{db}")  # fmt: skip
         w = f.get("webhooks")
         if w and "p50_ms" in w:
             ratio = w["p50_ms"] / floor if floor else float("nan")

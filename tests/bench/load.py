@@ -236,6 +236,30 @@ class ServerCPU:
 SERVER = ServerCPU([])
 
 
+class ServicesCPU:
+    """CPU seconds used so far by the services' processes, by name (``postgres``: its
+    backends, one per web worker's connection, and its own workers; ``redis-server``). Counted
+    on the whole machine, so only meaningful when nothing else uses those services."""
+
+    def __init__(self, names):
+        self.names = set(names)
+
+    def sample(self):
+        used = {}
+        for process in psutil.process_iter(["name", "cpu_times"]):
+            times = process.info["cpu_times"]
+            if process.info["name"] in self.names and times is not None:
+                used[process.pid] = times.user + times.system
+        return used
+
+    @staticmethod
+    def seconds_between(before, after):
+        return sum(value - before.get(pid, 0.0) for pid, value in after.items())
+
+
+SERVICES = ServicesCPU([])
+
+
 def run_clients(count, recorder, body):
     """Run ``body(index, recorder)`` in ``count`` threads; each loops while
     ``recorder.more()``. Returns the recorder's figures, with the server's CPU time per
@@ -244,6 +268,7 @@ def run_clients(count, recorder, body):
         threading.Thread(target=body, args=(index, recorder), daemon=True) for index in range(count)
     ]
     cpu = SERVER.seconds()
+    services = SERVICES.sample() if SERVICES.names else None
     recorder.start()
     for thread in threads:
         thread.start()
@@ -253,6 +278,9 @@ def run_clients(count, recorder, body):
     answered = figures["requests"] + figures["errors"]
     if SERVER.processes and answered:
         figures["server_cpu_ms"] = round((SERVER.seconds() - cpu) * 1000 / answered, 2)
+    if services is not None and answered:
+        used = SERVICES.seconds_between(services, SERVICES.sample())
+        figures["services_cpu_ms"] = round(used * 1000 / answered, 2)
     return figures
 
 
@@ -333,9 +361,10 @@ def log_in_all(plan, usernames):
 
 def run(plan, log=print):
     """Run every scenario of ``plan``; returns ``{scenario: figures}`` plus ``setup``."""
-    global SERVER
+    global SERVER, SERVICES
     check_loopback(plan["base_url"])
     SERVER = ServerCPU(plan.get("server_pids", []))
+    SERVICES = ServicesCPU(plan.get("service_processes", []))
     respondents = plan["respondents"]
     started = time.perf_counter()
     browsers = log_in_all(plan, [r["username"] for r in respondents] + [plan["coe"]])
@@ -394,6 +423,8 @@ def run(plan, log=print):
             figures[key] = scenarios[key]()
             f = figures[key]
             cpu = f" (server CPU {f['server_cpu_ms']:.1f} ms)" if "server_cpu_ms" in f else ""
+            if "services_cpu_ms" in f:
+                cpu += f" (database and Redis CPU {f['services_cpu_ms']:.1f} ms)"
             log(
                 f"  {label:20} {f['requests']:5d} requests, {f['rps']:7.1f}/s, median "
                 f"{f.get('median_ms', 0):7.1f} ms, p95 {f.get('p95_ms', 0):7.1f} ms, "
