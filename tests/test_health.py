@@ -158,3 +158,10 @@ def test_healthz_token_setting_refuses_a_short_token():
     )
     assert result.returncode == 1
     assert "HEALTHZ_TOKEN must be at least 16 characters" in result.stderr
+
+
+def test_ping_reads_no_session_or_user_even_when_signed_in(db, client, django_assert_num_queries):
+    """/ping is the benchmarks' floor: the middleware stack without a query."""
+    client.force_login(UserFactory(username="floor"))
+    with django_assert_num_queries(0):
+        assert client.get("/ping").content == b"pong"

@@ -150,6 +150,8 @@ def test_require_mfa_sends_people_without_it_to_set_it_up(client, world):
     assert response["Location"] == "/accounts/mfa/"
     assert client.get("/").status_code == 302
     assert client.get("/")["Location"] == "/accounts/mfa/"
+    assert client.get("/api/v1/teams/")["Location"] == "/accounts/mfa/"
+    assert client.get("/ping").content == b"pong"  # the health probe shows no one's data
     page = client.get("/accounts/mfa/")
     assert b"Your organisation requires two-factor authentication" in page.content
     secret = client.session[totp_auth.SECRET_SESSION_KEY]
