@@ -89,6 +89,8 @@ def measure(teams, args, say):
             for key, (url, requests, before) in urls.items():
                 wall, cpu = time_requests(client, url, requests, before, warmup=3)
                 figures[key] = (statistics.median(wall), statistics.median(cpu))
+            api_bytes = len(client.get(urls["api"][0]).content)
+            csv_bytes = len(client.get(urls["csv"][0]).content)
         if args.org_export:
             started, started_cpu = time.perf_counter(), time.process_time()
             text = json.dumps(export_organization(generated["organization"]), indent=2)
@@ -104,7 +106,8 @@ def measure(teams, args, say):
     say(
         "  "
         + ", ".join(f"{label} {figures[key][0]:.1f}" for key, label in COLUMNS if key in figures)
-        + f"; deleted in {figures['delete_s']:.1f} s"
+        + f"; deleted in {figures['delete_s']:.1f} s; API answer {api_bytes / 1e6:.1f} MB, "
+        f"CSV {csv_bytes / 1e6:.1f} MB"
     )
     return figures
 
