@@ -2,10 +2,11 @@
 benchmarks' command line.
 
 Without a command, the end-to-end benchmark (``end_to_end.py``, ``make bench``); the others
-run the narrower tools (``peer``: side by side with django-survey-and-report). Django is set up first, as
-``manage.py`` does (``DJANGO_SETTINGS_MODULE`` defaults to ``vsm_site.settings``), then the
-benchmark's module is imported and its ``main`` runs. A ``BenchError`` is printed to stderr
-without a traceback and ends the process with its ``returncode``."""
+run the narrower tools (``peer``: side by side with django-survey-and-report). Django is set
+up first, as ``manage.py`` does (``DJANGO_SETTINGS_MODULE`` defaults to
+``vsm_site.settings``), then the benchmark's module is imported and its ``main`` runs. A
+``BenchError`` is printed to stderr without a traceback and ends the process with its
+``returncode``."""
 
 import importlib
 import os
