@@ -52,6 +52,11 @@ NOT_APPLICABLE = "n/a"
 
 # Optimizing starts at 4.8: 5 on 80% of the questions and 4 on the rest.
 LEVEL_5_FROM = Fraction(48, 10)
+LEVEL_5_FROM_FLOAT = float(LEVEL_5_FROM)
+# Where a score's level changes or its range ends; ``level_for_score`` takes the exact path for
+# a rounded score within _EDGE_MARGIN of one (a float is within 1e-15 of its decimal).
+_LEVEL_EDGES = (*(float(level) for level in LEVELS), LEVEL_5_FROM_FLOAT)
+_EDGE_MARGIN = 1e-9
 LEVEL_5_SHARE = Fraction(8, 10)
 
 # Disagreement: a quarter of respondents three or more levels below another quarter.
@@ -171,6 +176,17 @@ def level_for_score(score: float, rules_version: int = SCORING_RULES_VERSION) ->
     The score is first rounded to 4 decimal places, like every computed score, so that
     2.99999999 (float noise) is level 3, not 2.
     """
+    if type(score) is float:
+        # A float's rounding is exact (round() rounds its binary value correctly, as Fraction
+        # does), so away from the edges float comparisons give the exact path's level at a
+        # small part of its cost (a CoE page bands thousands of scores).
+        rounded = round(score, SCORE_DECIMALS)
+        if MIN_LEVEL < rounded < MAX_LEVEL and all(
+            abs(rounded - edge) > _EDGE_MARGIN for edge in _LEVEL_EDGES
+        ):
+            if rules_version >= 2 and rounded > LEVEL_5_FROM_FLOAT:
+                return MAX_LEVEL
+            return math.floor(rounded)
     if isinstance(score, bool) or not isinstance(score, int | float | Fraction | Decimal):
         raise ValueError(f"score must be a number, not {score!r}")
     if isinstance(score, Decimal) and not score.is_finite():
