@@ -433,6 +433,7 @@ class BenchRun:
             )
         }
         self.step(f"requesting {len(chosen)} roadmap PDFs ...")
+        cpu_before = _cpu_seconds(workers)
         requested_at = timezone.now()
         ids = []
         # The throughput run asks for every PDF at once, as one organisation: past the
@@ -459,6 +460,7 @@ class BenchRun:
         )
         ready = [r for r in reports if r["status"] == RoadmapReport.READY]
         failed = [r for r in reports if r["status"] == RoadmapReport.FAILED]
+        worker_cpu = _cpu_seconds(workers) - cpu_before
         for n in range(1, CELERY_WORKERS + 1):
             self.stop(f"celery{n}")
         # The queue was the run's own: do not leave it (a durable queue on RabbitMQ, bindings
@@ -499,6 +501,10 @@ class BenchRun:
             "reference_pages": reference_pages,
             "render_x_reference": round(median / reference, 2),
             "in_process_x_reference": round(in_process / reference, 2),
+            # CPU time the workers spent a roadmap, and the rate it allows them on as many idle
+            # cores: what other work on the machine changes least.
+            "worker_cpu_per_roadmap_s": round(worker_cpu / len(ready), 2),
+            "cpu_bound_per_minute": round(CELERY_WORKERS * 60 * len(ready) / worker_cpu, 1),
             "workers": CELERY_WORKERS,
         }
 
@@ -616,7 +622,9 @@ class BenchRun:
                 f"{r['in_process_full_s']:.2f} s, {r['in_process_x_weasyprint']:.2f}x); "
                 f"reference document ({r['reference_pages']} pages) {r['reference_s']:.2f} s: "
                 f"render median {r['render_x_reference']:.2f}x, in process "
-                f"{r['in_process_x_reference']:.2f}x"
+                f"{r['in_process_x_reference']:.2f}x; worker CPU "
+                f"{r['worker_cpu_per_roadmap_s']:.2f} s a roadmap: at most "
+                f"{r['cpu_bound_per_minute']:.1f} a minute on {r['workers']} idle cores"
             )
         mem = f.get("memory") or {}
         if mem:
@@ -781,6 +789,19 @@ class MemorySampler:
     def _peak(self, key, value):
         if value > self.peaks.get(key, 0):
             self.peaks[key] = value
+
+
+def _cpu_seconds(processes):
+    """User and system CPU seconds of the processes and their children, alive ones only."""
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            parent = psutil.Process(process.pid)
+            for p in [parent, *parent.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    times = p.cpu_times()
+                    total += times.user + times.system
+    return total
 
 
 def _rss(process):
