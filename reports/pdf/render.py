@@ -112,7 +112,6 @@ templates (``appendix_rows``, ``extremes``, ``team_rows``, ``moved``, ``levels``
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import gc
 import importlib
@@ -122,7 +121,6 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
-from xml.etree import ElementTree
 
 import weasyprint.svg
 from django.conf import settings
@@ -272,9 +270,7 @@ def _question_row(question: dict) -> dict:
 def html_to_pdf(html: str) -> bytes:
     """PDF bytes for ``html``; raises ``RemoteResourceRefused`` if it links a remote or
     non-static resource, and ``FileNotFoundError`` for a missing static file."""
-    document = HTML(
-        string=_charts_as_images(html), base_url=BASE_URL, url_fetcher=StaticFilesURLFetcher()
-    )
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesURLFetcher())
     try:
         with _no_cyclic_gc():
             return document.write_pdf()
@@ -284,34 +280,6 @@ def html_to_pdf(html: str) -> bytes:
         if isinstance(error.__cause__, Exception):
             raise error.__cause__ from None
         raise
-
-
-_INLINE_SVG = re.compile(r"<svg\b[^>]*>.*?</svg>", re.DOTALL)
-_SVG_ROOT = 'xmlns="http://www.w3.org/2000/svg"'
-_ATTRIBUTE = re.compile(r'\s(class|style)="([^"]*)"')
-
-
-def _charts_as_images(html: str) -> str:
-    """The HTML with each inline SVG chart as an ``<img>`` of the same SVG (a data: URI), drawn
-    alike: WeasyPrint then reads the chart with the XML parser instead of its HTML parser and
-    does not compute CSS styles for its few hundred elements, which nothing in the documents'
-    stylesheet styles (the charts carry their own attributes). A chart that is not a
-    well-formed standalone SVG (or holds another) stays inline."""
-
-    def image(match):
-        markup = match.group(0)
-        start = markup[: markup.index(">") + 1]
-        if _SVG_ROOT not in start or "<svg" in markup[len(start) :]:
-            return markup
-        try:
-            ElementTree.fromstring(markup)
-        except ElementTree.ParseError:
-            return markup
-        attributes = "".join(f' {name}="{value}"' for name, value in _ATTRIBUTE.findall(start))
-        data = base64.b64encode(markup.encode()).decode("ascii")
-        return f'<img{attributes} alt="" src="data:image/svg+xml;base64,{data}">'
-
-    return _INLINE_SVG.sub(image, html)
 
 
 @contextlib.contextmanager

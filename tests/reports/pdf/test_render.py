@@ -397,22 +397,3 @@ def test_svg_texts_are_drawn_as_runs_and_placed_letters_one_by_one():
     assert "Lead" in text and "4.0" in text
     assert {"x", "y", "z"} <= set(text)
     assert "Spaced" in text.replace(" ", "")
-
-
-def test_charts_go_to_weasyprint_as_images_of_the_same_svg():
-    import base64
-
-    chart = (
-        '<svg xmlns="http://www.w3.org/2000/svg" class="vsm-chart" style="max-width: 640px" '
-        'viewBox="0 0 100 20"><text x="50" y="10">Lead &amp; flow</text></svg>'
-    )
-    broken = '<svg xmlns="http://www.w3.org/2000/svg"><text>a &nbsp; b</text></svg>'
-    no_namespace = "<svg><rect/></svg>"
-    html = f"<figure>{chart}</figure><p>{broken}</p><p>{no_namespace}</p>"
-    converted = pdf._charts_as_images(html)
-    data = re.search(r'<img class="vsm-chart" style="max-width: 640px" alt="" src="data:image/'
-                     r'svg\+xml;base64,([^"]+)">', converted).group(1)  # fmt: skip
-    assert base64.b64decode(data).decode() == chart
-    assert broken in converted and no_namespace in converted  # left inline
-    text = PdfReader(io.BytesIO(pdf.html_to_pdf(html))).pages[0].extract_text()
-    assert "Lead & flow" in text
