@@ -26,6 +26,7 @@ from assessments.models import (
 from assessments.periods import PeriodError, parse_period
 from assessments.questionnaires import selectors as questionnaire_selectors
 from vsm_site.domain_errors import Conflict, Invalid, NotAllowed, NotFound
+from vsm_site.prepared import Prepared
 
 # --- memberships -------------------------------------------------------------------------
 
@@ -183,6 +184,16 @@ MAX_COMMENT = 4000
 MAX_URL = 500
 
 
+# Every autosave reads the draft's answers: SQL built once.
+_draft_answers = Prepared(
+    lambda assessment_id, user_id: Answer.objects.filter(
+        response__assessment_id=assessment_id, response__respondent_id=user_id
+    ),
+    int,
+    int,
+)
+
+
 def save_answers(user, assessment, answers=None, comments=None, evidence=None):
     """Save part or all of the caller's draft. ``answers`` maps question keys to a level 1-5,
     None ("don't know") or ``scoring.NOT_APPLICABLE`` ("n/a"); ``comments`` and ``evidence``
@@ -249,12 +260,7 @@ def save_answers(user, assessment, answers=None, comments=None, evidence=None):
             draft.update(updated_at=now)
             response_id = response.pk
         # Every answer of the draft, in one query: the ones written now and the count after.
-        existing = {
-            a.question_id: a
-            for a in Answer.objects.filter(
-                response__assessment=assessment, response__respondent=user
-            )
-        }
+        existing = {a.question_id: a for a in _draft_answers(assessment.id, user.id)}
         before = audit.snapshot(  # bulk writes skip auditlog's signals
             existing[questions[key].id] for key in keys if questions[key].id in existing
         )
