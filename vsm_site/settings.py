@@ -470,6 +470,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_celery_dir / "processed"),
         "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
+        # An idle worker looks into the folder this often (kombu's default is every second,
+        # which a roadmap waited on average half of): a directory listing, nothing more.
+        "polling_interval": 0.1,
     }
     _default_result_backend = f"db+sqlite:///{_celery_dir / 'results.sqlite'}"
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
