@@ -216,6 +216,31 @@ def generate_organization(teams=500, quarters=8, members=8, seed=42, slug="bench
     }
 
 
+def respondents(generated, count, slug="bench"):
+    """Who a load generator answers as: members m2 and m3 of the first teams in slug order
+    (two a team), each with their team's open assessment of the current period, as
+    ``[(username, team, open assessment id)]`` (two queries)."""
+    org = generated["organization"]
+    teams = list(Team.objects.filter(organization=org).order_by("slug")[: (count + 1) // 2])
+    if len(teams) * 2 < count:
+        raise ValueError(
+            f"{count} respondents need {(count + 1) // 2} teams; there are {len(teams)}."
+        )
+    open_ids = dict(
+        Assessment.objects.filter(team__in=teams, period=generated["current_period"]).values_list(
+            "team_id", "id"
+        )
+    )
+    return [
+        (
+            f"{slug}-t{team.slug.removeprefix('team-')}-m{2 + index % 2}",
+            team,
+            open_ids[team.id],
+        )
+        for index, team in ((i, teams[i // 2]) for i in range(count))
+    ]
+
+
 def _generate_delivery(team_rows, org, last_closed, now, days, rng):
     """Deployments and incidents over the last ``days`` days, their DORA snapshots for the
     last closed quarter and the current one, and a survey snapshot for the last closed quarter

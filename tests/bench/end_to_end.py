@@ -338,22 +338,21 @@ class BenchRun:
         """Respondents: members m2 and m3 of the first teams, each on their team's open
         assessment and latest result."""
         opts, g = self.options, self.generated
-        org = g["organization"]
-        teams = list(Team.objects.filter(organization=org).order_by("slug"))
-        respondents = []
-        for index in range(opts["respondents"]):
-            team = teams[index // 2]
-            number = team.slug.removeprefix("team-")
-            open_id = Assessment.objects.get(team=team, period=g["current_period"]).id
-            closed_id = Assessment.objects.get(team=team, period=g["periods"][-1]).id
-            respondents.append(
-                {
-                    "username": f"bench-t{number}-m{2 + index % 2}",
-                    "team_id": team.id,
-                    "open_assessment_id": open_id,
-                    "closed_assessment_id": closed_id,
-                }
-            )
+        people = benchdata.respondents(g, opts["respondents"])
+        closed_ids = dict(
+            Assessment.objects.filter(
+                team__in=[team for _, team, _ in people], period=g["periods"][-1]
+            ).values_list("team_id", "id")
+        )
+        respondents = [
+            {
+                "username": username,
+                "team_id": team.id,
+                "open_assessment_id": open_id,
+                "closed_assessment_id": closed_ids[team.id],
+            }
+            for username, team, open_id in people
+        ]
         return {
             "base_url": base_url,
             "password": benchdata.BENCH_PASSWORD,

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from assessments.models import Assessment, Team
+from assessments.models import Assessment
 from tests.bench import BenchError
 from tests.bench import data as benchdata
 from tests.bench.end_to_end import BenchRun, _remove_tree
@@ -211,18 +211,11 @@ def _user_system_seconds(master_pid):
 
 def _respondents(generated, count):
     """``count`` members (m2 and m3 of the first teams) and their open assessment's page."""
-    teams = list(Team.objects.filter(organization=generated["organization"]).order_by("slug"))
-    if len(teams) * 2 < count:
-        raise BenchError(f"--teams must be at least {(count + 1) // 2} for {count} clients.")
-    people = []
-    for index in range(count):
-        team = teams[index // 2]
-        assessment = Assessment.objects.get(team=team, period=generated["current_period"])
-        number = team.slug.removeprefix("team-")
-        people.append(
-            (f"bench-t{number}-m{2 + index % 2}", f"/assessments/{assessment.id}/answer/")
-        )
-    return people
+    try:
+        people = benchdata.respondents(generated, count)
+    except ValueError as exc:
+        raise BenchError(f"{exc} Raise --teams.") from None
+    return [(name, f"/assessments/{open_id}/answer/") for name, _, open_id in people]
 
 
 def _questions(generated):

@@ -131,6 +131,7 @@ class ScaleRun(BenchRun):
         g = benchdata.generate_organization(
             teams=TEAMS, quarters=2, seed=self.options["seed"], slug=SLUG, event_days=14
         )
+        self.generated = g
         self.org = g["organization"]
         self.period = g["periods"][-1]
         self.current = g["current_period"]
@@ -176,20 +177,11 @@ class ScaleRun(BenchRun):
 
     def sessions_and_caches(self):
         urls = [self.web["A"][1], self.web["B"][1]]
-        respondents = []
-        for index in range(self.options["respondents"]):
-            team = self.teams[index // 2]
-            assessment = team.assessments.get(period=self.current)
-            number = team.slug.removeprefix("team-")
-            respondents.append(
-                Respondent(
-                    f"{SLUG}-t{number}-m{2 + index % 2}",
-                    urls,
-                    index % 2,
-                    assessment.id,
-                    seed=self.options["seed"] * 100 + index,
-                )  # fmt: skip
-            )
+        people = benchdata.respondents(self.generated, self.options["respondents"], slug=SLUG)
+        respondents = [
+            Respondent(username, urls, index % 2, open_id, seed=self.options["seed"] * 100 + index)
+            for index, (username, _, open_id) in enumerate(people)
+        ]
         coe = Person(f"{SLUG}-coe", urls, home=len(respondents) % 2)
         people = [*respondents, coe]
         self.step(f"logging in {len(people)} people, alternately through A and B ...")
